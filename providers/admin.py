@@ -1,0 +1,120 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from providers.models import (
+    Membership,
+    Merchant,
+    Provider,
+    ProviderType,
+    Region,
+    ServiceContract,
+    Violation,
+)
+
+
+@admin.register(ProviderType, Region)
+class CatalogueAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class ServiceContractInline(admin.TabularInline):
+    model = ServiceContract
+    extra = 0
+    autocomplete_fields = ["merchant"]
+    fields = ["merchant", "started_on", "ended_on"]
+
+
+class ViolationInline(admin.TabularInline):
+    model = Violation
+    extra = 0
+    fields = ["occurred_on", "kind", "severity", "points", "source"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Provider)
+class ProviderAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "region", "type_list", "status", "joined_on"]
+    list_filter = ["status", "region", "provider_types"]
+    search_fields = ["code", "name", "legal_name", "credit_code"]
+    autocomplete_fields = ["region"]
+    filter_horizontal = ["provider_types"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "joined_on"
+    inlines = [MembershipInline, ServiceContractInline, ViolationInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["code", "name", "legal_name", "credit_code", "provider_types", "region"]},
+        ),
+        (_("生命周期"), {"fields": ["status", "joined_on"]}),
+        (_("企业信息"), {"fields": ["registered_on", "registered_capital_fen", "team_size"]}),
+        (_("联系方式"), {"fields": ["contact_name", "contact_phone", "contact_email"]}),
+        (_("记录"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("region")
+            .prefetch_related("provider_types")
+        )
+
+    @admin.display(description=_("服务商类型"))
+    def type_list(self, obj):
+        return "、".join(t.label for t in obj.provider_types.all())
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "category"]
+    list_filter = ["kind", "category"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ServiceContract)
+class ServiceContractAdmin(SimpleHistoryAdmin):
+    list_display = ["provider", "merchant", "started_on", "ended_on"]
+    list_filter = ["merchant__kind"]
+    search_fields = ["provider__code", "provider__name", "merchant__code", "merchant__name"]
+    autocomplete_fields = ["provider", "merchant"]
+    list_select_related = ["provider", "merchant"]
+    date_hierarchy = "started_on"
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "provider", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__email", "provider__code", "provider__name"]
+    autocomplete_fields = ["user", "provider"]
+    list_select_related = ["user", "provider"]
+
+
+@admin.register(Violation)
+class ViolationAdmin(SimpleHistoryAdmin):
+    list_display = ["provider", "kind", "severity", "points", "occurred_on", "source"]
+    list_filter = ["severity", "kind", "source"]
+    search_fields = ["provider__code", "provider__name", "evidence"]
+    autocomplete_fields = ["provider"]
+    list_select_related = ["provider"]
+    date_hierarchy = "occurred_on"
+    readonly_fields = ["recorded_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

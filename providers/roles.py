@@ -1,0 +1,94 @@
+"""Staff roles: each is a Django group whose permissions follow from the spec below.
+
+Groups are created by a data migration; their permissions are synchronised after every migrate,
+because permissions for models of later migrations do not exist yet when the groups are created.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+PROGRAM_APPS = ("providers", "scoring", "funding", "evaluations", "notifications")
+
+
+class Role(models.TextChoices):
+    PROGRAM_ADMIN = "program_admin", _("项目管理员")
+    REVIEWER = "reviewer", _("审核员")
+    REGION_MANAGER = "region_manager", _("区域经理")
+    FINANCE = "finance", _("财务")
+    AUDITOR = "auditor", _("审计员")
+
+    @property
+    def group_name(self) -> str:
+        return GROUP_NAMES[self]
+
+
+# Group names are what staff read in the admin; code refers to roles, never to these strings.
+GROUP_NAMES = {
+    Role.PROGRAM_ADMIN: "项目管理员",
+    Role.REVIEWER: "审核员",
+    Role.REGION_MANAGER: "区域经理",
+    Role.FINANCE: "财务",
+    Role.AUDITOR: "审计员",
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Actions on models of an app; models=None means every model of the app."""
+
+    app_label: str
+    actions: tuple[str, ...]
+    models: tuple[str, ...] | None = None
+
+
+_VIEW_ALL = tuple(Grant(app, ("view",)) for app in PROGRAM_APPS)
+
+ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
+    Role.PROGRAM_ADMIN: (
+        *(Grant(app, ("view", "add", "change", "delete")) for app in PROGRAM_APPS),
+        Grant("django_celery_beat", ("view", "add", "change", "delete")),
+        Grant("auth", ("view",), ("user", "group")),
+    ),
+    Role.REVIEWER: (
+        *_VIEW_ALL,
+        Grant(
+            "providers",
+            ("add", "change"),
+            ("application", "applicationdocument", "appeal", "rectificationplan", "violation"),
+        ),
+    ),
+    Role.REGION_MANAGER: (*_VIEW_ALL,),
+    Role.FINANCE: (
+        *_VIEW_ALL,
+        Grant("funding", ("add", "change")),
+    ),
+    Role.AUDITOR: (*_VIEW_ALL, Grant("django_celery_beat", ("view",))),
+}
+
+
+def roles_sync(*, group_model, permission_model) -> None:
+    """Creates the role groups and sets each one's permissions to exactly its grants."""
+    for role, grants in ROLE_GRANTS.items():
+        group, _created = group_model.objects.get_or_create(name=role.group_name)
+        wanted = set()
+        for grant in grants:
+            codenames = permission_model.objects.filter(content_type__app_label=grant.app_label)
+            if grant.models is not None:
+                codenames = codenames.filter(content_type__model__in=grant.models)
+            for permission in codenames.select_related("content_type"):
+                action = permission.codename.split("_", 1)[0]
+                if action in grant.actions:
+                    wanted.add(permission.pk)
+        group.permissions.set(wanted)
+
+
+def user_roles(user) -> set[Role]:
+    """The roles a staff user holds; a superuser holds them all."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return set(Role)
+    names = set(user.groups.values_list("name", flat=True))
+    return {role for role in Role if role.group_name in names}

@@ -1,0 +1,4 @@
+"""factory-boy factories, one module per app; import them from here."""
+
+from tests.factories.providers import *  # noqa: F403
+from tests.factories.scoring import *  # noqa: F403

@@ -1,0 +1,67 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from tests.factories import (
+    GmvFactFactory,
+    MembershipFactory,
+    MetricValueFactory,
+    ScoreFactory,
+    ServiceContractFactory,
+    ViolationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def populated():
+    contract = ServiceContractFactory()
+    MembershipFactory(provider=contract.provider)
+    ViolationFactory(provider=contract.provider)
+    GmvFactFactory(provider=contract.provider, merchant=contract.merchant)
+    MetricValueFactory(provider=contract.provider)
+    ScoreFactory(provider=contract.provider)
+
+
+def _registered_models():
+    return [model for model in admin.site._registry if model._meta.app_label not in {"auth"}]
+
+
+@pytest.mark.parametrize("model", _registered_models(), ids=lambda m: m._meta.label)
+def test_admin_changelist_add_and_change_pages_load(client, program_admin, populated, model):
+    client.force_login(program_admin)
+    meta = model._meta
+    changelist = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+    response = client.get(changelist)
+    assert response.status_code == 200
+    model_admin = admin.site._registry[model]
+    if model_admin.has_add_permission(_request(program_admin)):
+        assert (
+            client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_add")).status_code == 200
+        )
+    instance = model._default_manager.first()
+    if instance is not None:
+        change = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[instance.pk])
+        assert client.get(change).status_code == 200
+
+
+def test_admin_search_works_on_providers(client, program_admin, populated):
+    client.force_login(program_admin)
+    response = client.get(reverse("admin:providers_provider_changelist"), {"q": "测试"})
+    assert response.status_code == 200
+
+
+def test_admin_speaks_chinese(client, program_admin):
+    client.force_login(program_admin)
+    response = client.get(reverse("admin:index"))
+    assert "造风者计划" in response.content.decode()
+    assert "服务商" in response.content.decode()
+
+
+def _request(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = user
+    return request

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from zaofeng.views import healthz
+
+admin.site.site_header = _("造风者计划 管理后台")
+admin.site.site_title = _("造风者计划")
+admin.site.index_title = _("项目管理")
+
+api_v1 = [
+    path("", include("providers.api_urls")),
+    path("", include("scoring.api_urls")),
+    path("", include("funding.api_urls")),
+    path("", include("evaluations.api_urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("portal.account_urls")),
+    path("portal/", include("portal.urls")),
+    path("staff/", include("staff.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("portal.root_urls")),
+]
