@@ -49,6 +49,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
     Role.PROGRAM_ADMIN: (
         *(Grant(app, ("view", "add", "change", "delete")) for app in PROGRAM_APPS),
         Grant("django_celery_beat", ("view", "add", "change", "delete")),
+        Grant("integrations", ("view", "add", "change", "delete")),
         Grant("auth", ("view",), ("user", "group")),
     ),
     Role.REVIEWER: (

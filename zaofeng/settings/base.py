@@ -49,8 +49,9 @@ THIRD_PARTY_APPS = [
     "import_export",
 ]
 # Lower apps first: the dependency arrows point portal/staff/evaluations → funding → scoring →
-# providers → notifications.
+# providers → notifications; integrations (API keys, idempotency) sits below them all.
 LOCAL_APPS = [
+    "integrations",
     "notifications",
     "providers",
     "scoring",
@@ -165,6 +166,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # ------------------------------------------------------------------------------
+# Cache: API throttling counts live here; Redis in production so every web process shares them.
+# ------------------------------------------------------------------------------
+CACHE_URL = env_str("CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zaofeng"}
+    )
+}
+
+# ------------------------------------------------------------------------------
 # Email: console in development; SMTP settings from the environment in production.
 # ------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -197,14 +210,23 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # ------------------------------------------------------------------------------
 # REST API
 # ------------------------------------------------------------------------------
+# Deny by default: every endpoint needs an authenticated user (session or API key) unless it says otherwise.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "integrations.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "integrations.permissions.ApiKeyScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.throttles.PrincipalRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"principal": env_str("API_THROTTLE_RATE", default="600/minute")},
+    "EXCEPTION_HANDLER": "integrations.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "MAX_PAGE_SIZE": 500,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "造风者计划 API",
