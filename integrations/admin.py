@@ -18,7 +18,16 @@ class ApiKeyCreationForm(forms.ModelForm):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "user", "scopes", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_display = [
+        "name",
+        "prefix",
+        "user",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "user__username"]
     autocomplete_fields = ["user"]
@@ -32,7 +41,17 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["name", "prefix", "user", "scopes", "created_by", "created_at", "expires_at", "revoked_at", "last_used_at"]
+        return [
+            "name",
+            "prefix",
+            "user",
+            "scopes",
+            "created_by",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        ]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -65,7 +84,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
 class IdempotencyRecordAdmin(admin.ModelAdmin):
     list_display = ["endpoint", "key", "user", "response_status", "created_at"]
     search_fields = ["key", "endpoint", "user__username"]
-    readonly_fields = ["user", "key", "endpoint", "request_hash", "response_status", "response_body", "created_at"]
+    readonly_fields = [
+        "user",
+        "key",
+        "endpoint",
+        "request_hash",
+        "response_status",
+        "response_body",
+        "created_at",
+    ]
 
     def has_add_permission(self, request):
         return False

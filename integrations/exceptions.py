@@ -11,7 +11,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 def _fields(detail) -> dict:
     if isinstance(detail, dict):
         return {
-            field: [str(message) for message in (messages if isinstance(messages, list) else [messages])]
+            field: [
+                str(message) for message in (messages if isinstance(messages, list) else [messages])
+            ]
             for field, messages in detail.items()
         }
     return {}
@@ -21,7 +23,11 @@ def _first_message(detail) -> str:
     if isinstance(detail, dict):
         for field, messages in detail.items():
             first = messages[0] if isinstance(messages, list) and messages else messages
-            return f"{field}: {_first_message(first)}" if field != "non_field_errors" else _first_message(first)
+            return (
+                f"{field}: {_first_message(first)}"
+                if field != "non_field_errors"
+                else _first_message(first)
+            )
     if isinstance(detail, list):
         return _first_message(detail[0]) if detail else ""
     return str(detail)
@@ -29,7 +35,9 @@ def _first_message(detail) -> str:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -49,5 +57,9 @@ def api_exception_handler(exc, context):
     return response
 
 
-def error_response(*, code: str, message: str, http_status: int = status.HTTP_400_BAD_REQUEST, fields=None):
-    return Response({"error": {"code": code, "message": message, "fields": fields or {}}}, status=http_status)
+def error_response(
+    *, code: str, message: str, http_status: int = status.HTTP_400_BAD_REQUEST, fields=None
+):
+    return Response(
+        {"error": {"code": code, "message": message, "fields": fields or {}}}, status=http_status
+    )

@@ -54,7 +54,9 @@ class ApiKey(models.Model):
 class IdempotencyRecord(models.Model):
     """The first response to a request sent with an Idempotency-Key, replayed for repeats."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
+    )
     key = models.CharField(_("幂等键"), max_length=200)
     endpoint = models.CharField(_("接口"), max_length=200)
     request_hash = models.CharField(_("请求摘要"), max_length=64)
@@ -66,7 +68,9 @@ class IdempotencyRecord(models.Model):
         verbose_name = _("幂等记录")
         verbose_name_plural = _("幂等记录")
         constraints = [
-            models.UniqueConstraint(fields=["user", "endpoint", "key"], name="idempotency_unique_key"),
+            models.UniqueConstraint(
+                fields=["user", "endpoint", "key"], name="idempotency_unique_key"
+            ),
         ]
 
     def __str__(self):

@@ -54,5 +54,9 @@ class ProviderDetailApi(generics.RetrieveAPIView):
     lookup_field = "code"
 
     def get_object(self):
-        queryset = providers_visible_to(self.request.user).select_related("region").prefetch_related("provider_types")
+        queryset = (
+            providers_visible_to(self.request.user)
+            .select_related("region")
+            .prefetch_related("provider_types")
+        )
         return get_object_or_404(queryset, code=self.kwargs["code"])

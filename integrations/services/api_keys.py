@@ -29,7 +29,9 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_key_issue(*, name: str, user, scopes: list[str], by, expires_at: datetime | None = None) -> IssuedKey:
+def api_key_issue(
+    *, name: str, user, scopes: list[str], by, expires_at: datetime | None = None
+) -> IssuedKey:
     """Creates a key for `user` with `scopes`; returns the plaintext once."""
     valid = set(ApiScope.values)
     if not scopes or not set(scopes) <= valid:
@@ -70,7 +72,11 @@ def api_key_verify(plaintext: str) -> ApiKey | None:
     if api_key is None or not hmac.compare_digest(api_key.hashed_secret, _hash(secret)):
         return None
     now = timezone.now()
-    if api_key.revoked_at or (api_key.expires_at and api_key.expires_at <= now) or not api_key.user.is_active:
+    if (
+        api_key.revoked_at
+        or (api_key.expires_at and api_key.expires_at <= now)
+        or not api_key.user.is_active
+    ):
         return None
     # Touch at most once a minute: every request writing a row would serialise on it.
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:

@@ -31,7 +31,9 @@ class IdempotentResult:
 
 def request_fingerprint(body: bytes) -> str:
     try:
-        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, ensure_ascii=False).encode()
+        canonical = json.dumps(
+            json.loads(body or b"null"), sort_keys=True, ensure_ascii=False
+        ).encode()
     except (ValueError, UnicodeDecodeError):
         canonical = body
     return hashlib.sha256(canonical).hexdigest()
@@ -52,12 +54,16 @@ def idempotent_call(
                 user=user, key=key[:MAX_KEY_LENGTH], endpoint=endpoint, request_hash=fingerprint
             )
     except IntegrityError:
-        existing = IdempotencyRecord.objects.get(user=user, endpoint=endpoint, key=key[:MAX_KEY_LENGTH])
+        existing = IdempotencyRecord.objects.get(
+            user=user, endpoint=endpoint, key=key[:MAX_KEY_LENGTH]
+        )
         if existing.request_hash != fingerprint:
             raise IdempotencyConflict(MESSAGE_KEY_REUSED, code="idempotency_key_reused") from None
         if existing.response_status is None:
             raise IdempotencyConflict(MESSAGE_IN_PROGRESS, code="idempotency_in_progress") from None
-        return IdempotentResult(status=existing.response_status, body=existing.response_body, replayed=True)
+        return IdempotentResult(
+            status=existing.response_status, body=existing.response_body, replayed=True
+        )
     try:
         status, response_body = compute()
     except BaseException:

@@ -68,7 +68,9 @@ def test_read_only_key_cannot_write(admin_user):
 def test_provider_users_key_sees_only_its_provider():
     membership = MembershipFactory()
     other = ProviderFactory()
-    issued = api_key_issue(name="own", user=membership.user, scopes=[ApiScope.READ], by=membership.user)
+    issued = api_key_issue(
+        name="own", user=membership.user, scopes=[ApiScope.READ], by=membership.user
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {issued.plaintext}")
     listed = client.get("/api/v1/providers/").json()["results"]

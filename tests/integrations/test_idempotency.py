@@ -15,8 +15,12 @@ def test_same_key_same_body_replays_the_first_result():
         calls.append(1)
         return 201, {"batch": len(calls)}
 
-    first = idempotent_call(user=user, key="k1", endpoint="metrics-batches", body=b'{"a": 1, "b": 2}', compute=compute)
-    again = idempotent_call(user=user, key="k1", endpoint="metrics-batches", body=b'{"b": 2, "a": 1}', compute=compute)
+    first = idempotent_call(
+        user=user, key="k1", endpoint="metrics-batches", body=b'{"a": 1, "b": 2}', compute=compute
+    )
+    again = idempotent_call(
+        user=user, key="k1", endpoint="metrics-batches", body=b'{"b": 2, "a": 1}', compute=compute
+    )
     assert first.body == again.body == {"batch": 1}
     assert again.replayed
     assert not first.replayed
@@ -27,7 +31,9 @@ def test_same_key_different_body_is_refused():
     user = UserFactory()
     idempotent_call(user=user, key="k1", endpoint="e", body=b'{"a": 1}', compute=lambda: (201, {}))
     with pytest.raises(IdempotencyConflict) as excinfo:
-        idempotent_call(user=user, key="k1", endpoint="e", body=b'{"a": 2}', compute=lambda: (201, {}))
+        idempotent_call(
+            user=user, key="k1", endpoint="e", body=b'{"a": 2}', compute=lambda: (201, {})
+        )
     assert excinfo.value.code == "idempotency_key_reused"
 
 
@@ -40,12 +46,18 @@ def test_failed_call_frees_the_key():
     with pytest.raises(RuntimeError):
         idempotent_call(user=user, key="k1", endpoint="e", body=b"{}", compute=boom)
     assert not IdempotencyRecord.objects.exists()
-    result = idempotent_call(user=user, key="k1", endpoint="e", body=b"{}", compute=lambda: (201, {"ok": True}))
+    result = idempotent_call(
+        user=user, key="k1", endpoint="e", body=b"{}", compute=lambda: (201, {"ok": True})
+    )
     assert result.body == {"ok": True}
 
 
 def test_keys_are_per_user():
     first, second = UserFactory(), UserFactory()
-    idempotent_call(user=first, key="k1", endpoint="e", body=b"{}", compute=lambda: (201, {"who": 1}))
-    result = idempotent_call(user=second, key="k1", endpoint="e", body=b"{}", compute=lambda: (201, {"who": 2}))
+    idempotent_call(
+        user=first, key="k1", endpoint="e", body=b"{}", compute=lambda: (201, {"who": 1})
+    )
+    result = idempotent_call(
+        user=second, key="k1", endpoint="e", body=b"{}", compute=lambda: (201, {"who": 2})
+    )
     assert result.body == {"who": 2}

@@ -34,7 +34,9 @@ def test_provider_user_sees_only_its_own_and_404_for_others():
     mine = MembershipFactory()
     other = ProviderFactory()
     client = _client(mine.user)
-    assert [row["code"] for row in client.get("/api/v1/providers/").json()["results"]] == [mine.provider.code]
+    assert [row["code"] for row in client.get("/api/v1/providers/").json()["results"]] == [
+        mine.provider.code
+    ]
     assert client.get(f"/api/v1/providers/{mine.provider.code}/").status_code == 200
     assert client.get(f"/api/v1/providers/{other.code}/").status_code == 404
 
