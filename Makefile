@@ -7,7 +7,8 @@ UV_VERSION := 0.13.9
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint format messages migrate demo services worker beat benchmark clean
+
+.PHONY: help setup run test browser lint format messages migrate demo services clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,7 +40,12 @@ run: demo ## Serve the portal with demo data on 127.0.0.1:8000, with a Celery wo
 services: ## Start PostgreSQL and Redis if they are down
 	@bin/ensure-services
 
-test: setup services ## Run the whole test suite against PostgreSQL and Redis
+browser: ## Install Debian's Chromium and CJK fonts for the browser tests, once
+	@command -v chromium >/dev/null && dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+test: setup services browser ## Run the whole test suite against PostgreSQL, Redis and a headless Chromium
 	$(VENV)/bin/pytest
 
 lint: setup ## Check the code with ruff

@@ -1,28 +1,22 @@
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from integrations.serializers import QueryParametersSerializer
 from providers.access import providers_visible_to
 from providers.models import LifecycleStatus
 from providers.serializers import ProviderOutputSerializer
 
 
-class ProviderFilterSerializer(serializers.Serializer):
+class ProviderFilterSerializer(QueryParametersSerializer):
     status = serializers.ChoiceField(choices=LifecycleStatus.choices, required=False)
     region = serializers.SlugField(required=False)
     provider_type = serializers.SlugField(required=False)
-    q = serializers.CharField(required=False, max_length=100)
+    q = serializers.CharField(required=False, max_length=100, help_text="code or name contains")
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", str, enum=LifecycleStatus.values),
-        OpenApiParameter("region", str),
-        OpenApiParameter("provider_type", str),
-        OpenApiParameter("q", str, description="code or name contains"),
-    ]
-)
+@extend_schema(parameters=[ProviderFilterSerializer])
 class ProviderListApi(generics.ListAPIView):
     """Providers the caller may see: all for staff, its own for a provider's user."""
 

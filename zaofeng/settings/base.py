@@ -224,9 +224,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"principal": env_str("API_THROTTLE_RATE", default="600/minute")},
     "EXCEPTION_HANDLER": "integrations.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "integrations.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "MAX_PAGE_SIZE": 500,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "造风者计划 API",
@@ -236,6 +235,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.schema.add_error_responses",
+    ],
 }
 
 # ------------------------------------------------------------------------------

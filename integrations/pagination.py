@@ -1,0 +1,47 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+
+MESSAGE_NOT_A_COUNT = _("应为不小于 %(minimum)d 的整数。")
+MESSAGE_LIMIT_TOO_LARGE = _("每页最多 %(maximum)d 条。")
+
+
+class StrictLimitOffsetPagination(LimitOffsetPagination):
+    """limit/offset pagination that refuses bad values with a 400 instead of ignoring them."""
+
+    default_limit = 50
+    max_limit = 500
+
+    def _whole_number(self, request, name: str, *, minimum: int, default: int) -> int:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValidationError({name: [MESSAGE_NOT_A_COUNT % {"minimum": minimum}]}) from None
+        if value < minimum:
+            raise ValidationError({name: [MESSAGE_NOT_A_COUNT % {"minimum": minimum}]})
+        return value
+
+    def get_limit(self, request):
+        limit = self._whole_number(
+            request, self.limit_query_param, minimum=1, default=self.default_limit
+        )
+        if limit > self.max_limit:
+            raise ValidationError(
+                {self.limit_query_param: [MESSAGE_LIMIT_TOO_LARGE % {"maximum": self.max_limit}]}
+            )
+        return limit
+
+    def get_offset(self, request):
+        return self._whole_number(request, self.offset_query_param, minimum=0, default=0)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": self.max_limit})
+            if parameter["name"] == self.offset_query_param:
+                parameter["schema"].update({"minimum": 0})
+        return parameters

@@ -1,0 +1,64 @@
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "integrations.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key zf_<prefix>_<secret>`, issued by a program admin in the admin.",
+        }
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+ERROR_RESPONSES = {
+    "400": "The request is invalid; `fields` names each field with its messages.",
+    "401": "No valid credentials were sent.",
+    "403": "The credentials do not allow this request.",
+    "404": "No such object, or it belongs to another provider.",
+    "405": "The method is not allowed here.",
+    "406": "The Accept header asks for a representation the API does not serve.",
+    "409": "The request conflicts with the current state (e.g. a run already in progress).",
+    "415": "The request body's media type is not supported.",
+    "422": "The Idempotency-Key was already used with a different body.",
+    "429": "Too many requests; retry after the time in Retry-After.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """Documents the one error shape for every operation, so clients and fuzzers know it."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_RESPONSES.items():
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": reference}},
+                    },
+                )
+    return result
