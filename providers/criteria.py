@@ -277,9 +277,7 @@ class CriterionResult:
             "criteria_set_version": self.spec.criteria_set_version,
             "input_name": self.spec.input_name,
             "operator": self.spec.operator,
-            "operator_symbol": Operator(self.spec.operator).label
-            if self.spec.operator in Operator.values
-            else self.spec.operator,
+            "operator_symbol": str(Operator(self.spec.operator).label),
             "level": self.spec.level,
             "threshold": json_value(self.spec.threshold),
             "observed": json_value(self.observed),

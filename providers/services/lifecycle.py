@@ -20,6 +20,7 @@ from providers.errors import MESSAGE_TRANSITION_REFUSED, TransitionRefused
 from providers.lifecycle import APPEAL_DAYS, PROBATION_DAYS, RECTIFICATION_DAYS
 from providers.models import (
     APPEALABLE_ACTIONS,
+    IN_PROGRAM,
     Appeal,
     DecisionAction,
     DecisionRecord,
@@ -116,7 +117,7 @@ def transition_apply(
     source = provider.status
     bound = getattr(provider, method)
     target = restore_to if method == "restore" else TARGETS[method]
-    if not can_proceed(bound) or (method == "restore" and not restore_to):
+    if not can_proceed(bound) or (method == "restore" and restore_to not in IN_PROGRAM):
         raise TransitionRefused(
             MESSAGE_TRANSITION_REFUSED
             % {
