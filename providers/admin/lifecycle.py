@@ -419,6 +419,12 @@ class ApplicationAdmin(admin.ModelAdmin):
         "decision_reason",
     ]
 
+    def get_inlines(self, request, obj):
+        if obj is None:
+            # A new application: its cases and first documents; nothing to review yet.
+            return [ApplicationCaseInline, ApplicationDocumentInline]
+        return self.inlines
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
             (None, {"fields": ["applicant", "company_name", "legal_name", "credit_code"]}),
@@ -484,19 +490,24 @@ class ApplicationAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not ApplicationDocument:
             return super().save_formset(request, form, formset, change)
+        # What the admin's change message reads, as formset.save() would have set it.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for deleted in formset.deleted_forms:
             if deleted.instance.pk:
                 application_document_remove(document=deleted.instance, by=request.user)
+                formset.deleted_objects.append(deleted.instance)
         application = Application.objects.get(pk=formset.instance.pk)
         for document_form in formset.forms:
             if document_form in formset.deleted_forms or not document_form.has_changed():
                 continue
             if document_form.instance.pk is None and document_form.cleaned_data.get("file"):
-                application_document_add(
-                    application=application,
-                    uploaded_file=document_form.cleaned_data["file"],
-                    kind=document_form.cleaned_data["kind"],
-                    by=request.user,
+                formset.new_objects.append(
+                    application_document_add(
+                        application=application,
+                        uploaded_file=document_form.cleaned_data["file"],
+                        kind=document_form.cleaned_data["kind"],
+                        by=request.user,
+                    )
                 )
         return None
 

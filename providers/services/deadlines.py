@@ -64,6 +64,8 @@ def deadlines_check(
     """
     with transaction.atomic():
         locked = provider_lock(provider)
+        # Windows first, so that a decision this call makes is never counted as expired by it.
+        closed = _appeal_windows_close(locked, today, run_id)
         outcome = DeadlineOutcome(locked.pk, today)
         if (
             locked.status == LifecycleStatus.PROBATION
@@ -77,7 +79,6 @@ def deadlines_check(
             and locked.rectification_due_on <= today
         ):
             outcome = _rectification_end(locked, today, run_id)
-        closed = _appeal_windows_close(locked, today, run_id)
     if outcome.transition:
         provider.refresh_from_db()
     return DeadlineOutcome(
