@@ -182,7 +182,7 @@ class CriteriaSetAdmin(admin.ModelAdmin):
             form.clean = clean
         return form
 
-    @admin.action(description=_("发布所选草稿"))
+    @admin.action(permissions=["change"], description=_("发布所选草稿"))
     def publish(self, request, queryset):
         each_or_report(
             self,
@@ -191,7 +191,7 @@ class CriteriaSetAdmin(admin.ModelAdmin):
             lambda obj: criteria_set_publish(criteria_set=obj, by=request.user),
         )
 
-    @admin.action(description=_("复制为新版本（草稿）"))
+    @admin.action(permissions=["add"], description=_("复制为新版本（草稿）"))
     def new_version(self, request, queryset):
         each_or_report(
             self,
@@ -511,7 +511,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 )
         return None
 
-    @admin.action(description=_("提交申请并预审"))
+    @admin.action(permissions=["change"], description=_("提交申请并预审"))
     def submit(self, request, queryset):
         each_or_report(
             self,
@@ -520,7 +520,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             lambda obj: application_submit(application=obj, by=request.user),
         )
 
-    @admin.action(description=_("开始审核"))
+    @admin.action(permissions=["change"], description=_("开始审核"))
     def review_start(self, request, queryset):
         each_or_report(
             self,
@@ -529,7 +529,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             lambda obj: application_review_start(application=obj, by=request.user),
         )
 
-    @admin.action(description=_("作出审核决定（通过/驳回）"))
+    @admin.action(permissions=["change"], description=_("作出审核决定（通过/驳回）"))
     def decide(self, request, queryset):
         return action_with_form(
             modeladmin=self,
@@ -725,7 +725,7 @@ class AppealAdmin(admin.ModelAdmin):
     def _pending(self, queryset):
         return queryset.filter(status=AppealStatus.PENDING)
 
-    @admin.action(description=_("申诉成立：恢复原状态"))
+    @admin.action(permissions=["change"], description=_("申诉成立：恢复原状态"))
     def uphold(self, request, queryset):
         return action_with_form(
             modeladmin=self,
@@ -745,7 +745,7 @@ class AppealAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("驳回申诉：维持原决定"))
+    @admin.action(permissions=["change"], description=_("驳回申诉：维持原决定"))
     def dismiss(self, request, queryset):
         return action_with_form(
             modeladmin=self,
@@ -787,7 +787,7 @@ class RectificationPlanAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("认可整改计划"))
+    @admin.action(permissions=["change"], description=_("认可整改计划"))
     def accept(self, request, queryset):
         return action_with_form(
             modeladmin=self,
@@ -801,7 +801,7 @@ class RectificationPlanAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("退回整改计划"))
+    @admin.action(permissions=["change"], description=_("退回整改计划"))
     def send_back(self, request, queryset):
         return action_with_form(
             modeladmin=self,
@@ -834,7 +834,7 @@ def _provider_action(service, description: str, name: str):
         )
 
     action.__name__ = name
-    return admin.action(description=description)(action)
+    return admin.action(permissions=["change"], description=description)(action)
 
 
 provider_actions = [

@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
                 ('applicant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='applications', to=settings.AUTH_USER_MODEL, verbose_name='申请账号')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='决定人')),
-                ('provider', models.ForeignKey(blank=True, help_text='同一信用代码的服务商已在册时关联；审核通过时创建。', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='applications', to='providers.provider', verbose_name='服务商')),
+                ('provider', models.ForeignKey(blank=True, help_text='同一信用代码的服务商已在册时关联；审核通过时创建。', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='applications', to='providers.provider', verbose_name='服务商')),
                 ('provider_types', models.ManyToManyField(related_name='applications', to='providers.providertype', verbose_name='申请服务商类型')),
                 ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='providers.region', verbose_name='所在区域')),
                 ('regions_served', models.ManyToManyField(blank=True, related_name='served_by_applications', to='providers.region', verbose_name='服务区域')),

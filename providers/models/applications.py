@@ -39,10 +39,12 @@ class Application(StateMachineModel, models.Model):
         blank=True,
         related_name="applications",
     )
+    # Providers leave the program by status, never by deletion; deleting one (a development
+    # reset) takes its applications along.
     provider = models.ForeignKey(
         Provider,
         verbose_name=_("服务商"),
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="applications",

@@ -22,6 +22,7 @@ from providers.models import (
     ViolationKind,
     ViolationSeverity,
 )
+from providers.roles import Role
 from providers.services.appeals import appeal_file
 from providers.services.exit import exit_evaluate
 from tests.factories import (
@@ -33,6 +34,7 @@ from tests.factories import (
     NotificationFactory,
     ProviderFactory,
     RectificationPlanFactory,
+    StaffUserFactory,
     ViolationFactory,
 )
 from tests.providers.flows import application_under_review, exit_snapshot
@@ -328,3 +330,32 @@ def test_staff_enter_an_application_with_its_licence(admin_client):
     assert application.status == ApplicationStatus.DRAFT
     assert application.created_by.username == "program-admin"
     assert list(application.provider_types.values_list("code", flat=True)) == ["store_operation"]
+
+
+def test_an_auditor_reads_but_cannot_decide(client, reviewer):
+    application = application_under_review(reviewer=reviewer)
+    client.force_login(StaffUserFactory(username="auditor-9", role=Role.AUDITOR))
+    assert client.get(_change("application", application.pk)).status_code == 200
+    page = client.get(_changelist("application")).content.decode()
+    assert 'value="decide"' not in page
+    client.post(
+        _changelist("application"),
+        {
+            "action": "decide",
+            ACTION_CHECKBOX_NAME: [application.pk],
+            "approved": "1",
+            "apply": "1",
+        },
+    )
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.UNDER_REVIEW
+
+
+def test_a_reviewer_decides_applications_and_appeals_but_not_criteria(client, reviewer):
+    application_under_review(reviewer=reviewer)
+    AppealFactory()
+    client.force_login(reviewer)
+    page = client.get(_changelist("application")).content.decode()
+    assert 'value="decide"' in page
+    assert 'value="uphold"' in client.get(_changelist("appeal")).content.decode()
+    assert 'value="publish"' not in client.get(_changelist("criteriaset")).content.decode()
