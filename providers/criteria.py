@@ -7,7 +7,7 @@ violation selectors for an exit evaluation). Every result carries the observed v
 pass or fail and a sentence saying why, so that a reviewer and a provider read the same table.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -520,14 +520,3 @@ def criteria_evaluate(
         seen.add(spec.signature)
         results.append(criterion_evaluate(spec, snapshot, as_of=as_of, missing=missing))
     return CriteriaVerdict(results=tuple(results))
-
-
-def specs_sorted(specs: Sequence[CriterionSpec]) -> list[CriterionSpec]:
-    """Gravest first, so a table opens with what decides the verdict."""
-    order = {
-        CriterionLevel.EXIT: 0,
-        CriterionLevel.HARD: 1,
-        CriterionLevel.WARNING: 2,
-        CriterionLevel.SOFT: 3,
-    }
-    return sorted(specs, key=lambda spec: order.get(spec.level, 9))

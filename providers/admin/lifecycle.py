@@ -23,6 +23,7 @@ from providers.models import (
     ApplicationDocument,
     ApplicationStatus,
     CriteriaSet,
+    CriteriaSetStatus,
     Criterion,
     DecisionRecord,
     ExitEvaluation,
@@ -120,8 +121,29 @@ class CriterionInline(admin.TabularInline):
         return super().has_delete_permission(request, obj) and (obj is None or obj.is_editable)
 
 
+class CriteriaSetForm(forms.ModelForm):
+    class Meta:
+        model = CriteriaSet
+        fields = ["kind", "provider_type", "note"]
+
+    def clean(self):
+        data = super().clean()
+        kind, provider_type = data.get("kind"), data.get("provider_type")
+        if (
+            self.instance.pk is None
+            and kind
+            and provider_type
+            and CriteriaSet.objects.filter(
+                kind=kind, provider_type=provider_type, status=CriteriaSetStatus.DRAFT
+            ).exists()
+        ):
+            raise ValidationError(_("该类别和服务商类型已有草稿，请先编辑或发布它。"))
+        return data
+
+
 @admin.register(CriteriaSet)
 class CriteriaSetAdmin(admin.ModelAdmin):
+    form = CriteriaSetForm
     list_display = ["__str__", "kind", "provider_type", "version", "status", "published_at"]
     list_filter = ["kind", "status", "provider_type"]
     search_fields = ["note", "criteria__sentence"]
@@ -160,27 +182,6 @@ class CriteriaSetAdmin(admin.ModelAdmin):
         obj.pk = draft.pk
         obj.version = draft.version
         obj._state.adding = False
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        if obj is None:
-            original_clean = form.clean
-
-            def clean(form_self):
-                data = original_clean(form_self)
-                kind, provider_type = data.get("kind"), data.get("provider_type")
-                if (
-                    kind
-                    and provider_type
-                    and CriteriaSet.objects.filter(
-                        kind=kind, provider_type=provider_type, status="draft"
-                    ).exists()
-                ):
-                    raise ValidationError(_("该类别和服务商类型已有草稿，请先编辑或发布它。"))
-                return data
-
-            form.clean = clean
-        return form
 
     @admin.action(permissions=["change"], description=_("发布所选草稿"))
     def publish(self, request, queryset):

@@ -6,6 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -294,4 +295,5 @@ class PrescreenResult(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.sentence}：{'通过' if self.passed else '未通过'}"
+        verdict = _g("通过") if self.passed else _g("未通过")
+        return f"{self.sentence}：{verdict}"

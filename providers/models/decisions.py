@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -134,8 +135,8 @@ class DecisionRecord(models.Model):
         if self.decided_by_name:
             return self.decided_by_name
         if self.run_id:
-            return f"评估任务 #{self.run_id}"
-        return "系统"
+            return _g("评估任务 #%(run)s") % {"run": self.run_id}
+        return _g("系统")
 
 
 def _status_label(value: str) -> str:

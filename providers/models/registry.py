@@ -159,9 +159,14 @@ class Provider(StateMachineModel, models.Model):
     def warn(self):
         pass
 
-    @transition(field=status, source=LifecycleStatus.WARNING, target=LifecycleStatus.ACTIVE)
-    def warning_lift(self):
-        pass
+    @transition(
+        field=status,
+        source=LifecycleStatus.WARNING,
+        target=RETURN_VALUE(LifecycleStatus.ACTIVE, LifecycleStatus.PROBATION),
+    )
+    def warning_lift(self, back_to: str = LifecycleStatus.ACTIVE):
+        """A provider warned during probation goes back to it while its probation lasts."""
+        return back_to
 
     @transition(field=status, source=LifecycleStatus.WARNING, target=LifecycleStatus.RECTIFICATION)
     def rectification_start(self):

@@ -117,6 +117,8 @@ def transition_apply(
     source = provider.status
     bound = getattr(provider, method)
     target = restore_to if method == "restore" else TARGETS[method]
+    if method == "warning_lift" and _warned_during_probation(provider):
+        target = LifecycleStatus.PROBATION
     if not can_proceed(bound) or (method == "restore" and restore_to not in IN_PROGRAM):
         raise TransitionRefused(
             MESSAGE_TRANSITION_REFUSED
@@ -129,13 +131,15 @@ def transition_apply(
         )
     if method == "restore":
         bound(restore_to)
+    elif method == "warning_lift":
+        bound(target)
     else:
         bound()
 
     today = timezone.localdate()
     changed = ["status", "status_changed_at", "updated_at"]
     provider.status_changed_at = timezone.now()
-    if provider.status == LifecycleStatus.PROBATION:
+    if provider.status == LifecycleStatus.PROBATION and source != LifecycleStatus.WARNING:
         provider.joined_on = today
         provider.probation_ends_on = today + timedelta(days=PROBATION_DAYS)
         changed += ["joined_on", "probation_ends_on"]
@@ -165,6 +169,21 @@ def transition_apply(
     if notify:
         lifecycle_notify(provider=provider, record=record)
     return record
+
+
+def _warned_during_probation(provider: Provider) -> bool:
+    """Whether the warning in force interrupted a probation that has not yet run out."""
+    warning = (
+        DecisionRecord.objects.filter(provider=provider, to_status=LifecycleStatus.WARNING)
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    return (
+        warning is not None
+        and warning.from_status == LifecycleStatus.PROBATION
+        and provider.probation_ends_on is not None
+        and provider.probation_ends_on > timezone.localdate()
+    )
 
 
 def _default_action(method: str) -> str:

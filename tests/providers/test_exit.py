@@ -1,8 +1,9 @@
 """Exit criteria (准出) per month: violation inputs, verdicts, transitions, idempotency."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from providers.models import (
     DecisionAction,
@@ -224,3 +225,13 @@ def test_a_provider_of_two_types_is_judged_once_per_identical_criterion():
     outcome = _evaluate(provider)
     names = [result.input_name for result in outcome.results]
     assert len(names) == len(set(names)) == 5
+
+
+def test_a_warning_during_probation_lifts_back_into_probation():
+    ends = timezone.localdate() + timedelta(days=40)
+    provider = ProviderFactory(status=LifecycleStatus.PROBATION, probation_ends_on=ends)
+    assert _evaluate(provider, SEPTEMBER, months_without_gmv=3).transition == "warning"
+    outcome = _evaluate(provider, OCTOBER)
+    assert outcome.transition == LifecycleStatus.PROBATION
+    provider.refresh_from_db()
+    assert provider.probation_ends_on == ends  # the probation goes on; its end does not move
