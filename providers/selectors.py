@@ -1,8 +1,38 @@
-"""Reads of the provider registry."""
+"""Reads of the provider registry, criteria, applications and lifecycle decisions."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import F, Q, QuerySet, Sum
 from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from providers.models import Membership, Provider
+from providers.criteria import CriterionSpec
+from providers.lifecycle import APPEAL_DAYS
+from providers.models import (
+    APPEALABLE_ACTIONS,
+    Appeal,
+    AppealStatus,
+    Application,
+    ApplicationDocument,
+    ApplicationStatus,
+    CriteriaKind,
+    CriteriaSet,
+    CriteriaSetStatus,
+    DecisionRecord,
+    ExitEvaluation,
+    LifecycleStatus,
+    Membership,
+    PrescreenResult,
+    Provider,
+    RectificationPlan,
+    Violation,
+    ViolationKind,
+    ViolationSeverity,
+)
+from zaofeng.periods import add_months, month_start
 
 
 def membership_for_user(user) -> Membership | None:
@@ -19,3 +49,246 @@ def provider_for_user(user) -> Provider:
     if membership is None:
         raise Http404("No provider for this user.")
     return membership.provider
+
+
+# ------------------------------------------------------------------------------
+# Criteria
+# ------------------------------------------------------------------------------
+
+
+def criteria_published(*, kind: str, provider_type_ids: Iterable[int] | None = None):
+    """The published criteria sets of a kind (one per provider type), criteria prefetched."""
+    sets = (
+        CriteriaSet.objects.filter(kind=kind, status=CriteriaSetStatus.PUBLISHED)
+        .select_related("provider_type")
+        .prefetch_related("criteria")
+        .order_by("provider_type_id")
+    )
+    if provider_type_ids is not None:
+        sets = sets.filter(provider_type_id__in=list(provider_type_ids))
+    return sets
+
+
+def criteria_specs_published(*, kind: str, provider_type_ids: Iterable[int]) -> list[CriterionSpec]:
+    """The criteria a provider (or applicant) of these types is judged by, in set order."""
+    specs = []
+    for criteria_set in criteria_published(kind=kind, provider_type_ids=provider_type_ids):
+        for criterion in criteria_set.criteria.all():
+            criterion.criteria_set = criteria_set  # already loaded; saves a query per criterion
+            specs.append(criterion.as_spec())
+    return specs
+
+
+# ------------------------------------------------------------------------------
+# Violations as criterion inputs
+# ------------------------------------------------------------------------------
+
+SERIOUS_KINDS = (ViolationKind.COUNTERFEIT, ViolationKind.FRAUD_AGAINST_BUYERS)
+
+
+def violations_counting():
+    """Violations that count toward criteria: all but those an upheld appeal revoked."""
+    return Violation.objects.filter(revocation__isnull=True)
+
+
+def violation_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, dict[str, object]]:
+    """`violation_points_12m` and `serious_violation_dates` per provider, as of the month's end.
+
+    Points count violations that occurred in the twelve months up to and including month;
+    serious violations (severity serious, or kind counterfeit / fraud against buyers) are listed
+    with their dates up to the month's end, and the "none within N months" operator reads them.
+    Every requested provider is in the result, with 0 and [] when it has no violations.
+    """
+    ids = list(provider_ids)
+    last = month_start(month)
+    window_start = add_months(last, -11)
+    month_end = add_months(last, 1) - timedelta(days=1)
+    inputs: dict[int, dict[str, object]] = {
+        pid: {"violation_points_12m": 0, "serious_violation_dates": []} for pid in ids
+    }
+    counting = violations_counting().filter(provider_id__in=ids, occurred_on__lte=month_end)
+    points = (
+        counting.filter(occurred_on__gte=window_start)
+        .values("provider_id")
+        .annotate(total=Sum("points"))
+        .values_list("provider_id", "total")
+    )
+    for provider_id, total in points:
+        inputs[provider_id]["violation_points_12m"] = int(total or 0)
+    serious = (
+        counting.filter(Q(severity=ViolationSeverity.SERIOUS) | Q(kind__in=SERIOUS_KINDS))
+        .order_by("provider_id", "occurred_on")
+        .values_list("provider_id", "occurred_on")
+    )
+    for provider_id, occurred_on in serious:
+        inputs[provider_id]["serious_violation_dates"].append(occurred_on)
+    return inputs
+
+
+# ------------------------------------------------------------------------------
+# Applications and documents, as a user may see them
+# ------------------------------------------------------------------------------
+
+
+def _staff_may_view(user, model_name: str) -> bool:
+    return user.is_active and user.is_staff and user.has_perm(f"providers.view_{model_name}")
+
+
+def applications_for_user(*, user) -> QuerySet[Application]:
+    """Applications a user may read: staff with the view permission see all; anyone else sees
+    those they filed and those of the provider they belong to."""
+    applications = Application.objects.select_related("provider", "region")
+    if not user.is_authenticated:
+        return applications.none()
+    if _staff_may_view(user, "application"):
+        return applications
+    own = Q(applicant=user)
+    membership = membership_for_user(user)
+    if membership is not None:
+        own |= Q(provider_id=membership.provider_id)
+    return applications.filter(own)
+
+
+def application_for_user(*, user, pk: int) -> Application:
+    """One application the user may read; any other is a 404, as if it did not exist."""
+    return get_object_or_404(applications_for_user(user=user), pk=pk)
+
+
+def document_for_user(*, user, pk: int) -> ApplicationDocument:
+    """One document the user may read; any other is a 404."""
+    documents = ApplicationDocument.objects.select_related("application")
+    if not user.is_authenticated:
+        raise Http404("No such document.")
+    if not _staff_may_view(user, "applicationdocument"):
+        documents = documents.filter(application__in=applications_for_user(user=user))
+    return get_object_or_404(documents, pk=pk)
+
+
+def application_prescreen_rows(*, application: Application) -> QuerySet[PrescreenResult]:
+    """The pre-screen table as it was judged: the same rows for the applicant and the reviewer."""
+    return application.prescreen_results.select_related("criteria_set").order_by("position")
+
+
+def applications_awaiting_review() -> QuerySet[Application]:
+    """The reviewers' queue: pre-screened or under review, oldest submission first."""
+    return (
+        Application.objects.filter(
+            status__in=(ApplicationStatus.PRESCREENED, ApplicationStatus.UNDER_REVIEW)
+        )
+        .select_related("region", "reviewer")
+        .prefetch_related("provider_types")
+        .order_by("submitted_at")
+    )
+
+
+# ------------------------------------------------------------------------------
+# Lifecycle: decisions, appeals, deadlines
+# ------------------------------------------------------------------------------
+
+
+def provider_decisions(*, provider: Provider) -> QuerySet[DecisionRecord]:
+    """A provider's record, newest first: every transition, appeal and outcome with its reason."""
+    return (
+        DecisionRecord.objects.filter(provider=provider)
+        .select_related("appeal", "related_decision", "application")
+        .order_by("-decided_at", "-id")
+    )
+
+
+def application_decisions(*, application: Application) -> QuerySet[DecisionRecord]:
+    return DecisionRecord.objects.filter(application=application).order_by("decided_at", "id")
+
+
+@dataclass(frozen=True)
+class AppealWindow:
+    decision: DecisionRecord
+    deadline: datetime
+
+
+def appeal_windows_open(*, provider: Provider, now: datetime | None = None) -> list[AppealWindow]:
+    """Decisions the provider may still appeal: in force, within seven days, not yet appealed."""
+    now = now or timezone.now()
+    decisions = DecisionRecord.objects.filter(
+        provider=provider,
+        action__in=APPEALABLE_ACTIONS,
+        to_status=provider.status,
+        decided_at__gte=now - timedelta(days=APPEAL_DAYS),
+        appeal_against__isnull=True,
+    ).order_by("-decided_at")
+    latest_change = (
+        DecisionRecord.objects.filter(provider=provider)
+        .exclude(from_status=F("to_status"))
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    # Only the decision that put the provider where it is can be appealed.
+    return [
+        AppealWindow(decision=decision, deadline=decision.decided_at + timedelta(days=APPEAL_DAYS))
+        for decision in decisions
+        if latest_change is not None and decision.pk == latest_change.pk
+    ]
+
+
+def appeals_pending() -> QuerySet[Appeal]:
+    return (
+        Appeal.objects.filter(status=AppealStatus.PENDING)
+        .select_related("provider", "decision")
+        .order_by("filed_at")
+    )
+
+
+def violations_cited(*, decision: DecisionRecord) -> QuerySet[Violation]:
+    """The provider's serious violations a decision's failed criteria named (by date), which an
+    upheld appeal would normally revoke."""
+    dates = set()
+    for row in decision.criteria_results:
+        if row.get("input_name") == "serious_violation_dates" and not row.get("passed", True):
+            dates.update(date.fromisoformat(day) for day in row.get("observed") or [])
+    return (
+        violations_counting()
+        .filter(provider_id=decision.provider_id, occurred_on__in=dates)
+        .filter(Q(severity=ViolationSeverity.SERIOUS) | Q(kind__in=SERIOUS_KINDS))
+    )
+
+
+@dataclass(frozen=True)
+class LifecycleSummary:
+    """What a provider (and staff) read about where it stands in the program."""
+
+    provider: Provider
+    status: str
+    status_label: str
+    probation_ends_on: date | None
+    rectification_due_on: date | None
+    probation_goals: tuple[CriterionSpec, ...]
+    exit_criteria: tuple[CriterionSpec, ...]
+    latest_evaluation: ExitEvaluation | None
+    appeal_windows: tuple[AppealWindow, ...]
+    rectification_plans: tuple[RectificationPlan, ...]
+    recent_decisions: tuple[DecisionRecord, ...]
+
+
+def provider_lifecycle(*, provider: Provider, now: datetime | None = None) -> LifecycleSummary:
+    type_ids = list(provider.provider_types.values_list("pk", flat=True))
+    plans: tuple[RectificationPlan, ...] = ()
+    if provider.status == LifecycleStatus.RECTIFICATION:
+        plans = tuple(provider.rectification_plans.order_by("-submitted_at"))
+    return LifecycleSummary(
+        provider=provider,
+        status=provider.status,
+        status_label=provider.get_status_display(),
+        probation_ends_on=provider.probation_ends_on
+        if provider.status == LifecycleStatus.PROBATION
+        else None,
+        rectification_due_on=provider.rectification_due_on,
+        probation_goals=tuple(
+            criteria_specs_published(kind=CriteriaKind.PROBATION, provider_type_ids=type_ids)
+        ),
+        exit_criteria=tuple(
+            criteria_specs_published(kind=CriteriaKind.EXIT, provider_type_ids=type_ids)
+        ),
+        latest_evaluation=provider.exit_evaluations.order_by("-month").first(),
+        appeal_windows=tuple(appeal_windows_open(provider=provider, now=now)),
+        rectification_plans=plans,
+        recent_decisions=tuple(provider_decisions(provider=provider)[:20]),
+    )

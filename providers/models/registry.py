@@ -4,9 +4,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from providers.credit_code import validate_credit_code
+from providers.models.state import StateMachineModel
 
 provider_code_validator = RegexValidator(
     r"^SP\d{6}$", _("服务商编号格式为 SP 加 6 位数字，例如 SP000123。")
@@ -57,8 +59,31 @@ class LifecycleStatus(models.TextChoices):
     BANNED = "banned", _("封禁")
 
 
-class Provider(models.Model):
-    """A service provider (服务商) in the Windmaker Program."""
+# Statuses in which a provider takes part in the program and is held to the exit criteria.
+IN_PROGRAM = (
+    LifecycleStatus.PROBATION,
+    LifecycleStatus.ACTIVE,
+    LifecycleStatus.WARNING,
+    LifecycleStatus.RECTIFICATION,
+)
+# Statuses that receive no new allocations (contracts.md).
+NO_ALLOCATION = (
+    LifecycleStatus.APPLICANT,
+    LifecycleStatus.WARNING,
+    LifecycleStatus.RECTIFICATION,
+    LifecycleStatus.EXITED,
+    LifecycleStatus.BANNED,
+)
+
+
+class Provider(StateMachineModel, models.Model):
+    """A service provider (服务商) in the Windmaker Program.
+
+    The lifecycle status is a protected state machine: it changes only through the transition
+    methods below, which only the services in providers/services call, each writing its decision
+    record in the same transaction. ConcurrentTransitionMixin refuses to save an instance whose
+    status changed in the database since it was loaded, so a stale form cannot undo a transition.
+    """
 
     code = models.CharField(
         _("服务商编号"), max_length=8, unique=True, validators=[provider_code_validator]
@@ -74,13 +99,17 @@ class Provider(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="providers"
     )
-    status = models.CharField(
+    status = FSMField(
         _("生命周期状态"),
         max_length=20,
         choices=LifecycleStatus.choices,
         default=LifecycleStatus.APPLICANT,
+        protected=True,
     )
+    status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
     joined_on = models.DateField(_("入驻日期"), null=True, blank=True)
+    probation_ends_on = models.DateField(_("考察期截止日"), null=True, blank=True)
+    rectification_due_on = models.DateField(_("整改截止日"), null=True, blank=True)
     registered_on = models.DateField(_("企业注册日期"), null=True, blank=True)
     registered_capital_fen = models.BigIntegerField(_("注册资本（分）"), null=True, blank=True)
     team_size = models.PositiveIntegerField(_("团队人数"), null=True, blank=True)
@@ -106,6 +135,67 @@ class Provider(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    # Transitions. Only providers/services/lifecycle.py calls them; the rest of the code reads
+    # the status and asks the services to change it.
+
+    @transition(
+        field=status,
+        source=[LifecycleStatus.APPLICANT, LifecycleStatus.EXITED],
+        target=LifecycleStatus.PROBATION,
+    )
+    def admit(self):
+        pass
+
+    @transition(field=status, source=LifecycleStatus.PROBATION, target=LifecycleStatus.ACTIVE)
+    def probation_pass(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[LifecycleStatus.PROBATION, LifecycleStatus.ACTIVE],
+        target=LifecycleStatus.WARNING,
+    )
+    def warn(self):
+        pass
+
+    @transition(
+        field=status,
+        source=LifecycleStatus.WARNING,
+        target=RETURN_VALUE(LifecycleStatus.ACTIVE, LifecycleStatus.PROBATION),
+    )
+    def warning_lift(self, back_to: str = LifecycleStatus.ACTIVE):
+        """A provider warned during probation goes back to it while its probation lasts."""
+        return back_to
+
+    @transition(field=status, source=LifecycleStatus.WARNING, target=LifecycleStatus.RECTIFICATION)
+    def rectification_start(self):
+        pass
+
+    @transition(field=status, source=LifecycleStatus.RECTIFICATION, target=LifecycleStatus.ACTIVE)
+    def rectification_complete(self):
+        pass
+
+    @transition(field=status, source=list(IN_PROGRAM), target=LifecycleStatus.EXITED)
+    def exit(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[LifecycleStatus.APPLICANT, *IN_PROGRAM, LifecycleStatus.EXITED],
+        target=LifecycleStatus.BANNED,
+    )
+    def ban(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[LifecycleStatus.WARNING, LifecycleStatus.RECTIFICATION, LifecycleStatus.EXITED],
+        target=RETURN_VALUE(*IN_PROGRAM),
+    )
+    def restore(self, previous: str):
+        """An upheld appeal puts the provider back where the appealed decision found it."""
+        return previous
 
 
 class MerchantKind(models.TextChoices):

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from providers.admin.lifecycle import ProviderDecisionInline, provider_actions
 from providers.models import (
     Membership,
     Merchant,
@@ -51,15 +52,36 @@ class ProviderAdmin(SimpleHistoryAdmin):
     search_fields = ["code", "name", "legal_name", "credit_code"]
     autocomplete_fields = ["region"]
     filter_horizontal = ["provider_types"]
-    readonly_fields = ["created_at", "updated_at"]
+    # The status is a protected state machine: it changes only through the lifecycle services
+    # (the actions below, the evaluation runs, applications and appeals), never through this form.
+    readonly_fields = [
+        "status",
+        "status_changed_at",
+        "probation_ends_on",
+        "rectification_due_on",
+        "created_at",
+        "updated_at",
+    ]
     date_hierarchy = "joined_on"
-    inlines = [MembershipInline, ServiceContractInline, ViolationInline]
+    inlines = [MembershipInline, ServiceContractInline, ViolationInline, ProviderDecisionInline]
+    actions = provider_actions
     fieldsets = [
         (
             None,
             {"fields": ["code", "name", "legal_name", "credit_code", "provider_types", "region"]},
         ),
-        (_("生命周期"), {"fields": ["status", "joined_on"]}),
+        (
+            _("生命周期"),
+            {
+                "fields": [
+                    "status",
+                    "status_changed_at",
+                    "joined_on",
+                    "probation_ends_on",
+                    "rectification_due_on",
+                ]
+            },
+        ),
         (_("企业信息"), {"fields": ["registered_on", "registered_capital_fen", "team_size"]}),
         (_("联系方式"), {"fields": ["contact_name", "contact_phone", "contact_email"]}),
         (_("记录"), {"fields": ["created_at", "updated_at"]}),

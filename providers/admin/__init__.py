@@ -1,0 +1,6 @@
+"""The providers app's admin: the registry, and the lifecycle (criteria, applications, decisions,
+appeals, rectification)."""
+
+from providers.admin import lifecycle, registry
+
+__all__ = ["lifecycle", "registry"]

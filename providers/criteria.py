@@ -1,0 +1,522 @@
+"""Admission, exit and probation criteria as pure rules: values in, verdicts with reasons out.
+
+Nothing here touches the database. A criterion states a requirement ("company registered ≥ 12
+months"); it is evaluated on a snapshot, a plain mapping from criterion input name to the observed
+value, which the caller assembles (the application's own data for a pre-screen; the scoring and
+violation selectors for an exit evaluation). Every result carries the observed value, the threshold,
+pass or fail and a sentence saying why, so that a reviewer and a provider read the same table.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from zaofeng.money import format_fen_cn
+
+
+class Operator(models.TextChoices):
+    GTE = "gte", "≥"
+    LTE = "lte", "≤"
+    GT = "gt", ">"
+    LT = "lt", "<"
+    EQ = "eq", "="
+    IN = "in", _("属于")
+    NOT_IN = "not_in", _("不属于")
+    NONE_WITHIN = "none_within", _("N个月内无")
+
+
+class CriterionLevel(models.TextChoices):
+    """What a failed criterion means: admission and probation use hard/soft, exit warning/exit."""
+
+    HARD = "hard", _("硬性（必须通过）")
+    SOFT = "soft", _("软性（计入评分）")
+    WARNING = "warning", _("未通过则预警")
+    EXIT = "exit", _("未通过则清退")
+
+
+class InputKind(StrEnum):
+    INT = "int"
+    MONEY = "money"  # integer fen
+    DECIMAL = "decimal"
+    BOOL = "bool"
+    CODES = "codes"  # list of codes, e.g. provider type codes
+    DATES = "dates"  # list of dates, read by "none within N months"
+
+
+class Missing(StrEnum):
+    """How to treat an input the snapshot lacks (or holds as None)."""
+
+    FAIL = "fail"  # admission: no evidence, no pass
+    SKIP = "skip"  # exit: no data is not a violation; the criterion is reported as not evaluated
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    kind: InputKind
+    label: str
+    label_en: str
+    unit: str = ""
+
+
+METRIC_PREFIX = "metric:"
+
+INPUTS: dict[str, InputSpec] = {
+    # From an application (pre-screen).
+    "company_age_months": InputSpec(InputKind.INT, "企业成立时长", "company age", "个月"),
+    "registered_capital_fen": InputSpec(InputKind.MONEY, "注册资本", "registered capital"),
+    "team_size": InputSpec(InputKind.INT, "团队人数", "team size", "人"),
+    "served_gmv_12m_fen": InputSpec(InputKind.MONEY, "近12个月服务GMV", "served GMV, 12 months"),
+    "provider_types": InputSpec(InputKind.CODES, "服务商类型", "provider types"),
+    "documents_complete": InputSpec(InputKind.BOOL, "资质材料齐全", "documents complete"),
+    # From the violation register (providers).
+    "serious_violation_dates": InputSpec(InputKind.DATES, "严重违规", "serious violations"),
+    "violation_points_12m": InputSpec(
+        InputKind.INT, "近12个月违规扣分", "penalty points, 12 months", "分"
+    ),
+    # From scoring.
+    "trailing_net_gmv_fen": InputSpec(InputKind.MONEY, "近12个月净成交额", "trailing net GMV"),
+    "months_without_gmv": InputSpec(InputKind.INT, "连续无成交月数", "months without GMV", "个月"),
+    "overall_score_last_two_quarters_max": InputSpec(
+        InputKind.DECIMAL,
+        "近两个季度综合评分较高者",
+        "better of the last two quarters' score",
+        "分",
+    ),
+    "complaints_per_10k_orders": InputSpec(
+        InputKind.DECIMAL, "万单投诉量", "complaints per 10k orders", "次/万单"
+    ),
+}
+
+OPERATORS_BY_KIND: dict[InputKind, tuple[str, ...]] = {
+    InputKind.INT: (
+        Operator.GTE,
+        Operator.LTE,
+        Operator.GT,
+        Operator.LT,
+        Operator.EQ,
+        Operator.IN,
+        Operator.NOT_IN,
+    ),
+    InputKind.MONEY: (Operator.GTE, Operator.LTE, Operator.GT, Operator.LT, Operator.EQ),
+    InputKind.DECIMAL: (Operator.GTE, Operator.LTE, Operator.GT, Operator.LT, Operator.EQ),
+    InputKind.BOOL: (Operator.EQ,),
+    InputKind.CODES: (Operator.IN, Operator.NOT_IN),
+    InputKind.DATES: (Operator.NONE_WITHIN,),
+}
+
+LEVELS_BY_SET_KIND = {
+    "admission": (CriterionLevel.HARD, CriterionLevel.SOFT),
+    "probation": (CriterionLevel.HARD, CriterionLevel.SOFT),
+    "exit": (CriterionLevel.WARNING, CriterionLevel.EXIT),
+}
+
+MESSAGE_UNKNOWN_INPUT = _("未知的判定字段“%(name)s”；可用字段见说明，指标写作 metric:<指标代码>。")
+MESSAGE_BAD_OPERATOR = _("判定字段“%(name)s”不能使用运算符“%(operator)s”。")
+MESSAGE_BAD_THRESHOLD = _("阈值“%(text)s”无效：%(why)s")
+MESSAGE_BAD_LEVEL = _("该类标准中的判定不能设为“%(level)s”。")
+
+
+class CriterionDefinitionError(ValueError):
+    """A criterion that cannot be evaluated: unknown input, operator or unreadable threshold."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def input_spec(name: str) -> InputSpec:
+    if name in INPUTS:
+        return INPUTS[name]
+    if name.startswith(METRIC_PREFIX) and len(name) > len(METRIC_PREFIX):
+        key = name[len(METRIC_PREFIX) :]
+        return InputSpec(InputKind.DECIMAL, f"指标 {key}", f"metric {key}")
+    raise CriterionDefinitionError("input_name", str(MESSAGE_UNKNOWN_INPUT % {"name": name}))
+
+
+def _decimal(value: object) -> Decimal:
+    if isinstance(value, float):
+        # Values from JSON or a third party: go through text so 0.1 stays 0.1.
+        value = repr(value)
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} is not a number") from exc
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a number")
+    return number
+
+
+def _int(value: object) -> int:
+    number = _decimal(value)
+    if number != number.to_integral_value():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(number)
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes", "是"}:
+        return True
+    if text in {"false", "0", "no", "否"}:
+        return False
+    raise ValueError(f"{value!r} is not true or false")
+
+
+def threshold_parse(input_name: str, operator: str, text: str) -> object:
+    """Reads a threshold as stored (text) into the value its input and operator compare against.
+
+    Raises CriterionDefinitionError naming the field at fault.
+    """
+    spec = input_spec(input_name)
+    if operator not in OPERATORS_BY_KIND[spec.kind]:
+        raise CriterionDefinitionError(
+            "operator",
+            str(
+                MESSAGE_BAD_OPERATOR
+                % {
+                    "name": input_name,
+                    "operator": Operator(operator).label
+                    if operator in Operator.values
+                    else operator,
+                }
+            ),
+        )
+    raw = str(text).strip()
+    try:
+        if operator == Operator.NONE_WITHIN:
+            months = _int(raw)
+            if months <= 0:
+                raise ValueError("the number of months must be positive")
+            return months
+        if operator in (Operator.IN, Operator.NOT_IN):
+            items = [item.strip() for item in raw.replace("，", ",").split(",") if item.strip()]
+            if not items:
+                raise ValueError("list is empty")
+            if spec.kind == InputKind.INT:
+                return tuple(_int(item) for item in items)
+            return tuple(items)
+        if spec.kind in (InputKind.INT, InputKind.MONEY):
+            return _int(raw)
+        if spec.kind == InputKind.DECIMAL:
+            return _decimal(raw)
+        if spec.kind == InputKind.BOOL:
+            return _bool(raw)
+    except ValueError as exc:
+        raise CriterionDefinitionError(
+            "threshold", str(MESSAGE_BAD_THRESHOLD % {"text": raw, "why": exc})
+        ) from exc
+    raise CriterionDefinitionError(
+        "threshold", str(MESSAGE_BAD_THRESHOLD % {"text": raw, "why": "?"})
+    )
+
+
+def level_check(set_kind: str, level: str) -> None:
+    if level not in LEVELS_BY_SET_KIND[set_kind]:
+        raise CriterionDefinitionError(
+            "level", str(MESSAGE_BAD_LEVEL % {"level": CriterionLevel(level).label})
+        )
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    """One criterion as the rules read it, detached from the database row it came from."""
+
+    input_name: str
+    operator: str
+    threshold: object
+    level: str
+    weight: int = 1
+    sentence: str = ""
+    sentence_en: str = ""
+    criterion_id: int | None = None
+    criteria_set_id: int | None = None
+    criteria_set_version: int | None = None
+
+    @property
+    def signature(self) -> tuple:
+        """Identical requirements from two sets (a provider of two types) are evaluated once."""
+        return (self.input_name, self.operator, self.threshold, self.level)
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    spec: CriterionSpec
+    observed: object
+    passed: bool
+    evaluated: bool
+    reason: str
+    observed_display: str
+    threshold_display: str
+
+    @property
+    def threshold(self) -> object:
+        return self.spec.threshold
+
+    @property
+    def input_name(self) -> str:
+        return self.spec.input_name
+
+    @property
+    def level(self) -> str:
+        return self.spec.level
+
+    def as_record(self) -> dict:
+        """A JSON-safe row for decision records and stored verdicts."""
+        return {
+            "criterion_id": self.spec.criterion_id,
+            "criteria_set_id": self.spec.criteria_set_id,
+            "criteria_set_version": self.spec.criteria_set_version,
+            "input_name": self.spec.input_name,
+            "operator": self.spec.operator,
+            "operator_symbol": str(Operator(self.spec.operator).label),
+            "level": self.spec.level,
+            "threshold": json_value(self.spec.threshold),
+            "observed": json_value(self.observed),
+            "threshold_display": self.threshold_display,
+            "observed_display": self.observed_display,
+            "passed": self.passed,
+            "evaluated": self.evaluated,
+            "reason": self.reason,
+            "sentence": self.spec.sentence,
+            "sentence_en": self.spec.sentence_en,
+        }
+
+
+class VerdictLevel(models.TextChoices):
+    PASS = "pass", _("通过")
+    WARNING = "warning", _("预警")
+    EXIT = "exit", _("清退")
+
+
+@dataclass(frozen=True)
+class CriteriaVerdict:
+    results: tuple[CriterionResult, ...]
+
+    @property
+    def hard_failures(self) -> tuple[CriterionResult, ...]:
+        return tuple(r for r in self.results if r.level == CriterionLevel.HARD and not r.passed)
+
+    @property
+    def passed(self) -> bool:
+        """Admission and probation: every hard criterion passed."""
+        return not self.hard_failures
+
+    @property
+    def soft_score(self) -> Decimal | None:
+        """Share of soft weight passed, 0–100; None when there are no soft criteria."""
+        soft = [r for r in self.results if r.level == CriterionLevel.SOFT]
+        total = sum(r.spec.weight for r in soft)
+        if not total:
+            return None
+        won = sum(r.spec.weight for r in soft if r.passed)
+        return (Decimal(100) * won / total).quantize(Decimal("0.01"))
+
+    @property
+    def level(self) -> str:
+        """Exit criteria: the gravest consequence among the failed criteria."""
+        failed = {r.level for r in self.results if not r.passed}
+        if CriterionLevel.EXIT in failed:
+            return VerdictLevel.EXIT
+        if CriterionLevel.WARNING in failed:
+            return VerdictLevel.WARNING
+        return VerdictLevel.PASS
+
+    @property
+    def failures(self) -> tuple[CriterionResult, ...]:
+        return tuple(r for r in self.results if not r.passed)
+
+    @property
+    def incomplete(self) -> bool:
+        return any(not r.evaluated for r in self.results)
+
+    def as_records(self) -> list[dict]:
+        return [result.as_record() for result in self.results]
+
+
+def json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_value(item) for item in value]
+    return value
+
+
+def months_before(day: date, count: int) -> date:
+    """The same day count months earlier, clamped to the month's end (31 March − 1 → 28/29 Feb)."""
+    index = day.year * 12 + (day.month - 1) - count
+    year, month = index // 12, index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def whole_months_between(first: date, last: date) -> int:
+    """Completed months from first to last: 2025-03-15 → 2025-11-14 is 7, → 2025-11-15 is 8."""
+    months = (last.year - first.year) * 12 + (last.month - first.month)
+    if last.day < first.day:
+        months -= 1
+    return max(months, 0)
+
+
+def _display(spec: InputSpec, value: object) -> str:
+    if value is None:
+        return _g("无数据")
+    if spec.kind == InputKind.MONEY:
+        return format_fen_cn(int(value))
+    if spec.kind == InputKind.BOOL:
+        return _g("是") if value else _g("否")
+    if spec.kind in (InputKind.CODES, InputKind.DATES):
+        items = [json_value(item) for item in value]
+        return "、".join(str(item) for item in items) if items else _g("无")
+    if isinstance(value, Decimal):
+        text = f"{value.normalize():f}"
+        return f"{text}{spec.unit}"
+    return f"{value}{spec.unit}"
+
+
+def _threshold_display(spec: InputSpec, operator: str, threshold: object) -> str:
+    if operator == Operator.NONE_WITHIN:
+        return _g("%(months)s个月内无") % {"months": threshold}
+    if operator in (Operator.IN, Operator.NOT_IN):
+        return f"{Operator(operator).label} {'、'.join(str(item) for item in threshold)}"
+    return f"{Operator(operator).label} {_display(spec, threshold)}"
+
+
+def _typed_observed(spec: InputSpec, value: object) -> object:
+    if spec.kind in (InputKind.INT, InputKind.MONEY):
+        return _int(value)
+    if spec.kind == InputKind.DECIMAL:
+        return _decimal(value)
+    if spec.kind == InputKind.BOOL:
+        return _bool(value)
+    if spec.kind == InputKind.CODES:
+        return tuple(str(item) for item in value)
+    if spec.kind == InputKind.DATES:
+        return tuple(
+            sorted(
+                item if isinstance(item, date) else date.fromisoformat(str(item)) for item in value
+            )
+        )
+    raise AssertionError(spec.kind)
+
+
+def _compare(
+    operator: str, observed: object, threshold: object, as_of: date
+) -> tuple[bool, object]:
+    """Pass or fail, and what to show as the observed value."""
+    if operator == Operator.GTE:
+        return observed >= threshold, observed
+    if operator == Operator.LTE:
+        return observed <= threshold, observed
+    if operator == Operator.GT:
+        return observed > threshold, observed
+    if operator == Operator.LT:
+        return observed < threshold, observed
+    if operator == Operator.EQ:
+        return observed == threshold, observed
+    if operator in (Operator.IN, Operator.NOT_IN):
+        values = set(observed) if isinstance(observed, tuple) else {observed}
+        hit = bool(values & set(threshold))
+        return (hit if operator == Operator.IN else not hit), observed
+    if operator == Operator.NONE_WITHIN:
+        since = months_before(as_of, threshold)
+        within = tuple(day for day in observed if since < day <= as_of)
+        return not within, within
+    raise AssertionError(operator)
+
+
+def criterion_evaluate(
+    spec: CriterionSpec, snapshot: Mapping[str, object], *, as_of: date, missing: Missing
+) -> CriterionResult:
+    """Evaluates one criterion on a snapshot; never raises for a missing or unreadable value."""
+    meta = input_spec(spec.input_name)
+    threshold_display = _threshold_display(meta, spec.operator, spec.threshold)
+    raw = snapshot.get(spec.input_name)
+    observed = None
+    if raw is not None:
+        try:
+            observed = _typed_observed(meta, raw)
+        except (ValueError, TypeError):
+            observed = None
+    if observed is None:
+        passed = missing == Missing.SKIP
+        reason = (
+            _g("%(label)s：无数据，本期不评估。")
+            if passed
+            else _g("%(label)s：缺少数据，视为未通过。")
+        ) % {"label": meta.label}
+        return CriterionResult(
+            spec=spec,
+            observed=None,
+            passed=passed,
+            evaluated=False,
+            reason=reason,
+            observed_display=_display(meta, None),
+            threshold_display=threshold_display,
+        )
+    passed, shown = _compare(spec.operator, observed, spec.threshold, as_of)
+    observed_display = _display(meta, shown)
+    if spec.operator == Operator.NONE_WITHIN:
+        if passed:
+            reason = _g("%(label)s：%(months)s个月内无记录，通过。") % {
+                "label": meta.label,
+                "months": spec.threshold,
+            }
+        else:
+            reason = _g("%(label)s：%(months)s个月内有记录（%(dates)s），未通过。") % {
+                "label": meta.label,
+                "months": spec.threshold,
+                "dates": observed_display,
+            }
+    else:
+        template = (
+            _g("%(label)s：实际 %(observed)s，要求 %(threshold)s，通过。")
+            if passed
+            else _g("%(label)s：实际 %(observed)s，要求 %(threshold)s，未通过。")
+        )
+        reason = template % {
+            "label": meta.label,
+            "observed": observed_display,
+            "threshold": threshold_display,
+        }
+    return CriterionResult(
+        spec=spec,
+        observed=shown,
+        passed=passed,
+        evaluated=True,
+        reason=reason,
+        observed_display=observed_display,
+        threshold_display=threshold_display,
+    )
+
+
+def criteria_evaluate(
+    specs: Iterable[CriterionSpec],
+    snapshot: Mapping[str, object],
+    *,
+    as_of: date,
+    missing: Missing,
+) -> CriteriaVerdict:
+    """Evaluates every criterion once, in order; identical requirements from two sets count once."""
+    seen: set[tuple] = set()
+    results: list[CriterionResult] = []
+    for spec in specs:
+        if spec.signature in seen:
+            continue
+        seen.add(spec.signature)
+        results.append(criterion_evaluate(spec, snapshot, as_of=as_of, missing=missing))
+    return CriteriaVerdict(results=tuple(results))

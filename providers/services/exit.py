@@ -1,0 +1,185 @@
+"""The exit criteria (准出) applied to one provider for one month."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+
+from providers.criteria import (
+    CriteriaVerdict,
+    CriterionResult,
+    Missing,
+    VerdictLevel,
+    criteria_evaluate,
+    json_value,
+)
+from providers.models import (
+    IN_PROGRAM,
+    CriteriaKind,
+    DecisionAction,
+    DecisionRecord,
+    ExitEvaluation,
+    LifecycleStatus,
+    Provider,
+)
+from providers.selectors import criteria_specs_published
+from providers.services.lifecycle import provider_lock, transition_apply
+from zaofeng.periods import add_months, format_month, month_start
+
+
+@dataclass(frozen=True)
+class ExitOutcome:
+    """What one exit evaluation found and did.
+
+    transition is the status the provider moved to (None when nothing changed); unchanged is True
+    when the same month had already been judged with the same verdict, so nothing was done.
+    """
+
+    provider_id: int
+    month: date
+    verdict: str
+    transition: str | None
+    results: tuple[CriterionResult, ...]
+    decision_id: int | None = None
+    unchanged: bool = False
+
+    @property
+    def failures(self) -> tuple[CriterionResult, ...]:
+        return tuple(result for result in self.results if not result.passed)
+
+
+def month_end(month: date) -> date:
+    return add_months(month_start(month), 1) - timedelta(days=1)
+
+
+def exit_evaluate(
+    *,
+    provider: Provider,
+    month: date,
+    snapshot: Mapping[str, object],
+    run_id: int | None = None,
+    by=None,
+) -> ExitOutcome:
+    """Judges a provider on the published exit criteria of its types and acts on the verdict.
+
+    A failed exit-level criterion exits the provider at once. A failed warning-level criterion
+    warns an active or probation provider; a provider already warned for an earlier month moves
+    to rectification (30 days). A clean month lifts a warning the exit criteria gave. Providers
+    outside the program (applicant, exited, banned) are not judged.
+
+    Idempotent per provider and month: a second call with the same verdict changes nothing.
+    """
+    month = month_start(month)
+    type_ids = list(provider.provider_types.values_list("pk", flat=True))
+    specs = criteria_specs_published(kind=CriteriaKind.EXIT, provider_type_ids=type_ids)
+    verdict = criteria_evaluate(specs, snapshot, as_of=month_end(month), missing=Missing.SKIP)
+
+    with transaction.atomic():
+        locked = provider_lock(provider)
+        if locked.status not in IN_PROGRAM:
+            return ExitOutcome(locked.pk, month, verdict.level, None, verdict.results)
+        existing = (
+            ExitEvaluation.objects.select_for_update().filter(provider=locked, month=month).first()
+        )
+        if existing is not None and existing.verdict == verdict.level:
+            return ExitOutcome(
+                locked.pk, month, verdict.level, None, verdict.results, unchanged=True
+            )
+        method, action, reason = _consequence(locked, verdict, month)
+        record = None
+        if method is not None:
+            record = transition_apply(
+                provider=locked,
+                method=method,
+                action=action,
+                reason=reason,
+                by=by,
+                run_id=run_id,
+                month=month,
+                results=verdict.results,
+            )
+        ExitEvaluation.objects.update_or_create(
+            provider=locked,
+            month=month,
+            defaults={
+                "verdict": verdict.level,
+                "results": verdict.as_records(),
+                "snapshot": {key: json_value(value) for key, value in snapshot.items()},
+                "transition": locked.status if record else "",
+                "run_id": run_id,
+                "evaluated_at": timezone.now(),
+            },
+        )
+    if record is not None:
+        provider.refresh_from_db()
+    return ExitOutcome(
+        locked.pk,
+        month,
+        verdict.level,
+        record.to_status if record else None,
+        verdict.results,
+        decision_id=record.pk if record else None,
+    )
+
+
+def _failures_text(verdict: CriteriaVerdict, level: str) -> str:
+    return "；".join(result.reason for result in verdict.failures if result.level == level)
+
+
+def _consequence(
+    provider: Provider, verdict: CriteriaVerdict, month: date
+) -> tuple[str | None, str | None, str]:
+    """The transition a verdict calls for, given where the provider stands."""
+    label = format_month(month)
+    status = provider.status
+    if verdict.level == VerdictLevel.EXIT:
+        reason = _g("准出评估（%(month)s）：%(failures)s") % {
+            "month": label,
+            "failures": _failures_text(verdict, VerdictLevel.EXIT),
+        }
+        return "exit", DecisionAction.EXITED, reason
+    if verdict.level == VerdictLevel.WARNING:
+        failures = _failures_text(verdict, VerdictLevel.WARNING)
+        if status in (LifecycleStatus.PROBATION, LifecycleStatus.ACTIVE):
+            reason = _g("准出评估（%(month)s）：%(failures)s") % {
+                "month": label,
+                "failures": failures,
+            }
+            return "warn", DecisionAction.WARNED, reason
+        if status == LifecycleStatus.WARNING and _warned_before(provider, month):
+            reason = _g("预警后仍未达标（%(month)s），进入整改：%(failures)s") % {
+                "month": label,
+                "failures": failures,
+            }
+            return "rectification_start", DecisionAction.RECTIFICATION_STARTED, reason
+        return None, None, ""
+    if status == LifecycleStatus.WARNING and _warning_from_exit_criteria(provider):
+        reason = _g("准出评估（%(month)s）：全部准出标准达标，解除预警。") % {"month": label}
+        return "warning_lift", DecisionAction.WARNING_LIFTED, reason
+    return None, None, ""
+
+
+def _latest_warning(provider: Provider) -> DecisionRecord | None:
+    return (
+        DecisionRecord.objects.filter(provider=provider, to_status=LifecycleStatus.WARNING)
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+
+
+def _warned_before(provider: Provider, month: date) -> bool:
+    """Whether the warning in force was given for an earlier month than this one."""
+    warning = _latest_warning(provider)
+    if warning is None:
+        return True
+    given_for = warning.month or month_start(timezone.localtime(warning.decided_at).date())
+    return given_for < month
+
+
+def _warning_from_exit_criteria(provider: Provider) -> bool:
+    """A clean month lifts only warnings the exit criteria gave, not those staff gave by hand."""
+    warning = _latest_warning(provider)
+    return warning is not None and warning.action == DecisionAction.WARNED and bool(warning.month)
