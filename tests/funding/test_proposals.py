@@ -35,7 +35,7 @@ from tests.factories import (
     TierPolicyFactory,
     tier,
 )
-from tests.funding.builders import M, WAN_FEN, YI_FEN, finance_user, gmv_history, period_pool, score
+from tests.funding.builders import WAN_FEN, YI_FEN, M, finance_user, gmv_history, period_pool, score
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from funding.selectors import memberships_at, pending_demotions, tier_history
 from funding.services.tiers import demotion_confirm, demotion_reject, tier_review
 from providers.models import LifecycleStatus
 from tests.factories import ProviderFactory, ScoringModelFactory, TierMembershipFactory, tier
-from tests.funding.builders import M, WAN_FEN, YI_FEN, admin_user, finance_user, gmv_history, score
+from tests.funding.builders import WAN_FEN, YI_FEN, M, admin_user, finance_user, gmv_history, score
 from zaofeng.periods import add_months
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,8 @@ def test_review_places_providers_by_trailing_gmv_and_score_and_records_why(model
     assert change.kind == TierChangeKind.ENTERED
     assert change.trailing_net_gmv_fen == 102 * YI_FEN // 10
     assert change.figures["threshold_fen"] == 10 * YI_FEN
-    assert "¥10.2亿" in change.reason and "85.00" in change.reason
+    assert "¥10.2亿" in change.reason
+    assert "85.00" in change.reason
     assessment = TierAssessment.objects.get(provider=small, month=M)
     assert assessment.verdict == TierVerdict.NOT_PLACED
     assert assessment.trailing_net_gmv_fen == 600 * WAN_FEN
@@ -213,7 +214,8 @@ def test_exited_providers_leave_their_tier_and_applicants_are_never_placed(model
     assert outcome.reviewed == 1
     assert current_tier(exited) is None
     change = TierChange.objects.get(provider=exited)
-    assert change.kind == TierChangeKind.REMOVED and "已清退" in change.reason
+    assert change.kind == TierChangeKind.REMOVED
+    assert "已清退" in change.reason
     assert not TierAssessment.objects.filter(provider=applicant).exists()
 
 
