@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from demo.activity import seed_months
+from demo.funding import seed_funding
 from demo.registry import (
     DEMO_OWNERS,
     DEMO_STAFF,
@@ -69,6 +70,7 @@ def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> Dem
             rng=rng("months"), plans=plans, end_month=end_month, months=months
         )
         users = seed_users()
+        seed_funding(end_month=end_month)
     return DemoSummary(
         loaded=True,
         providers=len(plans),
