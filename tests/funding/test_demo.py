@@ -29,9 +29,10 @@ def test_demo_places_tiers_and_drafts_a_proposal_deterministically():
     assert Pool.objects.filter(period_start=END).count() == 2
     first = _snapshot()
     assert first[1]
-    assert sum(fund for _code, fund, _imp in first[1]) <= Pool.objects.get(
-        period_start=END, kind="fund"
-    ).total_amount
+    assert (
+        sum(fund for _code, fund, _imp in first[1])
+        <= Pool.objects.get(period_start=END, kind="fund").total_amount
+    )
 
     demo_clear()
     demo_seed(providers=80, months=14, seed=7, end_month=END)
