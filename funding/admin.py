@@ -16,6 +16,7 @@ from funding.forms import (
     DisbursementRequestForm,
     ForecastForm,
     NoteForm,
+    PoolForm,
     ProposalCreateForm,
     ProposalLineForm,
     TierBudgetFormSet,
@@ -300,6 +301,7 @@ class PoolAdmin(admin.ModelAdmin):
         "balance_display",
         "created_at",
     ]
+    form = PoolForm
     inlines = [TierBudgetInline]
     actions = ["reconcile", "correct_pool"]
     date_hierarchy = "period_start"
@@ -310,12 +312,7 @@ class PoolAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        try:
-            pool_save(pool=obj, by=request.user)
-        except ValidationError as exc:
-            # The form has been validated; a refusal here is a concurrent change of the ledger.
-            self.message_user(request, _error_text(exc), messages.ERROR)
-            raise
+        pool_save(pool=obj, by=request.user)
 
     @admin.display(description=_("总额"), ordering="total_amount")
     def total_display(self, obj):

@@ -3,8 +3,22 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from funding.models import DisbursementRequest, EntryKind, PoolKind, ProposalLine, Weighting
+from funding.models import (
+    DisbursementRequest,
+    EntryKind,
+    PeriodKind,
+    Pool,
+    PoolKind,
+    ProposalLine,
+    Weighting,
+)
 from funding.selectors import grant_position
+from funding.services.allocation import (
+    MONTH_NOT_FIRST_DAY,
+    QUARTER_START,
+    TOTAL_BELOW_GRANTED,
+    TOTAL_NOT_NEGATIVE,
+)
 from zaofeng.periods import PeriodError, parse_month
 
 
@@ -105,4 +119,34 @@ class DisbursementRequestForm(forms.ModelForm):
             self.add_error("grant", _("只有资金池的授予可以申请发放。"))
         elif amount > grant_position(grant).available_to_request:
             self.add_error("amount_fen", _("金额超过该授予可发放的余额。"))
+        return cleaned
+
+
+class PoolForm(forms.ModelForm):
+    """Checks at the edge what pool_save checks again under the pool's lock."""
+
+    class Meta:
+        model = Pool
+        fields = ["kind", "period_kind", "period_start", "name", "total_amount"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start = cleaned.get("period_start") or self.instance.period_start
+        if start and start.day != 1:
+            self.add_error(
+                "period_start" if "period_start" in self.fields else None, MONTH_NOT_FIRST_DAY
+            )
+        elif start and cleaned.get("period_kind") == PeriodKind.QUARTER and (start.month - 1) % 3:
+            self.add_error("period_kind", QUARTER_START)
+        total = cleaned.get("total_amount")
+        if total is not None and total < 0:
+            self.add_error("total_amount", TOTAL_NOT_NEGATIVE)
+        elif self.instance.pk and total is not None:
+            # The instance still holds the stored figures here: the form has not copied its data.
+            granted = self.instance.total_amount - self.instance.balance
+            if total < granted:
+                self.add_error(
+                    "total_amount",
+                    str(TOTAL_BELOW_GRANTED).format(granted=self.instance.format_amount(granted)),
+                )
         return cleaned

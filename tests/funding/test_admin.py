@@ -352,3 +352,34 @@ def _request(user):
     request = RequestFactory().get("/")
     request.user = user
     return request
+
+
+def test_a_pool_cannot_shrink_below_what_was_granted_in_the_admin(
+    client, everything, program_admin
+):
+    pool = Pool.objects.get(kind=PoolKind.FUND)
+    granted = pool.total_amount - pool.balance
+    client.force_login(program_admin)
+    url = reverse("admin:funding_pool_change", args=[pool.pk])
+    budgets = list(pool.budgets.all())
+    data = {
+        "period_kind": "month",
+        "name": "",
+        "total_amount": granted - 1,
+        "budgets-TOTAL_FORMS": len(budgets),
+        "budgets-INITIAL_FORMS": len(budgets),
+        "budgets-MIN_NUM_FORMS": 0,
+        "budgets-MAX_NUM_FORMS": 1000,
+    }
+    for index, budget in enumerate(budgets):
+        data[f"budgets-{index}-id"] = budget.pk
+        data[f"budgets-{index}-pool"] = pool.pk
+        data[f"budgets-{index}-tier"] = budget.tier_id
+        data[f"budgets-{index}-amount"] = 0
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "总额不能低于已授予的" in response.content.decode()
+    data["total_amount"] = pool.total_amount + 100
+    assert client.post(url, data).status_code == 302
+    pool.refresh_from_db()
+    assert pool.balance == pool.total_amount - granted
