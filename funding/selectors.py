@@ -38,7 +38,6 @@ from funding.models import (
     Pool,
     PoolKind,
     Proposal,
-    ProposalStatus,
     Tier,
     TierAssessment,
     TierMembership,
@@ -750,12 +749,12 @@ def allocation_totals(*, pools: list[Pool]) -> tuple[tuple[AllocationTotal, ...]
         return tuple(sorted(items, key=order))
 
     return (
-        totals(by_tier, tiers, lambda t: (tiers_rank(tiers, t.key), t.key)),
+        totals(by_tier, tiers, lambda t: (_tier_rank(tiers, t.key), t.key)),
         totals(by_region, regions, lambda t: (-t.fund_fen, t.key)),
     )
 
 
-def tiers_rank(tiers: Mapping[int, Tier], code: str) -> int:
+def _tier_rank(tiers: Mapping[int, Tier], code: str) -> int:
     for tier in tiers.values():
         if tier.code == code:
             return tier.rank
@@ -805,11 +804,3 @@ def program_progress(*, month: date, trend_months: int = 12, closest: int = 10) 
         by_tier=by_tier,
         by_region=by_region,
     )
-
-
-def proposals_for_period(period_start: date):
-    return Proposal.objects.filter(period_start=period_start).order_by("-created_at")
-
-
-def approved_proposals():
-    return Proposal.objects.filter(status=ProposalStatus.APPROVED)

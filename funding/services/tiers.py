@@ -26,7 +26,6 @@ from providers.models import LifecycleStatus, Provider
 from providers.roles import Role, user_roles
 from scoring.selectors import latest_published_scoring_model, overall_scores, trailing_net_gmv_fen
 from zaofeng.money import format_fen_cn
-from zaofeng.periods import add_months
 
 MONTH_NOT_FIRST_DAY = _("评审月份须为当月第一天。")
 ONLY_PROGRAM_ADMIN = _("只有项目管理员可以处理待确认降级。")
@@ -349,8 +348,3 @@ def demotion_reject(*, pending: PendingDemotion, by, note: str) -> PendingDemoti
         locked.decision_note = note
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     return locked
-
-
-def review_months(*, last: date, count: int) -> list[date]:
-    """The count months up to last, oldest first (for reviewing a history in order)."""
-    return [add_months(last, offset) for offset in range(-(count - 1), 1)]
