@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from demo.activity import seed_months
+from demo.funding import seed_funding
 from demo.lifecycle import seed_lifecycle
 from demo.registry import (
     DEMO_OWNERS,
@@ -71,6 +72,8 @@ def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> Dem
         )
         users = seed_users()
         seed_lifecycle(rng=rng("lifecycle"), end_month=end_month)
+        # Tiers and pools last: they read the GMV, scores and statuses the steps above wrote.
+        seed_funding(end_month=end_month)
     return DemoSummary(
         loaded=True,
         providers=len(plans),

@@ -1,0 +1,237 @@
+"""Allocation arithmetic for one pool. No database access; integers only.
+
+The order is fixed and documented so that anyone can recompute a proposal by hand:
+
+1. cap = total × cap_ppm // 1,000,000 is the most any provider may take from the pool;
+   reserve = total × reserve_ppm // 1,000,000 is set aside for new entrants.
+2. The reserve is split equally among the new entrants (within their caps).
+3. In each tier, every member receives the tier's base grant (within its cap; when the budget does
+   not cover every base grant, the budget is split equally instead).
+4. The rest of the tier's budget is shared by weight (overall score, or score × GMV growth); a
+   member that reaches its cap stops there and the others share what it could not take.
+
+Every split rounds down and hands the remaining units one each to the largest remainders, ties
+going to the lower provider id, so the result never exceeds what was split and is reproducible.
+Whatever nobody may take (everyone capped, a tier without members) stays in the pool.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+PPM = 1_000_000
+
+
+class AllocationError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A provider that may receive a share: its tier (if any), weight and new-entrant flag."""
+
+    provider_id: int
+    tier_code: str | None
+    weight: int
+    new_entrant: bool = False
+
+
+@dataclass(frozen=True)
+class TierTerms:
+    tier_code: str
+    budget: int
+    base: int
+
+
+@dataclass(frozen=True)
+class PoolTerms:
+    total: int
+    tiers: tuple[TierTerms, ...]
+    cap_ppm: int
+    reserve_ppm: int
+
+    @property
+    def cap(self) -> int:
+        return self.total * self.cap_ppm // PPM
+
+    @property
+    def reserve(self) -> int:
+        return self.total * self.reserve_ppm // PPM
+
+
+@dataclass(frozen=True)
+class Share:
+    """One provider's share of one pool, by part."""
+
+    provider_id: int
+    tier_code: str | None
+    reserve: int
+    base: int
+    weighted: int
+    capped: bool
+
+    @property
+    def amount(self) -> int:
+        return self.reserve + self.base + self.weighted
+
+
+@dataclass(frozen=True)
+class TierUse:
+    tier_code: str
+    budget: int
+    members: int
+    used: int
+
+
+@dataclass(frozen=True)
+class PoolAllocation:
+    total: int
+    cap: int
+    reserve: int
+    reserve_used: int
+    shares: tuple[Share, ...]
+    tiers: tuple[TierUse, ...]
+
+    @property
+    def allocated(self) -> int:
+        return sum(share.amount for share in self.shares)
+
+    @property
+    def unallocated(self) -> int:
+        return self.total - self.allocated
+
+    def amounts(self) -> dict[int, int]:
+        return {share.provider_id: share.amount for share in self.shares}
+
+
+def apportion(total: int, weights: Mapping[int, int], caps: Mapping[int, int]) -> dict[int, int]:
+    """Splits total by weight without giving anyone more than its cap (water-filling).
+
+    Returns an amount for every key of weights; the amounts add up to at most total (exactly total
+    unless every member with weight reaches its cap). Members with weight 0 receive nothing unless
+    every weight is 0, in which case the split is equal.
+    """
+    if total < 0:
+        raise AllocationError("total must not be negative")
+    if any(weight < 0 for weight in weights.values()):
+        raise AllocationError("weights must not be negative")
+    result = dict.fromkeys(weights, 0)
+    room = {key: max(int(caps[key]), 0) for key in weights}
+    if weights and not any(weights.values()):
+        weights = dict.fromkeys(weights, 1)
+    active = sorted(key for key, weight in weights.items() if weight > 0 and room[key] > 0)
+    remaining = total
+    while remaining > 0 and active:
+        weight_sum = sum(weights[key] for key in active)
+        # Members whose exact share would reach their cap are filled to it; the rest is split again.
+        full = [key for key in active if remaining * weights[key] >= room[key] * weight_sum]
+        if full:
+            for key in full:
+                result[key] += room[key]
+                remaining -= room[key]
+                room[key] = 0
+            active = [key for key in active if room[key] > 0]
+            continue
+        rests = {}
+        splitting = remaining
+        for key in active:
+            share, rests[key] = divmod(splitting * weights[key], weight_sum)
+            result[key] += share
+            remaining -= share
+        # Fewer units are left than members, and each member's exact share was below its cap, so
+        # one more unit each never breaks a cap.
+        for key in sorted(active, key=lambda k: (-rests[k], k))[:remaining]:
+            result[key] += 1
+        remaining = 0
+    return result
+
+
+def pool_allocate(terms: PoolTerms, candidates: Sequence[Candidate]) -> PoolAllocation:
+    """Shares one pool among the candidates by the rules of the module docstring."""
+    if terms.total < 0:
+        raise AllocationError("the pool total must not be negative")
+    if not 0 < terms.cap_ppm <= PPM or not 0 <= terms.reserve_ppm < PPM:
+        raise AllocationError("cap and reserve shares must lie within the pool")
+    if any(tier.budget < 0 or tier.base < 0 for tier in terms.tiers):
+        raise AllocationError("budgets and base grants must not be negative")
+    budgets = sum(tier.budget for tier in terms.tiers)
+    if budgets + terms.reserve > terms.total:
+        raise AllocationError(
+            f"tier budgets {budgets} and reserve {terms.reserve} exceed the pool {terms.total}"
+        )
+    ids = [candidate.provider_id for candidate in candidates]
+    if len(set(ids)) != len(ids):
+        raise AllocationError("a provider may appear only once")
+
+    cap = terms.cap
+    room = dict.fromkeys(ids, cap)
+    reserve_part = dict.fromkeys(ids, 0)
+    base_part = dict.fromkeys(ids, 0)
+    weighted_part = dict.fromkeys(ids, 0)
+
+    entrants = {c.provider_id: 1 for c in candidates if c.new_entrant}
+    for provider_id, amount in apportion(terms.reserve, entrants, room).items():
+        reserve_part[provider_id] = amount
+        room[provider_id] -= amount
+
+    uses = []
+    for tier in terms.tiers:
+        members = [c for c in candidates if c.tier_code == tier.tier_code]
+        base_caps = {c.provider_id: min(tier.base, room[c.provider_id]) for c in members}
+        base_total = min(tier.budget, tier.base * len(members))
+        equal = {c.provider_id: 1 for c in members}
+        for provider_id, amount in apportion(base_total, equal, base_caps).items():
+            base_part[provider_id] = amount
+            room[provider_id] -= amount
+        left = tier.budget - sum(base_part[c.provider_id] for c in members)
+        weights = {c.provider_id: c.weight for c in members}
+        for provider_id, amount in apportion(left, weights, room).items():
+            weighted_part[provider_id] = amount
+            room[provider_id] -= amount
+        used = sum(base_part[c.provider_id] + weighted_part[c.provider_id] for c in members)
+        uses.append(TierUse(tier.tier_code, tier.budget, len(members), used))
+
+    shares = tuple(
+        Share(
+            provider_id=c.provider_id,
+            tier_code=c.tier_code,
+            reserve=reserve_part[c.provider_id],
+            base=base_part[c.provider_id],
+            weighted=weighted_part[c.provider_id],
+            capped=room[c.provider_id] == 0,
+        )
+        for c in sorted(candidates, key=lambda c: c.provider_id)
+    )
+    allocation = PoolAllocation(
+        total=terms.total,
+        cap=cap,
+        reserve=terms.reserve,
+        reserve_used=sum(reserve_part.values()),
+        shares=shares,
+        tiers=tuple(uses),
+    )
+    if allocation.allocated > terms.total:  # pragma: no cover - guarded by construction
+        raise AllocationError("allocation exceeds the pool")
+    return allocation
+
+
+def share_to_ppm(share: Decimal) -> int:
+    """A share stored as a Decimal with six places (0.05) as parts per million (50,000)."""
+    ppm = share * PPM
+    if ppm != ppm.to_integral_value():
+        raise AllocationError(f"{share} has more than six decimal places")
+    return int(ppm)
+
+
+def candidate_weight(*, weighting: str, score: Decimal | None, growth_ppm: int) -> int:
+    """The weight of a provider's claim on its tier's remainder, as an integer.
+
+    score: the overall score in hundredths of a point (82.35 → 8235); score_growth: that times the
+    quarterly GMV growth factor in parts per million. A provider without a score weighs nothing.
+    """
+    if score is None:
+        return 0
+    centi = int(score * 100)
+    if weighting == "score_growth":
+        return centi * growth_ppm
+    return centi

@@ -1,0 +1,95 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from funding.models import Tier
+from funding.selectors import program_progress
+from funding.services.ledger import grant_clawback
+from providers.models import LifecycleStatus, Region
+from tests.factories import ProviderFactory, RegionFactory
+from tests.funding.builders import WAN_FEN, YI_FEN, M, finance_user, gmv_history, grant, period_pool
+from zaofeng.periods import add_months
+
+pytestmark = pytest.mark.django_db
+
+
+def test_counts_are_inclusive_and_leave_out_exited_banned_and_applicants():
+    exactly = ProviderFactory(name="恰好一亿")
+    gmv_history(exactly, monthly_net_fen=[YI_FEN], months=1)
+    top = ProviderFactory(name="十亿")
+    gmv_history(top, monthly_net_fen=[10 * YI_FEN], months=1)
+    for status in (LifecycleStatus.EXITED, LifecycleStatus.BANNED, LifecycleStatus.APPLICANT):
+        gmv_history(ProviderFactory(status=status), monthly_net_fen=[20 * YI_FEN], months=1)
+    warned = ProviderFactory(status=LifecycleStatus.WARNING)
+    gmv_history(warned, monthly_net_fen=[2 * YI_FEN], months=1)
+
+    progress = program_progress(month=M)
+
+    assert (progress.at_1b, progress.at_100m, progress.band_100m_1b) == (1, 3, 2)
+
+
+def test_trend_month_by_month_and_the_closest_below():
+    riser = ProviderFactory(name="爬坡")
+    # ¥1,000万 a month for the last 12 months: ¥1亿 is reached two months before M.
+    gmv_history(riser, monthly_net_fen=1_000 * WAN_FEN)
+    near = ProviderFactory(name="差一点")
+    gmv_history(near, monthly_net_fen=[99 * 100 * WAN_FEN], months=1)  # ¥9,900万
+
+    progress = program_progress(month=M, trend_months=4)
+
+    assert [(p.month, p.at_100m) for p in progress.trend] == [
+        (add_months(M, -3), 0),
+        (add_months(M, -2), 1),
+        (add_months(M, -1), 1),
+        (M, 1),
+    ]
+    assert [(g.name, g.lacking_fen) for g in progress.closest_below_100m] == [
+        ("差一点", 100 * WAN_FEN)
+    ]
+    assert [(g.name, g.lacking_fen) for g in progress.closest_below_1b] == [
+        ("爬坡", 10 * YI_FEN - 12 * 1_000 * WAN_FEN),
+        ("差一点", 10 * YI_FEN - 9_900 * WAN_FEN),
+    ]
+
+
+def test_targets_and_thresholds_follow_the_tier_data():
+    Tier.objects.filter(code="tier_100m").update(threshold_fen=2 * YI_FEN, target_count=250)
+    provider = ProviderFactory()
+    gmv_history(provider, monthly_net_fen=[15 * YI_FEN // 10], months=1)
+    progress = program_progress(month=M)
+    assert (progress.at_100m, progress.target_100m, progress.threshold_100m_fen) == (
+        0,
+        250,
+        2 * YI_FEN,
+    )
+
+
+def test_pool_utilisation_and_totals_by_tier_and_region():
+    east, south = Region.objects.get(code="east"), RegionFactory(code="south", name="华南")
+    top = Tier.objects.get(code="tier_1b")
+    mid = Tier.objects.get(code="tier_100m")
+    a = ProviderFactory(region=east)
+    c = ProviderFactory(region=south)
+    fund = period_pool(total=1_000_000_000)
+    quarter = period_pool(
+        kind="traffic", total=10_000, period_start=date(2026, 7, 1), period_kind="quarter"
+    )
+    period_pool(total=5, period_start=add_months(M, 1))  # another period: not counted
+    grant_a = grant(fund, a, 300_000_000, tier=top)
+    grant(fund, c, 100_000_000, tier=mid)
+    grant(quarter, c, 4_000, tier=mid)
+    grant_clawback(grant=grant_a, amount=50_000_000, by=finance_user(), reason="退款")
+
+    progress = program_progress(month=M)
+
+    uses = {use.kind: use for use in progress.pools}
+    assert set(uses) == {"fund", "traffic"}
+    assert (uses["fund"].granted, uses["fund"].balance) == (350_000_000, 650_000_000)
+    assert uses["fund"].utilisation == Decimal("0.3500")
+    assert uses["traffic"].utilisation == Decimal("0.4000")
+    by_tier = {t.key: (t.fund_fen, t.impressions, t.providers) for t in progress.by_tier}
+    assert by_tier == {"tier_1b": (250_000_000, 0, 1), "tier_100m": (100_000_000, 4_000, 1)}
+    assert [t.key for t in progress.by_tier] == ["tier_1b", "tier_100m"]
+    by_region = {t.key: (t.fund_fen, t.impressions) for t in progress.by_region}
+    assert by_region == {"east": (250_000_000, 0), "south": (100_000_000, 4_000)}
