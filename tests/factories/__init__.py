@@ -1,4 +1,5 @@
 """factory-boy factories, one module per app; import them from here."""
 
+from tests.factories.evaluations import *  # noqa: F403
 from tests.factories.providers import *  # noqa: F403
 from tests.factories.scoring import *  # noqa: F403
