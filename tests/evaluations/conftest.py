@@ -1,6 +1,8 @@
 import json
 
 import pytest
+import redis
+from django.conf import settings
 
 from evaluations.kinds import kind_unregister
 from tests.evaluations.probe import CONTROL_ENV, PROBE, probe_register
@@ -43,3 +45,28 @@ def via_queue():
     celery_app.conf.task_always_eager = False
     yield celery_app
     celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture(scope="module")
+def worker_control(tmp_path_factory):
+    """The probe's control file for a module's worker processes."""
+    return ProbeControl(tmp_path_factory.mktemp("probe") / "control.json")
+
+
+@pytest.fixture(scope="module")
+def clean_broker(django_db_setup):
+    """Empties this checkout's own Redis database before a module starts its workers.
+
+    Only messages of an earlier, interrupted session are there; nothing else uses this database.
+    """
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+
+
+@pytest.fixture
+def worker_probe(worker_control, via_queue, monkeypatch):
+    """The probe kind here, steered by the same control file as the module's workers."""
+    monkeypatch.setenv(CONTROL_ENV, str(worker_control.path))
+    worker_control.set()
+    probe_register()
+    yield worker_control
+    kind_unregister(PROBE)
