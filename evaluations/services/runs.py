@@ -52,6 +52,7 @@ PROVIDER_GONE = _("服务商已不存在。")
 NO_OUTCOME = _("评估未返回该服务商的结果。")
 TOO_MANY_ATTEMPTS = _("批次已执行 {attempts} 次仍未完成（可能每次都使工作进程退出），不再重试。")
 RUN_CANCELLED = _("评估任务已由 {user} 取消。")
+RUN_CLOSED = _("评估任务已结束（已取消），本批次未记录结果。")
 AFTER_RUN_FAILED = _("收尾步骤失败：{error}")
 
 # The run record keeps the first errors; every provider's own result row keeps its reason.
@@ -72,6 +73,10 @@ class QueueUnavailable(Exception):
 
 class KindNotLoaded(RuntimeError):
     pass
+
+
+class RunNoLongerActive(Exception):
+    """The run was closed (cancelled) while one of its batches was running."""
 
 
 # ------------------------------------------------------------------------------
@@ -275,27 +280,29 @@ def batch_execute(*, batch_id: int) -> bool:
             batch_id=batch_id, error=str(TOO_MANY_ATTEMPTS.format(attempts=batch.attempts - 1))
         )
 
-    with transaction.atomic():
-        batch = EvaluationBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status != BatchStatus.PENDING:
-            finished = False
-        else:
+    try:
+        with transaction.atomic():
+            batch = EvaluationBatch.objects.select_for_update().get(pk=batch_id)
+            if batch.status != BatchStatus.PENDING:
+                return False
             run = EvaluationRun.objects.select_related("started_by").get(pk=batch.run_id)
             if run.status not in ACTIVE_RUN_STATUSES:
-                finished = False
-            else:
-                kind = kind_get(run.kind)
-                if kind is None:
-                    raise KindNotLoaded(KIND_NOT_LOADED.format(kind=run.kind))
-                outcomes = (
-                    kind.run_batch(run=run, provider_ids=list(batch.provider_ids))
-                    if kind.run_batch
-                    else {pid: ProviderOutcome(ok=True) for pid in batch.provider_ids}
-                )
-                _batch_close(run, batch, outcomes, status=BatchStatus.DONE)
-                finished = True
+                raise RunNoLongerActive
+            kind = kind_get(run.kind)
+            if kind is None:
+                raise KindNotLoaded(KIND_NOT_LOADED.format(kind=run.kind))
+            outcomes = (
+                kind.run_batch(run=run, provider_ids=list(batch.provider_ids))
+                if kind.run_batch
+                else {pid: ProviderOutcome(ok=True) for pid in batch.provider_ids}
+            )
+            _batch_close(run, batch, outcomes, status=BatchStatus.DONE)
+    except RunNoLongerActive:
+        # Cancelled before or while this batch ran: its work is rolled back, nothing recorded.
+        _batch_abandon(batch_id, error=str(RUN_CLOSED))
+        return False
     run_finalize(run_id=batch.run_id)
-    return finished
+    return True
 
 
 def batch_note_error(*, batch_id: int, error: str) -> None:
@@ -307,26 +314,30 @@ def batch_note_error(*, batch_id: int, error: str) -> None:
 
 def batch_fail(*, batch_id: int, error: str) -> bool:
     """Gives up a batch past its retries: its providers fail with the reason; the rest go on."""
-    with transaction.atomic():
-        batch = EvaluationBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status != BatchStatus.PENDING:
-            closed = False
-        else:
+    try:
+        with transaction.atomic():
+            batch = EvaluationBatch.objects.select_for_update().get(pk=batch_id)
+            if batch.status != BatchStatus.PENDING:
+                return False
             run = EvaluationRun.objects.get(pk=batch.run_id)
-            if run.status in ACTIVE_RUN_STATUSES:
-                outcomes = {
-                    pid: ProviderOutcome(ok=False, detail={"error": error})
-                    for pid in batch.provider_ids
-                }
-                _batch_close(run, batch, outcomes, status=BatchStatus.FAILED, error=error)
-            else:
-                batch.status = BatchStatus.FAILED
-                batch.error = error[:2000]
-                batch.finished_at = timezone.now()
-                batch.save(update_fields=["status", "error", "finished_at"])
-            closed = True
+            if run.status not in ACTIVE_RUN_STATUSES:
+                raise RunNoLongerActive
+            outcomes = {
+                pid: ProviderOutcome(ok=False, detail={"error": error})
+                for pid in batch.provider_ids
+            }
+            _batch_close(run, batch, outcomes, status=BatchStatus.FAILED, error=error)
+    except RunNoLongerActive:
+        _batch_abandon(batch_id, error=error)
+        return True
     run_finalize(run_id=batch.run_id)
-    return closed
+    return True
+
+
+def _batch_abandon(batch_id: int, *, error: str) -> None:
+    EvaluationBatch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
+        status=BatchStatus.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
 
 
 def _batch_close(
@@ -384,6 +395,8 @@ def _batch_close(
 def _run_tally(run_id: int, *, done: int, failed: int, errors: list[dict]) -> None:
     # Locked after the batch row (always in that order), so concurrent batches cannot deadlock.
     run = EvaluationRun.objects.select_for_update().get(pk=run_id)
+    if run.status not in ACTIVE_RUN_STATUSES:
+        raise RunNoLongerActive
     run.providers_done += done
     run.providers_failed += failed
     run.errors = _errors_add(run.errors, errors)
@@ -439,7 +452,7 @@ def _closing_status(run: EvaluationRun, *, after_error: bool) -> str:
 def evaluation_cancel(*, run: EvaluationRun, by) -> EvaluationRun:
     """Stops a queued or running run: its unfinished batches fail and the run closes failed.
 
-    A batch already running finishes its own transaction, then is found cancelled and skipped.
+    A batch running meanwhile finds the run closed when it records its outcomes, and rolls back.
     """
     who = getattr(by, "username", "") or str(by or "")
     reason = str(RUN_CANCELLED.format(user=who))
@@ -449,7 +462,14 @@ def evaluation_cancel(*, run: EvaluationRun, by) -> EvaluationRun:
             return locked
         pending = list(locked.batches.filter(status=BatchStatus.PENDING))
         skipped = sum(len(batch.provider_ids) for batch in pending)
-        locked.batches.filter(status=BatchStatus.PENDING).update(
+        # A batch running right now holds its row: it is left to find the run closed and roll
+        # itself back, rather than waited for (and run-then-batch locking could deadlock).
+        idle = list(
+            locked.batches.select_for_update(skip_locked=True)
+            .filter(status=BatchStatus.PENDING)
+            .values_list("pk", flat=True)
+        )
+        EvaluationBatch.objects.filter(pk__in=idle).update(
             status=BatchStatus.FAILED, error=reason, finished_at=timezone.now()
         )
         locked.providers_failed += skipped

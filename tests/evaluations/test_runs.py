@@ -1,11 +1,12 @@
 """Evaluation runs in eager mode: batching, retries, partial failure, idempotency, refusals."""
 
 import datetime
+import threading
 from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from kombu.exceptions import OperationalError
 
 from evaluations.kinds import Kind, ProviderOutcome, kind_register, kind_unregister
@@ -398,3 +399,42 @@ def test_a_kind_that_omits_a_provider_records_it_failed(probe):
     assert (run.providers_done, run.providers_failed) == (1, 1)
     missing = EvaluationResult.objects.get(provider=providers[1])
     assert missing.detail["error"] == str(runs.NO_OUTCOME)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_running_when_its_run_is_cancelled_records_nothing(probe, program_admin):
+    ProviderFactory.create_batch(2)
+
+    def cancelled_meanwhile(*, run, provider_ids):
+        # A cancel from another connection while this batch holds its row: no deadlock, and
+        # the cancel does not wait for the batch.
+        def cancel():
+            try:
+                evaluation_cancel(run=run, by=program_admin)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=cancel)
+        thread.start()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+        return {pid: ProviderOutcome(ok=True) for pid in provider_ids}
+
+    kind_register(
+        Kind(
+            name="cancelled",
+            label="取消",
+            providers=lambda **_: probe_ids(),
+            run_batch=cancelled_meanwhile,
+        )
+    )
+    try:
+        run = _start(kind="cancelled")
+    finally:
+        kind_unregister("cancelled")
+
+    assert run.status == RunStatus.FAILED
+    assert (run.providers_done, run.providers_failed) == (0, 2)
+    assert not EvaluationResult.objects.exists()
+    batch = run.batches.get()
+    assert (batch.status, batch.error) == (BatchStatus.FAILED, str(runs.RUN_CLOSED))
