@@ -71,6 +71,10 @@ class QueueUnavailable(Exception):
         self.message = message
 
 
+class RunAlreadyActive(ValidationError):
+    """A run of the same kind and month is queued or running: the second one is refused."""
+
+
 class KindNotLoaded(RuntimeError):
     pass
 
@@ -124,13 +128,12 @@ def evaluation_start(
         active = EvaluationRun.objects.filter(
             kind=kind, period=month, status__in=ACTIVE_RUN_STATUSES
         ).first()
-        raise ValidationError(
+        raise RunAlreadyActive(
             {
                 "kind": RUN_ALREADY_ACTIVE.format(
                     kind=kind, period=format_month(month), run=active.pk if active else "?"
                 )
-            },
-            code="run_active",
+            }
         ) from exc
 
     if inline:
