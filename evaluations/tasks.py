@@ -52,7 +52,10 @@ def batch_run(self, batch_id: int) -> None:
         error = runs.error_text(exc)
         if self.request.retries < settings.EVALUATION_BATCH_MAX_RETRIES:
             logger.warning("evaluation batch %s failed, retrying: %s", batch_id, error)
-            runs.batch_note_error(batch_id=batch_id, error=error)
+            try:
+                runs.batch_note_error(batch_id=batch_id, error=error)
+            except Exception:  # noqa: BLE001 - only a note; the database may be what failed
+                logger.warning("could not note the error of batch %s", batch_id, exc_info=True)
             raise self.retry(exc=exc, countdown=runs.retry_delay(self.request.retries)) from exc
         logger.error("evaluation batch %s failed past its retries: %s", batch_id, error)
         runs.batch_fail(batch_id=batch_id, error=error)

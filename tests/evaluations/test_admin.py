@@ -113,6 +113,19 @@ def test_a_run_page_shows_its_results_failed_first(admin_client):
     assert 'http-equiv="refresh"' not in page
 
 
+def test_a_large_run_page_shows_the_first_hundred_results(admin_client):
+    run = EvaluationRunFactory(status=RunStatus.SUCCEEDED)
+    for provider in ProviderFactory.create_batch(103):
+        EvaluationResultFactory(run=run, provider=provider)
+
+    response = admin_client.get(reverse("admin:evaluations_evaluationrun_change", args=[run.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('class="field-provider"') == 100
+    assert "查看全部结果" in page
+
+
 def test_an_active_run_page_refreshes_itself(admin_client):
     run = EvaluationRunFactory(status=RunStatus.RUNNING)
 

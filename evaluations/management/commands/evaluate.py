@@ -61,6 +61,8 @@ class Command(BaseCommand):
         except PeriodError as exc:
             raise CommandError(str(exc)) from exc
         show = self._show_progress if (wait or inline) else None
+        if inline:
+            self.stdout.write(f"在本进程内运行评估：{kind} {format_month(month)}")
         try:
             run = evaluation_start(
                 kind=kind,
