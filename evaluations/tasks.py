@@ -21,7 +21,7 @@ PREREQUISITE_WAIT_SECONDS = 10 * 60
 PREREQUISITE_WAITS = 12
 
 
-@shared_task(name="evaluations.run_plan", bind=True, max_retries=PLAN_WAITS)
+@shared_task(name="evaluations.run_plan", bind=True, max_retries=None)
 def run_plan(self, run_id: int) -> None:
     """Splits a run into batches and sends one task per batch."""
     try:
@@ -33,6 +33,15 @@ def run_plan(self, run_id: int) -> None:
         raise self.retry(exc=exc, countdown=1 + self.request.retries) from exc
     except runs.KindNotLoaded as exc:
         runs.run_plan_failed(run_id=run_id, error=str(exc))
+        return
+    except Exception as exc:
+        # Eager (in-process) tasks cannot be retried by Celery; they fail at once.
+        if (
+            not self.request.is_eager
+            and self.request.retries < settings.EVALUATION_BATCH_MAX_RETRIES
+        ):
+            raise self.retry(exc=exc, countdown=runs.retry_delay(self.request.retries)) from exc
+        runs.run_plan_failed(run_id=run_id, error=runs.error_text(exc))
         return
     runs.batches_dispatch(batch_ids)
     runs.run_finalize(run_id=run_id)

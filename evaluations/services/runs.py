@@ -123,15 +123,16 @@ def evaluation_start(
                 ),
             )
     except IntegrityError as exc:
-        if "evaluation_run_one_active_per_kind_period" not in str(exc):
-            raise
+        # The partial unique index on (kind, period) for active runs said no.
         active = EvaluationRun.objects.filter(
             kind=kind, period=month, status__in=ACTIVE_RUN_STATUSES
         ).first()
+        if active is None:
+            raise
         raise RunAlreadyActive(
             {
                 "kind": RUN_ALREADY_ACTIVE.format(
-                    kind=kind, period=format_month(month), run=active.pk if active else "?"
+                    kind=kind, period=format_month(month), run=active.pk
                 )
             }
         ) from exc
@@ -155,19 +156,8 @@ def _plan_dispatch(run: EvaluationRun) -> None:
         # The broker went away between the check and the send: close the run instead of leaving
         # it queued, which would block the next attempt.
         logger.warning("could not queue evaluation run %s", run.pk, exc_info=True)
-        _run_close_unstarted(run.pk, error=f"{QUEUE_UNREACHABLE} ({type(exc).__name__})")
+        run_plan_failed(run_id=run.pk, error=f"{QUEUE_UNREACHABLE} ({type(exc).__name__})")
         raise QueueUnavailable() from exc
-
-
-def _run_close_unstarted(run_id: int, *, error: str) -> None:
-    with transaction.atomic():
-        run = EvaluationRun.objects.select_for_update().get(pk=run_id)
-        if run.status != RunStatus.QUEUED:
-            return
-        run.status = RunStatus.FAILED
-        run.finished_at = timezone.now()
-        run.errors = [*run.errors, _error_entry(error)]
-        run.save(update_fields=["status", "finished_at", "errors"])
 
 
 def _tasks_run_in_process() -> bool:
@@ -238,7 +228,7 @@ def run_plan(*, run_id: int) -> list[int]:
 
 
 def run_plan_failed(*, run_id: int, error: str) -> None:
-    """Closes a run whose plan cannot be made (for instance, a kind this worker lacks)."""
+    """Closes a run that cannot start: its plan cannot be made or its first message not sent."""
     with transaction.atomic():
         run = EvaluationRun.objects.select_for_update().get(pk=run_id)
         if run.status not in ACTIVE_RUN_STATUSES:

@@ -321,6 +321,21 @@ def test_a_worker_without_the_kind_fails_the_run_with_the_reason(probe):
     assert run.errors[0]["error"] == runs.KIND_NOT_LOADED.format(kind=PROBE)
 
 
+def test_a_run_whose_providers_cannot_be_listed_fails_with_the_reason(probe):
+    def broken(**_):
+        raise RuntimeError("registry unavailable")
+
+    kind_register(Kind(name="broken", label="坏", providers=broken))
+    try:
+        run = _start(kind="broken")
+    finally:
+        kind_unregister("broken")
+
+    assert run.status == RunStatus.FAILED
+    assert run.errors[0]["error"] == "RuntimeError: registry unavailable"
+    assert not run.batches.exists()
+
+
 @pytest.fixture
 def summing_kind(probe):
     """A kind with an after-run step that counts the run's results."""
