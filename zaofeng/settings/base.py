@@ -185,27 +185,72 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="造风者计划 <nor
 
 # ------------------------------------------------------------------------------
 # Celery: Redis broker, JSON only, late acks so a killed worker's task is redelivered.
+# Evaluation runs keep their state in PostgreSQL (evaluations.EvaluationRun), not in Celery.
 # ------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+# Progress and outcomes are rows in PostgreSQL; nothing reads Celery's results.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+CELERY_ENABLE_UTC = True
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker that loses the broker cannot acknowledge its running tasks anyway: cancel them so
+# they are redelivered instead of finishing unacknowledged (batches are idempotent).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Evaluation batches are long: each worker process holds one message at a time, so a second
+# worker gets the next batch instead of it waiting behind a busy one.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Longer than any task's time limit, so Redis does not redeliver a task that is still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Redis hands an unacknowledged message to another worker after the visibility timeout. It must
+# be longer than any task's time limit and any retry delay, or a task still running (or waiting
+# for its retry) would be delivered twice.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # How often a worker sweeps for messages of workers that died (seconds × throttle).
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+    # Fail fast instead of hanging when Redis is down or vanishes mid-connection.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 30,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Sending a task from a web request: give up after about two seconds and say so.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+
+# Evaluation runs (evaluations/): providers per batch task, and how a failing batch retries.
+EVALUATION_BATCH_SIZE = env_int("EVALUATION_BATCH_SIZE", 200)
+EVALUATION_BATCH_MAX_RETRIES = env_int("EVALUATION_BATCH_MAX_RETRIES", 3)
+# Retry n waits base × 2ⁿ seconds (with jitter), capped, so a database blip is ridden out.
+EVALUATION_RETRY_BACKOFF_SECONDS = env_int("EVALUATION_RETRY_BACKOFF_SECONDS", 30)
+EVALUATION_RETRY_BACKOFF_MAX_SECONDS = env_int("EVALUATION_RETRY_BACKOFF_MAX_SECONDS", 10 * 60)
+if CELERY_VISIBILITY_TIMEOUT <= max(CELERY_TASK_TIME_LIMIT, EVALUATION_RETRY_BACKOFF_MAX_SECONDS):
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT and "
+        "EVALUATION_RETRY_BACKOFF_MAX_SECONDS, or running tasks are delivered twice."
+    )
+
+# Beat reads its schedule from the database (django-celery-beat), where staff see and change it
+# in the admin without a deploy. The schedule itself, in Asia/Shanghai time with the run time
+# beside each entry, is evaluations/schedules.py; `manage.py sync_schedules` (run after every
+# migrate) adds missing entries and never overwrites staff's changes. CELERY_BEAT_SCHEDULE stays
+# empty on purpose: beat rewrites every entry listed here on each start, undoing staff's edits.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The schedule, in Asia/Shanghai time. django-celery-beat copies it into the database, where staff
-# can see and change it in the admin without a deploy.
 CELERY_BEAT_SCHEDULE: dict = {}
+DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # ------------------------------------------------------------------------------
 # REST API

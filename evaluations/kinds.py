@@ -1,0 +1,277 @@
+"""The kinds of evaluation run: which providers each covers and which service each batch calls.
+
+Each kind is a small adapter onto another app's service (see the agreed interfaces). The service
+is imported inside the adapter, so that this registry loads without the other apps' services and
+so that no import arrow points from a lower app up to this one.
+"""
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProviderOutcome:
+    """What a batch reports for one provider: stored as that provider's result row."""
+
+    ok: bool
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of run.
+
+    providers(period, as_of) lists the provider ids the run covers; run_batch(run, provider_ids)
+    evaluates one batch inside the batch's transaction and returns an outcome per provider;
+    after_run(run), when given, runs once after the last batch (in the transaction that closes
+    the run) and returns a summary for the run record.
+    """
+
+    name: str
+    label: str | Promise
+    providers: Callable[..., Sequence[int]]
+    run_batch: Callable[..., Mapping[int, ProviderOutcome]] | None = None
+    after_run: Callable[..., Mapping[str, Any]] | None = None
+    batch_size: int | None = None
+    description: str | Promise = ""
+
+
+_REGISTRY: dict[str, Kind] = {}
+
+
+def kind_register(kind: Kind) -> Kind:
+    """Adds a kind (or replaces the kind of that name) in the registry."""
+    _REGISTRY[kind.name] = kind
+    return kind
+
+
+def kind_unregister(name: str) -> None:
+    _REGISTRY.pop(name, None)
+
+
+def kind_get(name: str) -> Kind | None:
+    return _REGISTRY.get(name)
+
+
+def kinds_all() -> list[Kind]:
+    return list(_REGISTRY.values())
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(kind.name, f"{kind.label}（{kind.name}）") for kind in _REGISTRY.values()]
+
+
+# ------------------------------------------------------------------------------
+# Populations
+# ------------------------------------------------------------------------------
+def _provider_ids(*, statuses=None, exclude=None) -> list[int]:
+    from providers.models import Provider
+
+    providers = Provider.objects.all()
+    if statuses is not None:
+        providers = providers.filter(status__in=list(statuses))
+    if exclude is not None:
+        providers = providers.exclude(status__in=list(exclude))
+    return list(providers.order_by("pk").values_list("pk", flat=True))
+
+
+def program_providers(*, period: date, as_of: date) -> list[int]:
+    """Every provider admitted to the program at some point (all but applicants)."""
+    from providers.models import LifecycleStatus
+
+    return _provider_ids(exclude=[LifecycleStatus.APPLICANT])
+
+
+def exit_candidates(*, period: date, as_of: date) -> list[int]:
+    """Providers the exit criteria can still act on: neither applicants nor already out."""
+    from providers.models import LifecycleStatus
+
+    return _provider_ids(
+        statuses=[
+            LifecycleStatus.PROBATION,
+            LifecycleStatus.ACTIVE,
+            LifecycleStatus.WARNING,
+            LifecycleStatus.RECTIFICATION,
+        ]
+    )
+
+
+def no_providers(*, period: date, as_of: date) -> list[int]:
+    return []
+
+
+# ------------------------------------------------------------------------------
+# Outcomes
+# ------------------------------------------------------------------------------
+_SIMPLE = (str, int, float, bool, type(None))
+
+
+def outcome_detail(outcome: object) -> dict[str, Any]:
+    """The JSON-friendly fields of a service's outcome dataclass, for the result's detail."""
+    if outcome is None or not dataclasses.is_dataclass(outcome):
+        return {}
+    detail: dict[str, Any] = {}
+    for item in dataclasses.fields(outcome):
+        value = getattr(outcome, item.name)
+        if isinstance(value, _SIMPLE):
+            detail[item.name] = value
+        elif isinstance(value, Decimal | date):
+            detail[item.name] = str(value)
+        elif isinstance(value, list | tuple | set | frozenset | dict):
+            detail[f"{item.name}_count"] = len(value)
+    return detail
+
+
+def per_provider(
+    provider_ids: Sequence[int], evaluate: Callable[[Any], object]
+) -> dict[int, ProviderOutcome]:
+    """Calls evaluate(provider) for each provider, each in a savepoint.
+
+    A provider whose evaluation raises is reported failed with the reason, and the others go on:
+    one provider's bad data must not hold up the rest. Database errors are not caught: they
+    mean the batch itself is in trouble, and the batch is retried.
+    """
+    from providers.models import Provider
+
+    outcomes: dict[int, ProviderOutcome] = {}
+    for provider in Provider.objects.filter(pk__in=list(provider_ids)).order_by("pk"):
+        try:
+            with transaction.atomic():
+                outcome = evaluate(provider)
+        except DatabaseError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded as this provider's failure
+            logger.warning("evaluation of provider %s failed", provider.pk, exc_info=True)
+            outcomes[provider.pk] = ProviderOutcome(
+                ok=False, detail={"error": f"{type(exc).__name__}: {exc}"[:500]}
+            )
+        else:
+            outcomes[provider.pk] = ProviderOutcome(ok=True, detail=outcome_detail(outcome))
+    return outcomes
+
+
+# ------------------------------------------------------------------------------
+# The program's kinds
+# ------------------------------------------------------------------------------
+def scoring_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
+    """Scores the month for the batch with the latest published model (set-based)."""
+    from scoring.services.scoring import scores_compute
+
+    outcome = scores_compute(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
+    detail = outcome_detail(outcome)
+    return {pid: ProviderOutcome(ok=True, detail=detail) for pid in provider_ids}
+
+
+def exit_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
+    """Evaluates the exit criteria per provider on a snapshot of scoring's and providers' inputs."""
+    from providers.selectors import violation_inputs
+    from scoring.selectors import criteria_inputs
+
+    ids = list(provider_ids)
+    scoring_inputs = criteria_inputs(month=run.period, provider_ids=ids)
+    violations = violation_inputs(month=run.period, provider_ids=ids)
+
+    def evaluate(provider):
+        from providers.services.exit import exit_evaluate
+
+        snapshot = {**scoring_inputs.get(provider.pk, {}), **violations.get(provider.pk, {})}
+        return exit_evaluate(provider=provider, month=run.period, snapshot=snapshot, run_id=run.pk)
+
+    return per_provider(ids, evaluate)
+
+
+def tiers_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
+    """Reviews the tiers of the batch for the month (set-based)."""
+    from funding.services.tiers import tier_review
+
+    outcome = tier_review(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
+    detail = outcome_detail(outcome)
+    return {pid: ProviderOutcome(ok=True, detail=detail) for pid in provider_ids}
+
+
+def tiers_after_run(*, run) -> dict[str, Any]:
+    """Checks every pool's balance against its ledger once the tiers are placed."""
+    from funding.services.ledger import reconciliation_check
+
+    return {"reconciliation": outcome_detail(reconciliation_check())}
+
+
+def deadlines_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
+    """Acts on due probation ends, rectification deadlines and expired appeal windows."""
+    from providers.services.deadlines import deadlines_check
+
+    return per_provider(
+        provider_ids,
+        lambda provider: deadlines_check(provider=provider, today=run.as_of, run_id=run.pk),
+    )
+
+
+def allocation_after_run(*, run) -> dict[str, Any]:
+    """Drafts the allocation proposal for the period from the tiers and scores in force."""
+    from funding.services.allocation import proposal_create
+
+    proposal = proposal_create(period_start=run.period, by=run.started_by, run_id=run.pk)
+    return {"proposal_id": proposal.pk}
+
+
+SCORING = kind_register(
+    Kind(
+        name="scoring",
+        label=_("月度评分"),
+        providers=program_providers,
+        run_batch=scoring_batch,
+        batch_size=500,
+        description=_("用已发布的评分模型计算当月五大能力评分与综合评分。"),
+    )
+)
+EXIT = kind_register(
+    Kind(
+        name="exit",
+        label=_("准出检查"),
+        providers=exit_candidates,
+        run_batch=exit_batch,
+        batch_size=100,
+        description=_("按准出标准检查服务商：预警、整改或清退。"),
+    )
+)
+TIERS = kind_register(
+    Kind(
+        name="tiers",
+        label=_("分层评审"),
+        providers=program_providers,
+        run_batch=tiers_batch,
+        after_run=tiers_after_run,
+        batch_size=500,
+        description=_("按近12个月净成交额与综合评分评审层级，之后核对资金池台账。"),
+    )
+)
+DEADLINES = kind_register(
+    Kind(
+        name="deadlines",
+        label=_("期限检查"),
+        providers=program_providers,
+        run_batch=deadlines_batch,
+        batch_size=200,
+        description=_("检查考察期结束、整改期限与申诉期。"),
+    )
+)
+ALLOCATION = kind_register(
+    Kind(
+        name="allocation",
+        label=_("分配方案"),
+        providers=no_providers,
+        after_run=allocation_after_run,
+        description=_("按层级与评分生成本期的资源分配方案，待财务审批。"),
+    )
+)
