@@ -10,7 +10,9 @@ from evaluations.kinds import kind_choices
 from evaluations.models import EvaluationRun, RunTrigger
 from evaluations.selectors import progress_of
 from evaluations.services.runs import QueueUnavailable, RunAlreadyActive, evaluation_start
-from zaofeng.periods import PeriodError, format_month, parse_month
+from integrations.exceptions import error_response
+from integrations.serializers import MonthField
+from zaofeng.periods import format_month
 
 
 class RunPermission(BasePermission):
@@ -61,17 +63,11 @@ class RunOutputSerializer(serializers.ModelSerializer):
 
 class RunStartSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[])
-    period = serializers.CharField(help_text="YYYY-MM")
+    period = MonthField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kind_choices()
-
-    def validate_period(self, value):
-        try:
-            return parse_month(value)
-        except PeriodError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
 
 
 class EvaluationRunListStart(generics.ListAPIView):
@@ -90,7 +86,9 @@ class EvaluationRunListStart(generics.ListAPIView):
         responses={
             202: RunOutputSerializer,
             400: OpenApiResponse(description="Invalid kind or period."),
-            409: OpenApiResponse(description="A run of this kind and period is already active."),
+            409: OpenApiResponse(
+                description="A run of this kind and period is already active, or the rules refuse it."
+            ),
             503: OpenApiResponse(description="The task queue cannot be reached."),
         },
     )
@@ -106,11 +104,27 @@ class EvaluationRunListStart(generics.ListAPIView):
                 trigger=RunTrigger.API,
             )
         except RunAlreadyActive as exc:
-            return Response(exc.message_dict, status=status.HTTP_409_CONFLICT)
+            return error_response(
+                code="run_already_active",
+                message=exc.messages[0],
+                fields=exc.message_dict,
+                http_status=status.HTTP_409_CONFLICT,
+            )
         except DjangoValidationError as exc:
-            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+            # The request is well formed but the program's rules refuse it now (a month that has
+            # not begun, say): a conflict with the current state, not a malformed request.
+            return error_response(
+                code="refused",
+                message=exc.messages[0],
+                fields=exc.message_dict if hasattr(exc, "error_dict") else {},
+                http_status=status.HTTP_409_CONFLICT,
+            )
         except QueueUnavailable as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return error_response(
+                code="queue_unavailable",
+                message=str(exc.message),
+                http_status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
         return Response(RunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

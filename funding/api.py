@@ -2,28 +2,19 @@
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from funding.selectors import program_forecast, program_progress
-from zaofeng.periods import PeriodError, parse_month, previous_month
-
-MONTH_PARAMETER = OpenApiParameter(
-    "month", str, description="YYYY-MM (default: last month)", required=False
-)
+from integrations.serializers import MonthField, QueryParametersSerializer
+from zaofeng.periods import previous_month
 
 
-class MonthQuerySerializer(serializers.Serializer):
-    month = serializers.CharField(required=False)
-
-    def validate_month(self, value):
-        try:
-            return parse_month(value)
-        except PeriodError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
+class MonthQuerySerializer(QueryParametersSerializer):
+    month = MonthField(required=False, help_text="YYYY-MM (default: last month)")
 
 
 class TrendPointSerializer(serializers.Serializer):
@@ -111,7 +102,7 @@ class ProgressApi(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(parameters=[MONTH_PARAMETER], responses=ProgressSerializer)
+    @extend_schema(parameters=[MonthQuerySerializer], responses=ProgressSerializer)
     def get(self, request):
         progress = program_progress(month=_month(request))
         data = asdict(progress)
@@ -124,7 +115,7 @@ class ForecastApi(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(parameters=[MONTH_PARAMETER], responses=ForecastSerializer)
+    @extend_schema(parameters=[MonthQuerySerializer], responses=ForecastSerializer)
     def get(self, request):
         forecast = program_forecast(month=_month(request))
         data = {

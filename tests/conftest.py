@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import MembershipFactory, ProviderFactory, StaffUserFactory
+from tests.reference_data import is_transactional, reference_data_restore
 
 
 @pytest.fixture
@@ -17,3 +18,12 @@ def provider_user(provider):
 @pytest.fixture
 def program_admin(db):
     return StaffUserFactory(username="program-admin", is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """Transactional tests start from an emptied database; give them the migrated reference data."""
+    if not is_transactional(request):
+        return
+    request.getfixturevalue("_django_db_helper")
+    reference_data_restore()

@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("portal.account_urls")),
     path("portal/", include("portal.urls")),
     path("staff/", include("staff.urls")),
+    path("documents/", include("providers.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -28,3 +29,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal.root_urls")),
 ]
+
+handler404 = "zaofeng.views.page_not_found"
+handler500 = "zaofeng.views.server_error"

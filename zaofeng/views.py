@@ -17,3 +17,29 @@ def healthz(request):
         "broker": {"ok": broker.ok, "error": broker.error},
     }
     return JsonResponse(body, status=200 if database.ok else 503)
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    """API paths answer in the API's error shape; pages get the site's 404 page."""
+    if _wants_json(request):
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}, status=404
+        )
+    from django.views.defaults import page_not_found as html_page_not_found
+
+    return html_page_not_found(request, exception)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse(
+            {"error": {"code": "server_error", "message": "Server error.", "fields": {}}},
+            status=500,
+        )
+    from django.views.defaults import server_error as html_server_error
+
+    return html_server_error(request)

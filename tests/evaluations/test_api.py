@@ -47,8 +47,11 @@ def test_a_second_active_run_is_a_conflict(admin_api, probe):
     )
 
     assert response.status_code == 409
-    assert response.json() == {
-        "kind": [RUN_ALREADY_ACTIVE.format(kind=PROBE, period="2025-06", run=active.pk)]
+    message = RUN_ALREADY_ACTIVE.format(kind=PROBE, period="2025-06", run=active.pk)
+    assert response.json()["error"] == {
+        "code": "run_already_active",
+        "message": message,
+        "fields": {"kind": [message]},
     }
 
 
@@ -60,7 +63,8 @@ def test_an_unreachable_queue_is_a_503_with_the_reason(admin_api, probe, via_que
     )
 
     assert response.status_code == 503
-    assert response.json() == {"detail": str(QUEUE_UNREACHABLE)}
+    assert response.json()["error"]["code"] == "queue_unavailable"
+    assert response.json()["error"]["message"] == str(QUEUE_UNREACHABLE)
 
 
 def test_a_bad_period_or_kind_is_a_400_naming_the_field(admin_api):
@@ -71,8 +75,8 @@ def test_a_bad_period_or_kind_is_a_400_naming_the_field(admin_api):
         RUNS, {"kind": "nope", "period": "2025-06"}, content_type="application/json"
     )
 
-    assert (bad_period.status_code, list(bad_period.json())) == (400, ["period"])
-    assert (bad_kind.status_code, list(bad_kind.json())) == (400, ["kind"])
+    assert (bad_period.status_code, list(bad_period.json()["error"]["fields"])) == (400, ["period"])
+    assert (bad_kind.status_code, list(bad_kind.json()["error"]["fields"])) == (400, ["kind"])
 
 
 def test_the_list_filters_by_kind(admin_api):

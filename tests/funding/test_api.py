@@ -44,11 +44,11 @@ def test_progress_refuses_a_bad_month_naming_the_field(client):
     client.force_login(finance_user())
     response = client.get(reverse("funding-api:progress"), {"month": "2026-13"})
     assert response.status_code == 400
-    assert "month" in response.json()
+    assert "month" in response.json()["error"]["fields"]
 
 
 def test_provider_users_and_anonymous_users_are_refused(client):
-    assert client.get(reverse("funding-api:progress")).status_code == 403
+    assert client.get(reverse("funding-api:progress")).status_code == 401
     client.force_login(MembershipFactory().user)
     assert client.get(reverse("funding-api:progress")).status_code == 403
 

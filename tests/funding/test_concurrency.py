@@ -15,8 +15,8 @@ from funding.services.ledger import reconciliation_check
 from tests.factories import ProposalFactory, ProposalLineFactory
 from tests.funding.builders import finance_user, period_pool
 
-# serialized_rollback brings back the seeded tiers, policy and role groups after each flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committed transactions; tests/conftest.py restores the seeded tiers, policy and roles after each flush.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 12
 

@@ -27,6 +27,7 @@ from funding.services.allocation import (
 from funding.services.ledger import reconciliation_check
 from funding.services.tiers import tier_review
 from providers.models import LifecycleStatus
+from providers.services.lifecycle import provider_warn
 from tests.factories import (
     AllocationPolicyFactory,
     MembershipFactory,
@@ -278,8 +279,7 @@ def _provider_user():
 def test_approval_skips_a_provider_that_left_the_eligible_statuses(world):
     providers, pool, _policy = world
     proposal = proposal_create(period_start=M)
-    providers["C2"].status = LifecycleStatus.WARNING
-    providers["C2"].save(update_fields=["status"])
+    provider_warn(provider=providers["C2"], reason="投诉率超过阈值")
     outcome = proposal_approve(proposal=proposal, by=finance_user(), key="k")
     assert [pid for pid, _why in outcome.skipped] == [providers["C2"].pk]
     assert not LedgerEntry.objects.filter(provider=providers["C2"]).exists()

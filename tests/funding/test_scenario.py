@@ -10,6 +10,7 @@ from funding.services.allocation import proposal_approve, proposal_create
 from funding.services.ledger import reconciliation_check
 from funding.services.tiers import tier_review
 from providers.models import LifecycleStatus
+from providers.services.lifecycle import provider_exit
 from tests.factories import ProviderFactory, ScoringModelFactory
 from tests.funding.builders import WAN_FEN, M, finance_user, gmv_history, period_pool, score
 from zaofeng.periods import add_months
@@ -94,8 +95,7 @@ def test_the_money(story):
 
 
 def test_f_gets_nothing_while_exited(story):
-    story["F"].status = LifecycleStatus.EXITED
-    story["F"].save(update_fields=["status"])
+    provider_exit(provider=story["F"], reason="售假：平台抽检商品与品牌授权不符")
     proposal = proposal_create(period_start=M)
     assert "温州晨光服饰" not in set(proposal.lines.values_list("provider__name", flat=True))
 

@@ -14,8 +14,8 @@ from tests.factories import AppealFactory, StaffUserFactory
 from tests.providers.flows import application_under_review
 
 # Real transactions, committed, so that each thread's connection sees the others' work. The flush
-# after each test would remove the seeded criteria and roles; serialized_rollback restores them.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# after each test removes the seeded criteria and roles; tests/conftest.py restores them.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _race(*calls):
