@@ -17,6 +17,7 @@ from demo.registry import (
     seed_users,
     seed_violations,
 )
+from demo.scoring import seed_scores
 from providers.models import Merchant, Provider
 
 
@@ -69,6 +70,7 @@ def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> Dem
             rng=rng("months"), plans=plans, end_month=end_month, months=months
         )
         users = seed_users()
+        seed_scores(end_month=end_month, months=months)
     return DemoSummary(
         loaded=True,
         providers=len(plans),
