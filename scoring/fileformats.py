@@ -161,6 +161,13 @@ class Header:
 def _text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        # Spreadsheet dates come back as datetimes at midnight; show them as dates.
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()

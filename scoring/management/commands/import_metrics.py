@@ -1,3 +1,4 @@
+import unicodedata
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,6 +16,15 @@ def _detect_kind(path: Path) -> str | None:
         except UnreadableFile:
             return None
     return None
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 class Command(BaseCommand):
@@ -62,7 +72,9 @@ class Command(BaseCommand):
             return
         self.stderr.write(self._table(report))
         if len(report.errors) < report.error_count:
-            self.stderr.write(f"… {report.error_count - len(report.errors)} more errors not listed.")
+            self.stderr.write(
+                f"… {report.error_count - len(report.errors)} more errors not listed."
+            )
         raise CommandError(
             f"{path.name} refused: {report.error_count} errors, nothing imported "
             f"(import record {report.import_id})."
@@ -72,11 +84,12 @@ class Command(BaseCommand):
     def _table(report) -> str:
         rows = [("line", "column", "value", "reason")]
         rows += [
-            (str(error.line), error.column, error.value, str(error.reason)) for error in report.errors
+            (str(error.line), error.column, error.value, str(error.reason))
+            for error in report.errors
         ]
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        widths = [max(_width(row[i]) for row in rows) for i in range(3)]
         lines = [
-            "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+            "  ".join(_pad(cell, width) for cell, width in zip(row[:3], widths, strict=True))
             + "  "
             + row[3]
             for row in rows
