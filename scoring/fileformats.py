@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -94,8 +95,9 @@ class MetricSpec:
     whole: bool
 
 
-@dataclass(frozen=True)
-class GmvRow:
+class GmvRow(NamedTuple):
+    """A clean GMV row; the field order is the staging table's column order."""
+
     line: int
     provider_id: int
     merchant_id: int
@@ -110,8 +112,9 @@ class GmvRow:
         return (self.provider_id, self.merchant_id, self.month)
 
 
-@dataclass(frozen=True)
-class MetricRow:
+class MetricRow(NamedTuple):
+    """A clean metric row; the field order is the staging table's column order."""
+
     line: int
     provider_id: int
     metric_id: int
@@ -121,6 +124,9 @@ class MetricRow:
     @property
     def key(self) -> tuple[int, int, date]:
         return (self.provider_id, self.metric_id, self.month)
+
+
+NO_ERRORS: tuple = ()
 
 
 def _normalise_header(text: object) -> str:
@@ -233,6 +239,7 @@ class RowChecker:
         self.providers = providers
         self.allowed_provider_id = allowed_provider_id
         self.month = MonthReader()
+        self._months: dict[str, date] = {}  # exact month texts already found good (fast path)
         # On PostgreSQL the staging table finds repeats set-based, keeping memory bounded.
         self.seen: dict[tuple, int] | None = {} if track_duplicates else None
 
@@ -250,6 +257,8 @@ class RowChecker:
         month = self.month(raw)
         if month is None:
             self._error(errors, line, MONTH.key, raw, REASON_BAD_MONTH)
+        elif isinstance(raw, str):
+            self._months[raw] = month
         return month
 
     def _provider(self, errors, line, cells) -> int | None:
@@ -284,8 +293,51 @@ class MetricRowChecker(RowChecker):
     def __init__(self, *, metrics: Mapping[str, MetricSpec], **kwargs):
         super().__init__(**kwargs)
         self.metrics = metrics
+        index = self.header.index
+        self._positions = (
+            index.get(MONTH.key, -1),
+            index.get(PROVIDER_CODE.key, -1),
+            index.get(METRIC_KEY.key, -1),
+            index.get(VALUE.key, -1),
+        )
 
-    def check(self, line: int, cells: list[object]) -> tuple[MetricRow | None, list[RowError]]:
+    def check(self, line: int, cells: list[object]) -> tuple[MetricRow | None, tuple | list]:
+        """The row, or the reasons it is bad.
+
+        The common case (text cells, exact codes, a plain number) is settled in a few lookups;
+        anything else goes through the full checks, which name every problem of the row.
+        """
+        try:
+            month_at, provider_at, key_at, value_at = self._positions
+            raw = cells[value_at]
+            if type(raw) is not str:
+                raise TypeError
+            month = self._months[cells[month_at]]
+            provider_id = self.providers[cells[provider_at]]
+            spec = self.metrics[cells[key_at]]
+            value = Decimal(raw)
+        except (KeyError, IndexError, TypeError, InvalidOperation):
+            return self._check(line, cells)
+        if (
+            not value.is_finite()
+            or value < 0
+            or value >= METRIC_VALUE_LIMIT
+            or (spec.is_rate and value > 1)
+            or (spec.whole and value != value.to_integral_value())
+            or (self.allowed_provider_id is not None and provider_id != self.allowed_provider_id)
+        ):
+            return self._check(line, cells)
+        row = MetricRow(
+            line, provider_id, spec.id, month, value.quantize(METRIC_PLACES, rounding=ROUND_HALF_UP)
+        )
+        if self.seen is not None:
+            errors: list[RowError] = []
+            self._duplicate(errors, line, row.key)
+            if errors:
+                return None, errors
+        return row, NO_ERRORS
+
+    def _check(self, line: int, cells: list[object]) -> tuple[MetricRow | None, list[RowError]]:
         errors: list[RowError] = []
         month = self._month(errors, line, cells)
         provider_id = self._provider(errors, line, cells)

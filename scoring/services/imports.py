@@ -142,17 +142,7 @@ TARGETS = {
 
 
 def _row_values(row: GmvRow | MetricRow) -> tuple:
-    if isinstance(row, MetricRow):
-        return (row.provider_id, row.metric_id, row.month, row.value)
-    return (
-        row.provider_id,
-        row.merchant_id,
-        row.month,
-        row.gross_gmv_fen,
-        row.refund_fen,
-        row.orders,
-        row.refund_orders,
-    )
+    return tuple(row[1:])  # without the line number
 
 
 class _PostgresSink:
@@ -182,7 +172,7 @@ class _PostgresSink:
         )
 
     def add(self, row: GmvRow | MetricRow) -> None:
-        self._copy.write_row((row.line, *_row_values(row)))
+        self._copy.write_row(row)  # the row's fields are the staging columns, in order
 
     def close(self) -> None:
         # Leaving the copy block sends the end of data; the cursor stays for the next statements.

@@ -131,9 +131,7 @@ def _month_values(
         values = values.filter(provider_id__in=provider_ids)
     by_provider: dict[int, dict[str, Decimal]] = defaultdict(dict)
     keys = config.metric_keys
-    for provider_id, metric_id, value in values.values_list(
-        "provider_id", "metric_id", "value"
-    ).iterator(chunk_size=20_000):
+    for provider_id, metric_id, value in values.values_list("provider_id", "metric_id", "value"):
         by_provider[provider_id][keys[metric_id]] = value
     return by_provider
 
@@ -159,40 +157,38 @@ def _cohorts(
     }
 
 
-def _insert(rows: list[tuple], *, month: date, model: ScoringModel, run_id: int | None) -> None:
-    """Writes the score rows in one statement on PostgreSQL (arrays unnested), batches elsewhere."""
+def _insert(rows: list[dict], *, month: date, model: ScoringModel, run_id: int | None) -> None:
+    """Writes the score rows: on PostgreSQL in one statement, the rows sent as one JSON document
+    and unpacked server-side (one parameter, so no per-value quoting); in batches elsewhere."""
     now = timezone.now()
     if connection.vendor == "postgresql":
-        provider_ids, kinds, values, inputs, cohorts = (
-            list(column) for column in zip(*rows, strict=True)
-        )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 INSERT INTO {Score._meta.db_table}
                     (provider_id, month, kind, scoring_model_id, value, inputs, computed_at,
                      cohort_id, run_id)
-                SELECT u.provider_id, %s, u.kind, %s, u.value, u.inputs::jsonb, %s,
-                       u.cohort_id, %s
-                FROM unnest(%s::bigint[], %s::text[], %s::numeric[], %s::text[], %s::bigint[])
-                    AS u(provider_id, kind, value, inputs, cohort_id)
+                SELECT r.provider_id, %s, r.kind, %s, r.value, r.inputs, %s, r.cohort_id, %s
+                FROM jsonb_to_recordset(%s::jsonb)
+                    AS r(provider_id bigint, kind text, value numeric, inputs jsonb,
+                         cohort_id bigint)
                 """,  # noqa: S608 - the table name comes from the model
-                [month, model.pk, now, run_id, provider_ids, kinds, values, inputs, cohorts],
+                [month, model.pk, now, run_id, json.dumps(rows, ensure_ascii=False)],
             )
         return
     Score.objects.bulk_create(
         [
             Score(
-                provider_id=provider_id,
+                provider_id=row["provider_id"],
                 month=month,
-                kind=kind,
+                kind=row["kind"],
                 scoring_model=model,
-                value=value,
-                inputs=json.loads(inputs),
-                cohort_id=cohort,
+                value=Decimal(row["value"]),
+                inputs=row["inputs"],
+                cohort_id=row["cohort_id"],
                 run_id=run_id,
             )
-            for provider_id, kind, value, inputs, cohort in rows
+            for row in rows
         ],
         batch_size=INSERT_BATCH,
     )
@@ -226,7 +222,7 @@ def scores_compute(
     values = _month_values(month, config, None if whole_month else ids)
     cohorts = _cohorts(config, values, types)
 
-    rows: list[tuple] = []
+    rows: list[dict] = []
     no_data_total = 0
     empty: dict[str, Decimal] = {}
     for provider_id in ids:
@@ -246,25 +242,22 @@ def scores_compute(
         no_data_total += len(no_data)
         for result in results:
             rows.append(
-                (
-                    provider_id,
-                    result.capability,
-                    result.score,
-                    json.dumps(capability_inputs(result), ensure_ascii=False),
-                    cohort,
-                )
+                {
+                    "provider_id": provider_id,
+                    "kind": result.capability,
+                    "value": str(result.score),
+                    "inputs": capability_inputs(result),
+                    "cohort_id": cohort,
+                }
             )
         rows.append(
-            (
-                provider_id,
-                ScoreKind.OVERALL.value,
-                overall.score,
-                json.dumps(
-                    overall_inputs(overall, weights_from=weights_from, no_data=no_data),
-                    ensure_ascii=False,
-                ),
-                cohort,
-            )
+            {
+                "provider_id": provider_id,
+                "kind": ScoreKind.OVERALL.value,
+                "value": str(overall.score),
+                "inputs": overall_inputs(overall, weights_from=weights_from, no_data=no_data),
+                "cohort_id": cohort,
+            }
         )
 
     with transaction.atomic():
