@@ -18,17 +18,25 @@ from scoring.models import (
     ScoringModelStatus,
 )
 from scoring.selectors import (
+    cohort_medians,
     latest_published_scoring_model,
+    metrics_imports,
     overall_scores,
     provider_scorecard,
     score_changes,
     score_explanation,
+    score_history,
     score_rise_plan,
     score_standings,
 )
 from scoring.services.scoring import MODEL_NOT_PUBLISHED, NO_PUBLISHED_MODEL, scores_compute
 from scoring.services.scoring_models import scoring_model_new_version, scoring_model_publish
-from tests.factories import MetricValueFactory, ProviderFactory, ProviderTypeFactory
+from tests.factories import (
+    MetricsImportFactory,
+    MetricValueFactory,
+    ProviderFactory,
+    ProviderTypeFactory,
+)
 from tests.scoring.conftest import OCTOBER, SEPTEMBER, build_model
 
 pytestmark = pytest.mark.django_db
@@ -316,3 +324,25 @@ def test_how_to_rise_lists_the_metrics_worth_most_and_the_gap_to_the_next_tier(s
         provider_id=a.pk, month=OCTOBER, next_tier_min_score=D(40), scoring_model=small_model
     )
     assert (reached.gap, reached.steps_needed) == (D(0), 0)
+
+
+def test_history_and_cohort_medians_for_charts(small_model, trio):
+    a, _b, _c = trio
+    _values(a, SEPTEMBER, live_hours="400")
+    scores_compute(month=SEPTEMBER, scoring_model=small_model)
+    scores_compute(month=OCTOBER, scoring_model=small_model)
+    history = score_history(provider_id=a.pk, month=OCTOBER, scoring_model=small_model)
+    assert history["live_ops"] == [(SEPTEMBER, D("100.00")), (OCTOBER, D("50.00"))]
+    medians = cohort_medians(provider_id=a.pk, month=OCTOBER, scoring_model=small_model)
+    # Supply chain in October: 16.67, 50, 83.33 across the three store operators.
+    assert medians["supply_chain"] == D("50.00")
+    assert medians["live_ops"] == D("0.00")
+
+
+def test_metrics_imports_history_shows_a_provider_only_its_own():
+    own, other = ProviderFactory(), ProviderFactory()
+    mine = MetricsImportFactory(provider=own)
+    MetricsImportFactory(provider=other)
+    MetricsImportFactory(provider=None)
+    assert list(metrics_imports(provider=own)) == [mine]
+    assert metrics_imports().count() == 3
