@@ -9,6 +9,7 @@ from scoring.models import ImportStatus, MetricsImport, MetricValue, Score
 from scoring.services.scoring import scores_compute
 from tests.factories import MetricsImportFactory, ProviderFactory, StaffUserFactory
 from tests.scoring.conftest import OCTOBER
+from tests.scoring.files import xlsx_file
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,33 @@ def test_score_page_shows_its_explanation(client, program_admin):
     page = client.get(reverse("admin:scoring_score_change", args=[score.pk]))
     assert page.status_code == 200
     assert "服务履约 0 = 0.4 × 48小时发货率得分 0（无数据）" in page.content.decode()
+
+
+def test_a_large_upload_streamed_to_a_temporary_file_imports(client, program_admin, settings):
+    """Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE arrive as temporary files on disk."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64
+    ProviderFactory(code="SP000101")
+    client.force_login(program_admin)
+    lines = ["month,provider_code,metric_key,value"] + [
+        f"2026-{month:02d},SP000101,ad_roi,{month}" for month in range(1, 13)
+    ]
+    response = _upload(client, "\n".join(lines) + "\n")
+    assert response.status_code == 200
+    assert MetricValue.objects.count() == 12
+    workbook_response = client.post(
+        reverse(UPLOAD),
+        {
+            "kind": "metrics",
+            "file": SimpleUploadedFile(
+                "m.xlsx", _xlsx_bytes(), content_type="application/octet-stream"
+            ),
+        },
+    )
+    assert workbook_response.status_code == 200
+    assert MetricValue.objects.get(month=OCTOBER).value == 5
+
+
+def _xlsx_bytes() -> bytes:
+    return xlsx_file(
+        [["month", "provider_code", "metric_key", "value"], ["2026-10", "SP000101", "ad_roi", 5]]
+    ).getvalue()
