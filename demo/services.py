@@ -19,6 +19,7 @@ from demo.registry import (
     seed_users,
     seed_violations,
 )
+from demo.scoring import seed_scores
 from providers.models import Merchant, Provider
 
 
@@ -71,6 +72,7 @@ def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> Dem
             rng=rng("months"), plans=plans, end_month=end_month, months=months
         )
         users = seed_users()
+        seed_scores(end_month=end_month, months=months)
         seed_lifecycle(rng=rng("lifecycle"), end_month=end_month)
         # Tiers and pools last: they read the GMV, scores and statuses the steps above wrote.
         seed_funding(end_month=end_month)

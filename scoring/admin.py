@@ -1,6 +1,33 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
-from scoring.models import GmvFact, Metric, MetricValue, Score, ScoringModel
+from scoring.forms import MetricsUploadForm
+from scoring.models import (
+    CapabilityWeight,
+    GmvFact,
+    ImportStatus,
+    Metric,
+    MetricsImport,
+    MetricValue,
+    Score,
+    ScoreKind,
+    ScoringModel,
+    ScoringModelMetric,
+)
+from scoring.selectors import score_explanation
+from scoring.services.imports import metrics_import
+from scoring.services.scoring_models import (
+    PUBLISHED_IS_FROZEN,
+    scoring_model_new_version,
+    scoring_model_normalize_weights,
+    scoring_model_publish,
+)
+
+UPLOAD_TITLE = _("上传数据文件")
 
 
 @admin.register(Metric)
@@ -38,18 +65,275 @@ class GmvFactAdmin(admin.ModelAdmin):
     date_hierarchy = "month"
 
 
+# ----------------------------------------------------------------------------------------------
+# Scoring model versions: drafts are edited here; a published version is read-only.
+# ----------------------------------------------------------------------------------------------
+class FrozenWhenPublishedInline(admin.TabularInline):
+    extra = 0
+
+    def _frozen(self, obj) -> bool:
+        return obj is not None and obj.is_published
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class ScoringModelMetricInline(FrozenWhenPublishedInline):
+    model = ScoringModelMetric
+    fields = ["metric", "weight", "curve", "floor", "target"]
+    autocomplete_fields = ["metric"]
+    verbose_name_plural = _("各能力的指标、权重与计分曲线")
+
+
+class CapabilityWeightInline(FrozenWhenPublishedInline):
+    model = CapabilityWeight
+    fields = ["provider_type", "capability", "weight"]
+    verbose_name_plural = _("各服务商类型的五项能力权重")
+
+
 @admin.register(ScoringModel)
 class ScoringModelAdmin(admin.ModelAdmin):
-    list_display = ["name", "version", "status", "published_at"]
+    list_display = ["name", "version", "status", "published_at", "based_on"]
     list_filter = ["status"]
     search_fields = ["name"]
+    fields = [
+        "name",
+        "version",
+        "description",
+        "status",
+        "published_at",
+        "published_by",
+        "based_on",
+    ]
+    readonly_fields = ["status", "published_at", "published_by", "based_on"]
+    inlines = [ScoringModelMetricInline, CapabilityWeightInline]
+    actions = ["publish", "new_version", "normalize_weights"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return self.fields
+        return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        # A published version answers read-only, and a POST to it is refused.
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change and obj.is_published:
+            raise PermissionDenied(PUBLISHED_IS_FROZEN)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("发布所选草稿"), permissions=["change"])
+    def publish(self, request, queryset):
+        for scoring_model in queryset.order_by("version"):
+            try:
+                scoring_model_publish(scoring_model=scoring_model, by=request.user)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.message_user(request, f"{scoring_model}：{message}", messages.ERROR)
+            else:
+                self.message_user(request, _("已发布 %s") % scoring_model, messages.SUCCESS)
+
+    @admin.action(description=_("复制为新版本（草稿）"), permissions=["add"])
+    def new_version(self, request, queryset):
+        for scoring_model in queryset.order_by("version"):
+            draft = scoring_model_new_version(scoring_model=scoring_model, by=request.user)
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("已创建草稿"),
+                    reverse("admin:scoring_scoringmodel_change", args=[draft.pk]),
+                    draft,
+                ),
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("按比例调整权重，使每组合计为 1"), permissions=["change"])
+    def normalize_weights(self, request, queryset):
+        for scoring_model in queryset:
+            try:
+                scoring_model_normalize_weights(scoring_model=scoring_model)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.message_user(request, f"{scoring_model}：{message}", messages.ERROR)
 
 
 @admin.register(Score)
 class ScoreAdmin(admin.ModelAdmin):
-    list_display = ["provider", "month", "kind", "value", "scoring_model"]
-    list_filter = ["kind", "scoring_model", "month"]
+    """Scores are computed, never typed in: read-only, with the explanation of each."""
+
+    list_display = ["provider", "month", "kind", "value", "scoring_model", "cohort"]
+    list_filter = ["kind", "scoring_model", "month", "cohort"]
     search_fields = ["provider__code", "provider__name"]
-    autocomplete_fields = ["provider"]
-    list_select_related = ["provider", "scoring_model"]
+    list_select_related = ["provider", "scoring_model", "cohort"]
     date_hierarchy = "month"
+    fields = [
+        "provider",
+        "month",
+        "kind",
+        "scoring_model",
+        "value",
+        "explanation",
+        "cohort",
+        "inputs",
+        "run_id",
+        "computed_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("计算说明"))
+    def explanation(self, obj):
+        explanation = score_explanation(
+            provider_id=obj.provider_id,
+            month=obj.month,
+            kind=obj.kind,
+            scoring_model=obj.scoring_model,
+        )
+        if explanation is None:
+            return "—"
+        if obj.kind == ScoreKind.OVERALL:
+            return explanation.sentence
+        return format_html(
+            "{}<br>{}",
+            explanation.sentence,
+            format_html_join(
+                "",
+                "<div>{}：{}</div>",
+                (
+                    (term.label, term.value if not term.no_data else _("无数据"))
+                    for term in explanation.terms
+                ),
+            ),
+        )
+
+
+# ----------------------------------------------------------------------------------------------
+# Imports: the history of uploads, and the upload page with its table of bad rows.
+# ----------------------------------------------------------------------------------------------
+@admin.register(MetricsImport)
+class MetricsImportAdmin(admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "file_name",
+        "kind",
+        "status",
+        "dry_run",
+        "rows",
+        "error_count",
+        "provider",
+        "uploaded_by",
+    ]
+    list_filter = ["kind", "status", "dry_run"]
+    search_fields = ["file_name", "provider__code", "provider__name", "uploaded_by__username"]
+    list_select_related = ["provider", "uploaded_by"]
+    date_hierarchy = "started_at"
+    change_list_template = "scoring/admin/metricsimport_change_list.html"
+    fields = [
+        "file_name",
+        "kind",
+        "status",
+        "dry_run",
+        "provider",
+        "uploaded_by",
+        "started_at",
+        "finished_at",
+        "rows",
+        "created_rows",
+        "updated_rows",
+        "deleted_rows",
+        "months",
+        "error_count",
+        "error_table",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # records are written by the import itself: see the upload page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def _can_upload(self, request) -> bool:
+        return request.user.has_perm("scoring.add_metricsimport")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_upload": self._can_upload(request)}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("错误报告"))
+    def error_table(self, obj):
+        if not obj.errors:
+            return "—"
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            _("行号"),
+            _("列"),
+            _("值"),
+            _("原因"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (error["line"], error["column"], error["value"], error["reason"])
+                    for error in obj.errors
+                ),
+            ),
+        )
+
+    def get_urls(self):
+        upload = path(
+            "upload/",
+            self.admin_site.admin_view(self.upload_view),
+            name="scoring_metricsimport_upload",
+        )
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request):
+        if not self._can_upload(request):
+            raise PermissionDenied
+        report = None
+        if request.method == "POST":
+            form = MetricsUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                report = metrics_import(
+                    file=upload,
+                    file_name=upload.name,
+                    kind=form.cleaned_data["kind"],
+                    by=request.user,
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+        else:
+            form = MetricsUploadForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": UPLOAD_TITLE,
+            "form": form,
+            "report": report,
+            "report_status": ImportStatus(report.status).label if report else "",
+            "errors": report.errors if report else (),
+        }
+        status = 200 if report is None or report.ok else 422
+        return TemplateResponse(request, "scoring/admin/upload.html", context, status=status)

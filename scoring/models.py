@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from providers.models import Merchant, Provider
+from providers.models import Merchant, Provider, ProviderType
 
 
 class Capability(models.TextChoices):
@@ -159,6 +160,23 @@ class ScoringModel(models.Model):
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    description = models.TextField(_("说明"), blank=True)
+    based_on = models.ForeignKey(
+        "self",
+        verbose_name=_("复制自"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("评分模型")
@@ -167,6 +185,110 @@ class ScoringModel(models.Model):
 
     def __str__(self):
         return f"{self.name} v{self.version}"
+
+    @property
+    def is_published(self) -> bool:
+        """Published and retired versions are frozen: scores were computed with them."""
+        return self.status != ScoringModelStatus.DRAFT
+
+
+class Curve(models.TextChoices):
+    """How a metric's value becomes a 0–100 score."""
+
+    LINEAR = "linear", _("线性（保底值→目标值）")
+    PERCENTILE = "percentile", _("同类百分位")
+
+
+class ScoringModelMetric(models.Model):
+    """A metric of one capability in a scoring model version, with its weight and curve."""
+
+    scoring_model = models.ForeignKey(
+        ScoringModel,
+        verbose_name=_("评分模型"),
+        on_delete=models.CASCADE,
+        related_name="metric_rules",
+    )
+    metric = models.ForeignKey(
+        Metric, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="+"
+    )
+    weight = models.DecimalField(
+        _("能力内权重"),
+        max_digits=5,
+        decimal_places=4,
+        help_text=_("同一能力内各指标权重合计为 1"),
+    )
+    curve = models.CharField(_("计分曲线"), max_length=20, choices=Curve.choices)
+    floor = models.DecimalField(
+        _("保底值"),
+        max_digits=20,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("线性曲线：达到此值得 0 分（越低越好的指标，保底值高于目标值）"),
+    )
+    target = models.DecimalField(
+        _("目标值"),
+        max_digits=20,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("线性曲线：达到此值得 100 分"),
+    )
+
+    class Meta:
+        verbose_name = _("评分指标")
+        verbose_name_plural = _("评分指标")
+        ordering = ["scoring_model", "metric__capability", "metric_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scoring_model", "metric"], name="scoring_model_metric_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=0) & Q(weight__lte=1),
+                name="scoring_model_metric_weight_0_1",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.scoring_model} · {self.metric.key} × {self.weight}"
+
+
+class CapabilityWeight(models.Model):
+    """The weight of one capability in the overall score of one provider type."""
+
+    scoring_model = models.ForeignKey(
+        ScoringModel,
+        verbose_name=_("评分模型"),
+        on_delete=models.CASCADE,
+        related_name="capability_weights",
+    )
+    provider_type = models.ForeignKey(
+        ProviderType, verbose_name=_("服务商类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    capability = models.CharField(_("能力"), max_length=30, choices=Capability.choices)
+    weight = models.DecimalField(
+        _("综合评分权重"),
+        max_digits=5,
+        decimal_places=4,
+        help_text=_("同一服务商类型的五项能力权重合计为 1"),
+    )
+
+    class Meta:
+        verbose_name = _("能力权重")
+        verbose_name_plural = _("能力权重")
+        ordering = ["scoring_model", "provider_type", "capability"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scoring_model", "provider_type", "capability"],
+                name="capability_weight_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=0) & Q(weight__lte=1), name="capability_weight_0_1"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.scoring_model} · {self.provider_type_id} {self.capability} × {self.weight}"
 
 
 class Score(models.Model):
@@ -183,6 +305,16 @@ class Score(models.Model):
     value = models.DecimalField(_("得分"), max_digits=5, decimal_places=2)
     inputs = models.JSONField(_("计算输入"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("计算时间"), auto_now_add=True)
+    cohort = models.ForeignKey(
+        ProviderType,
+        verbose_name=_("同类分组"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("服务商的主类型：排名、百分位和百分位曲线都在同类中计算"),
+    )
+    run_id = models.PositiveBigIntegerField(_("评估任务编号"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("能力评分")
@@ -202,3 +334,63 @@ class Score(models.Model):
 
     def __str__(self):
         return f"{self.provider_id} {self.month:%Y-%m} {self.kind} = {self.value}"
+
+
+class ImportKind(models.TextChoices):
+    GMV = "gmv", _("月度成交（GMV）")
+    METRICS = "metrics", _("月度指标值")
+
+
+class ImportStatus(models.TextChoices):
+    IMPORTED = "imported", _("已导入")
+    VALIDATED = "validated", _("校验通过（试运行，未导入）")
+    REFUSED = "refused", _("已拒绝")
+
+
+class MetricsImport(models.Model):
+    """One upload of a GMV or metrics file: who, when, what, and every bad row if it was refused."""
+
+    kind = models.CharField(_("数据类型"), max_length=20, choices=ImportKind.choices)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    status = models.CharField(_("状态"), max_length=20, choices=ImportStatus.choices)
+    dry_run = models.BooleanField(_("试运行"), default=False)
+    provider = models.ForeignKey(
+        Provider,
+        verbose_name=_("上传服务商"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="metrics_imports",
+        help_text=_("服务商自行上传时只能包含本服务商的数据"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("完成时间"))
+    rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    created_rows = models.PositiveIntegerField(_("新增"), default=0)
+    updated_rows = models.PositiveIntegerField(_("更新"), default=0)
+    deleted_rows = models.PositiveIntegerField(_("删除"), default=0)
+    months = models.JSONField(_("涉及月份"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    errors = models.JSONField(
+        _("错误报告"),
+        default=list,
+        blank=True,
+        help_text=_("每个错误：行号、列、值、原因"),
+    )
+
+    class Meta:
+        verbose_name = _("数据导入记录")
+        verbose_name_plural = _("数据导入记录")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["provider", "-started_at"])]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -1,0 +1,487 @@
+"""Importing monthly GMV and metric values from CSV and XLSX files: every row checked, all or nothing.
+
+The file streams through the row checks (scoring/fileformats.py) into a sink. On PostgreSQL the
+sink COPYs clean rows into a temporary staging table, and one set-based statement then replaces
+the months the file covers; elsewhere (SQLite, for a first run) a plain batched path does the same
+work. Any bad row rolls everything back, and the report lists every bad row with its line number,
+column and reason. Each upload leaves an import record, refused or not.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from providers.models import Merchant, Provider, ServiceContract
+from scoring.fileformats import (
+    GMV_COLUMNS,
+    METRIC_COLUMNS,
+    REASON_EMPTY_FILE,
+    REASON_UNREADABLE,
+    REASON_UNSUPPORTED,
+    GmvRow,
+    GmvRowChecker,
+    Header,
+    MetricRow,
+    MetricRowChecker,
+    MetricSpec,
+    RowError,
+    UnreadableFile,
+    duplicate_reason,
+    file_format,
+    read_rows,
+)
+from scoring.models import (
+    GmvFact,
+    ImportKind,
+    ImportStatus,
+    Metric,
+    MetricsImport,
+    MetricUnit,
+    MetricValue,
+)
+from zaofeng.periods import format_month
+
+logger = logging.getLogger(__name__)
+
+# Bad rows listed in a report and stored on the import record; the count covers them all.
+MAX_LISTED_ERRORS = 5_000
+BATCH_SIZE = 2_000
+UNKNOWN_KIND = _("数据类型应为 gmv 或 metrics")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an upload did: the rows read, what changed, and every bad row if it was refused."""
+
+    import_id: int
+    kind: str
+    file_name: str
+    status: str
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    deleted: int
+    months: tuple[date, ...]
+    errors: tuple[RowError, ...]
+    error_count: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status != ImportStatus.REFUSED
+
+    @property
+    def imported(self) -> bool:
+        return self.status == ImportStatus.IMPORTED
+
+    @property
+    def unchanged(self) -> int:
+        return max(self.rows - self.created - self.updated, 0) if self.imported else 0
+
+
+@dataclass
+class _Tally:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    months: set = field(default_factory=set)
+    errors: list = field(default_factory=list)
+    error_count: int = 0
+
+    def add_errors(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.error_count += 1
+            if len(self.errors) < MAX_LISTED_ERRORS:
+                self.errors.append(error)
+
+
+class _Refused(Exception):
+    """Raised inside the transaction to roll back a refused (or dry-run) import."""
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a kind of row goes, described once for both sinks."""
+
+    model: type
+    key_columns: tuple[str, ...]  # the unique key, which the upsert conflicts on
+    value_columns: tuple[str, ...]
+    constraint: str
+    sql_types: tuple[str, ...]  # staging column types, key then value columns
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.key_columns + self.value_columns
+
+
+TARGETS = {
+    ImportKind.METRICS: _Target(
+        model=MetricValue,
+        key_columns=("provider_id", "metric_id", "month"),
+        value_columns=("value",),
+        constraint="metric_value_unique_month",
+        sql_types=("bigint", "bigint", "date", "numeric(20,6)"),
+    ),
+    ImportKind.GMV: _Target(
+        model=GmvFact,
+        key_columns=("provider_id", "merchant_id", "month"),
+        value_columns=("gross_gmv_fen", "refund_fen", "orders", "refund_orders"),
+        constraint="gmv_fact_unique_month",
+        sql_types=("bigint", "bigint", "date", "bigint", "bigint", "integer", "integer"),
+    ),
+}
+
+
+def _row_values(row: GmvRow | MetricRow) -> tuple:
+    return tuple(row[1:])  # without the line number
+
+
+class _PostgresSink:
+    """COPY into a temporary staging table, then one statement replaces the months it covers."""
+
+    STAGE = "scoring_import_stage"
+
+    def __init__(self, target: _Target):
+        self.target = target
+        self._stack = ExitStack()
+        self._copy = None
+
+    def open(self) -> None:
+        cursor = self._stack.enter_context(connection.cursor())
+        columns = ", ".join(
+            f"{name} {sql_type} NOT NULL"
+            for name, sql_type in zip(self.target.columns, self.target.sql_types, strict=True)
+        )
+        # A second import in the same transaction (tests, an API batch) starts from a clean stage.
+        cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")  # noqa: S608 - fixed identifiers
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {self.STAGE} (line integer NOT NULL, {columns}) ON COMMIT DROP"
+        )
+        self._cursor = cursor
+        self._copy = self._stack.enter_context(
+            cursor.copy(f"COPY {self.STAGE} (line, {', '.join(self.target.columns)}) FROM STDIN")
+        )
+
+    def add(self, row: GmvRow | MetricRow) -> None:
+        self._copy.write_row(row)  # the row's fields are the staging columns, in order
+
+    def close(self) -> None:
+        # Leaving the copy block sends the end of data; the cursor stays for the next statements.
+        self._stack.pop_all().close()
+        self._copy = None
+
+    def duplicates(self, limit: int) -> tuple[list[RowError], int]:
+        keys = ", ".join(self.target.key_columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT line, first_line, count(*) OVER () FROM (
+                    SELECT line, min(line) OVER (PARTITION BY {keys}) AS first_line
+                    FROM {self.STAGE}
+                ) AS numbered
+                WHERE line <> first_line
+                ORDER BY line
+                LIMIT %s
+                """,  # noqa: S608 - fixed identifiers
+                [limit],
+            )
+            rows = cursor.fetchall()
+        errors = [RowError(line, "", "", duplicate_reason(first)) for line, first, _ in rows]
+        return errors, (rows[0][2] if rows else 0)
+
+    def upsert(self) -> tuple[int, int, int]:
+        """Replaces each (provider, month) of the file: stale rows go, the rest are upserted.
+
+        One statement. A key repeated in the file makes PostgreSQL refuse the upsert
+        (cardinality violation); the caller then asks duplicates() which lines they are.
+        """
+        target = self.target
+        table = target.model._meta.db_table
+        columns = ", ".join(target.columns)
+        key_match = " AND ".join(f"s.{name} = t.{name}" for name in target.key_columns)
+        changed = ", ".join(f"{name} = EXCLUDED.{name}" for name in target.value_columns)
+        current = ", ".join(f"{table}.{name}" for name in target.value_columns)
+        incoming = ", ".join(f"EXCLUDED.{name}" for name in target.value_columns)
+        sql = f"""
+            WITH scope AS (SELECT DISTINCT provider_id, month FROM {self.STAGE}),
+            removed AS (
+                DELETE FROM {table} AS t USING scope
+                WHERE t.provider_id = scope.provider_id AND t.month = scope.month
+                  AND NOT EXISTS (SELECT 1 FROM {self.STAGE} AS s WHERE {key_match})
+                RETURNING 1
+            ),
+            written AS (
+                INSERT INTO {table} ({columns})
+                SELECT {columns} FROM {self.STAGE}
+                ON CONFLICT ON CONSTRAINT {target.constraint} DO UPDATE SET {changed}
+                WHERE ({current}) IS DISTINCT FROM ({incoming})
+                RETURNING (xmax = 0) AS created
+            )
+            SELECT (SELECT count(*) FROM removed),
+                   count(*) FILTER (WHERE created),
+                   count(*) FILTER (WHERE NOT created)
+            FROM written
+        """  # noqa: S608 - identifiers come from the model, values from the staging table
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {self.STAGE}")
+            cursor.execute(sql)
+            deleted, created, updated = cursor.fetchone()
+        return created, updated, deleted
+
+
+class _BatchSink:
+    """The plain path for SQLite: batched writes as rows arrive; the checker finds repeats.
+
+    Rows after the first bad one are dropped: the transaction rolls back anyway.
+    """
+
+    def __init__(self, target: _Target, tally: _Tally):
+        self.target = target
+        self.tally = tally
+        self.pending: list = []
+        self.keys: set = set()
+        self.scope: set = set()
+        self.created = self.updated = 0
+
+    def open(self) -> None:
+        pass
+
+    def add(self, row: GmvRow | MetricRow) -> None:
+        if self.tally.error_count:
+            return
+        self.pending.append(row)
+        if len(self.pending) >= BATCH_SIZE:
+            self._flush()
+
+    def close(self) -> None:
+        pass
+
+    def duplicates(self, limit: int) -> tuple[list[RowError], int]:
+        return [], 0  # the checker has reported them as it read
+
+    def _flush(self) -> None:
+        target, model = self.target, self.target.model
+        rows, self.pending = self.pending, []
+        if not rows:
+            return
+        existing = {
+            tuple(values[:3]): values
+            for values in model.objects.filter(
+                provider_id__in={row.provider_id for row in rows},
+                month__in={row.month for row in rows},
+            ).values_list(*target.columns, "pk")
+        }
+        new, changed = [], []
+        for row in rows:
+            values = _row_values(row)
+            self.keys.add(values[:3])
+            self.scope.add((row.provider_id, row.month))
+            current = existing.get(values[:3])
+            fields = dict(zip(target.columns, values, strict=True))
+            if current is None:
+                new.append(model(**fields))
+            elif tuple(current[3:-1]) != values[3:]:
+                changed.append(model(pk=current[-1], **fields))
+        model.objects.bulk_create(new, batch_size=BATCH_SIZE)
+        model.objects.bulk_update(changed, list(target.value_columns), batch_size=BATCH_SIZE)
+        self.created += len(new)
+        self.updated += len(changed)
+
+    def upsert(self) -> tuple[int, int, int]:
+        self._flush()
+        model, deleted = self.target.model, 0
+        months_by_provider = defaultdict(set)
+        for provider_id, month in self.scope:
+            months_by_provider[provider_id].add(month)
+        for provider_id, months in months_by_provider.items():
+            stale = [
+                pk
+                for *key, pk in model.objects.filter(
+                    provider_id=provider_id, month__in=months
+                ).values_list(*self.target.key_columns, "pk")
+                if tuple(key) not in self.keys
+            ]
+            if stale:
+                deleted += model.objects.filter(pk__in=stale).delete()[0]
+        return self.created, self.updated, deleted
+
+
+def _checker(kind: str, header: Header, provider: Provider | None, track_duplicates: bool):
+    providers = dict(Provider.objects.values_list("code", "id"))
+    common = {
+        "header": header,
+        "providers": providers,
+        "allowed_provider_id": provider.pk if provider else None,
+        "track_duplicates": track_duplicates,
+    }
+    if kind == ImportKind.METRICS:
+        metrics = {
+            key: MetricSpec(id=pk, is_rate=unit == MetricUnit.RATE, whole=unit == MetricUnit.COUNT)
+            for key, pk, unit in Metric.objects.values_list("key", "id", "unit")
+        }
+        return MetricRowChecker(metrics=metrics, **common)
+    contracts_query = ServiceContract.objects.all()
+    if provider is not None:
+        contracts_query = contracts_query.filter(provider=provider)
+    contracts = defaultdict(list)
+    for provider_id, merchant_id, started, ended in contracts_query.values_list(
+        "provider_id", "merchant_id", "started_on", "ended_on"
+    ):
+        contracts[(provider_id, merchant_id)].append((started, ended))
+    merchants = dict(Merchant.objects.values_list("code", "id"))
+    return GmvRowChecker(merchants=merchants, contracts=contracts, **common)
+
+
+def _is_cardinality_violation(exc: DatabaseError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == "21000"
+
+
+def _load(*, rows, kind: str, provider, dry_run: bool, tally: _Tally) -> None:
+    """Checks and stages every row; raises _Refused to roll back unless it all went in."""
+    columns = METRIC_COLUMNS if kind == ImportKind.METRICS else GMV_COLUMNS
+    first = next(rows, None)
+    if first is None:
+        tally.add_errors([RowError(1, "", "", REASON_EMPTY_FILE)])
+        raise _Refused
+    header = Header(columns, first[1])
+    if header.errors:
+        tally.add_errors(header.errors)
+        raise _Refused
+    on_postgres = connection.vendor == "postgresql"
+    target = TARGETS[kind]
+    sink = _PostgresSink(target) if on_postgres else _BatchSink(target, tally)
+    checker = _checker(kind, header, provider, track_duplicates=not on_postgres)
+    check, add, add_errors, months = checker.check, sink.add, tally.add_errors, tally.months
+    sink.open()
+    try:
+        count = 0
+        last_month = None
+        for line, cells in rows:
+            count += 1
+            row, errors = check(line, cells)
+            if errors:
+                add_errors(errors)
+            else:
+                add(row)
+                if row.month != last_month:
+                    months.add(row.month)
+                    last_month = row.month
+    finally:
+        sink.close()
+    tally.rows = count
+    if count == 0:
+        tally.add_errors([RowError(1, "", "", REASON_EMPTY_FILE)])
+    if tally.error_count:
+        duplicates, total = sink.duplicates(MAX_LISTED_ERRORS)
+        _add_sorted(tally, duplicates, total)
+        raise _Refused
+    try:
+        with transaction.atomic():
+            tally.created, tally.updated, tally.deleted = sink.upsert()
+    except DatabaseError as exc:
+        if not (on_postgres and _is_cardinality_violation(exc)):
+            raise
+        duplicates, total = sink.duplicates(MAX_LISTED_ERRORS)
+        _add_sorted(tally, duplicates, total)
+        raise _Refused from exc
+    if dry_run:
+        # The counts say what the import would change; the rollback undoes it.
+        raise _Refused
+
+
+def _add_sorted(tally: _Tally, errors: list[RowError], total: int) -> None:
+    if not total:
+        return
+    tally.error_count += total
+    tally.errors = sorted(tally.errors + errors, key=lambda error: error.line)[:MAX_LISTED_ERRORS]
+
+
+def metrics_import(
+    *,
+    file,
+    file_name: str,
+    kind: str,
+    by=None,
+    provider: Provider | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Imports a GMV or metrics file all or nothing, and records the upload.
+
+    A file with any bad row imports nothing; its report lists every bad row (up to
+    MAX_LISTED_ERRORS, with the total count). Loading a month again replaces what the file
+    covers: for each provider and month in the file, rows it no longer holds are removed.
+    With provider=..., a provider's own upload may hold only that provider's rows.
+    """
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": UNKNOWN_KIND})
+    started_at = timezone.now()
+    tally = _Tally()
+    status = ImportStatus.IMPORTED
+    record = None
+    try:
+        with transaction.atomic():
+            try:
+                rows = iter(read_rows(file, file_name))
+                _load(rows=rows, kind=kind, provider=provider, dry_run=dry_run, tally=tally)
+            except UnreadableFile as exc:
+                # Line 0: the file as a whole, before any row could be read.
+                if file_format(file_name) is None:
+                    tally.add_errors([RowError(0, "", file_name, REASON_UNSUPPORTED)])
+                else:
+                    tally.add_errors([RowError(0, "", "", REASON_UNREADABLE)])
+                raise _Refused from exc
+            record = _record(kind, file_name, status, dry_run, provider, by, started_at, tally)
+    except _Refused:
+        status = ImportStatus.VALIDATED if not tally.error_count else ImportStatus.REFUSED
+        record = _record(kind, file_name, status, dry_run, provider, by, started_at, tally)
+    logger.info(
+        "metrics import %s %s: %s, %d rows, %d errors",
+        kind,
+        file_name,
+        status,
+        tally.rows,
+        tally.error_count,
+    )
+    return ImportReport(
+        import_id=record.pk,
+        kind=kind,
+        file_name=file_name,
+        status=status,
+        dry_run=dry_run,
+        rows=tally.rows,
+        created=tally.created,
+        updated=tally.updated,
+        deleted=tally.deleted,
+        months=tuple(sorted(tally.months)),
+        errors=tuple(tally.errors),
+        error_count=tally.error_count,
+    )
+
+
+def _record(kind, file_name, status, dry_run, provider, by, started_at, tally) -> MetricsImport:
+    return MetricsImport.objects.create(
+        kind=kind,
+        file_name=file_name[:255],
+        status=status,
+        dry_run=dry_run,
+        provider=provider,
+        uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+        started_at=started_at,
+        finished_at=timezone.now(),
+        rows=tally.rows,
+        created_rows=tally.created,
+        updated_rows=tally.updated,
+        deleted_rows=tally.deleted,
+        months=[format_month(month) for month in sorted(tally.months)],
+        error_count=tally.error_count,
+        errors=[error.as_dict() for error in tally.errors],
+    )

@@ -1,0 +1,279 @@
+"""Computing capability and overall scores for a month, set-based.
+
+A handful of queries whatever the number of providers: the model version, the month's metric
+values and the providers' types are read once, the scores are computed in memory with the pure
+rules (scoring/rules.py), and the month's score set for those providers and that version is
+replaced in one DELETE and one INSERT.
+"""
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from providers.models import LifecycleStatus, Provider
+from scoring import rules
+from scoring.models import Capability, MetricValue, Score, ScoreKind, ScoringModel
+from scoring.selectors import (
+    ScoringModelConfig,
+    latest_published_scoring_model,
+    scoring_model_config,
+)
+from zaofeng.periods import month_start
+
+logger = logging.getLogger(__name__)
+
+NO_PUBLISHED_MODEL = _("还没有已发布的评分模型")
+MODEL_NOT_PUBLISHED = _("评分模型尚未发布：草稿不能用于计算评分")
+
+# Providers scored when no ids are given: those in the program this month, and anyone whose
+# metrics arrived for it (a provider exited since still gets the month it worked).
+SCORED_STATUSES = (
+    LifecycleStatus.PROBATION,
+    LifecycleStatus.ACTIVE,
+    LifecycleStatus.WARNING,
+    LifecycleStatus.RECTIFICATION,
+)
+EQUAL_WEIGHTS = {capability: Decimal("0.2") for capability in Capability.values}
+INSERT_BATCH = 2_000
+
+
+@dataclass(frozen=True)
+class ScoringOutcome:
+    month: date
+    scoring_model_id: int
+    version: int
+    providers: int
+    scores: int
+    no_data: int  # provider × metric pairs without a value, each scored 0
+    run_id: int | None = None
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else rules.number_text(value)
+
+
+def capability_inputs(result: rules.CapabilityResult) -> dict:
+    """What a capability score was computed from, enough to recompute and explain it."""
+    parts = []
+    for part in result.parts:
+        entry = {
+            "metric": part.key,
+            "weight": _decimal_text(part.weight),
+            "curve": part.curve,
+            "higher_is_better": part.higher_is_better,
+            "value": _decimal_text(part.value),
+            "score": _decimal_text(part.score),
+            "contribution": _decimal_text(part.contribution),
+        }
+        if part.curve == rules.LINEAR:
+            entry["floor"] = _decimal_text(part.floor)
+            entry["target"] = _decimal_text(part.target)
+        else:
+            entry["cohort_size"] = part.cohort_size
+            entry["cohort_best"] = _decimal_text(part.cohort_best)
+        parts.append(entry)
+    return {"parts": parts, "no_data": list(result.no_data)}
+
+
+def overall_inputs(result: rules.OverallResult, *, weights_from: str, no_data: list[str]) -> dict:
+    return {
+        "parts": [
+            {
+                "capability": part.capability,
+                "weight": _decimal_text(part.weight),
+                "score": _decimal_text(part.score),
+                "contribution": _decimal_text(part.contribution),
+            }
+            for part in result.parts
+        ],
+        "weights_from": weights_from,
+        "no_data": no_data,
+    }
+
+
+def _providers_to_score(month: date, provider_ids: Iterable[int] | None) -> list[int]:
+    if provider_ids is not None:
+        return sorted(set(provider_ids))
+    with_values = MetricValue.objects.filter(month=month).values("provider_id")
+    return list(
+        Provider.objects.filter(Q(status__in=SCORED_STATUSES) | Q(pk__in=with_values))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _primary_types() -> dict[int, int]:
+    """Each provider's cohort: its first type in catalogue order."""
+    through = Provider.provider_types.through
+    return dict(
+        through.objects.values("provider_id")
+        .annotate(first=Min("providertype_id"))
+        .values_list("provider_id", "first")
+    )
+
+
+def _month_values(
+    month: date, config: ScoringModelConfig, provider_ids: list[int] | None
+) -> dict[int, dict[str, Decimal]]:
+    """The month's values of the model's metrics, for the given providers or for everyone."""
+    values = MetricValue.objects.filter(month=month, metric_id__in=config.metric_ids)
+    if provider_ids is not None:
+        values = values.filter(provider_id__in=provider_ids)
+    by_provider: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    keys = config.metric_keys
+    for provider_id, metric_id, value in values.values_list("provider_id", "metric_id", "value"):
+        by_provider[provider_id][keys[metric_id]] = value
+    return by_provider
+
+
+def _cohorts(
+    config: ScoringModelConfig,
+    values: dict[int, dict[str, Decimal]],
+    types: dict[int, int],
+) -> dict[int | None, dict[str, rules.CohortDistribution]]:
+    percentile_keys = config.percentile_keys
+    if not percentile_keys:
+        return {}
+    grouped: dict[int | None, dict[str, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    for provider_id, provider_values in values.items():
+        cohort = grouped[types.get(provider_id)]
+        for key in percentile_keys:
+            value = provider_values.get(key)
+            if value is not None:
+                cohort[key].append(value)
+    return {
+        cohort: {key: rules.CohortDistribution(found) for key, found in by_key.items()}
+        for cohort, by_key in grouped.items()
+    }
+
+
+def _insert(rows: list[dict], *, month: date, model: ScoringModel, run_id: int | None) -> None:
+    """Writes the score rows: on PostgreSQL in one statement, the rows sent as one JSON document
+    and unpacked server-side (one parameter, so no per-value quoting); in batches elsewhere."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {Score._meta.db_table}
+                    (provider_id, month, kind, scoring_model_id, value, inputs, computed_at,
+                     cohort_id, run_id)
+                SELECT r.provider_id, %s, r.kind, %s, r.value, r.inputs, %s, r.cohort_id, %s
+                FROM jsonb_to_recordset(%s::jsonb)
+                    AS r(provider_id bigint, kind text, value numeric, inputs jsonb,
+                         cohort_id bigint)
+                """,  # noqa: S608 - the table name comes from the model
+                [month, model.pk, now, run_id, json.dumps(rows, ensure_ascii=False)],
+            )
+        return
+    Score.objects.bulk_create(
+        [
+            Score(
+                provider_id=row["provider_id"],
+                month=month,
+                kind=row["kind"],
+                scoring_model=model,
+                value=Decimal(row["value"]),
+                inputs=row["inputs"],
+                cohort_id=row["cohort_id"],
+                run_id=run_id,
+            )
+            for row in rows
+        ],
+        batch_size=INSERT_BATCH,
+    )
+
+
+def scores_compute(
+    *,
+    month: date,
+    provider_ids: Iterable[int] | None = None,
+    scoring_model: ScoringModel | None = None,
+    run_id: int | None = None,
+) -> ScoringOutcome:
+    """Computes and stores the five capability scores and the overall score of each provider.
+
+    Replaces that month's scores for those providers under that model version (idempotent);
+    other versions' scores stay as they were. The default model is the latest published
+    version; a draft is refused. A metric without a value scores 0 and is listed as no data.
+    Percentile curves rank a provider within its whole cohort, whichever batch it is in.
+    """
+    month = month_start(month)
+    model = scoring_model or latest_published_scoring_model()
+    if model is None:
+        raise ValidationError({"scoring_model": NO_PUBLISHED_MODEL})
+    if not model.is_published:
+        raise ValidationError({"scoring_model": MODEL_NOT_PUBLISHED})
+    config = scoring_model_config(scoring_model=model)
+    ids = _providers_to_score(month, provider_ids)
+    types = _primary_types()
+    # Percentile curves rank within whole cohorts, so a batch still reads everyone's values.
+    whole_month = provider_ids is None or bool(config.percentile_keys)
+    values = _month_values(month, config, None if whole_month else ids)
+    cohorts = _cohorts(config, values, types)
+
+    rows: list[dict] = []
+    no_data_total = 0
+    empty: dict[str, Decimal] = {}
+    for provider_id in ids:
+        cohort = types.get(provider_id)
+        provider_values = values.get(provider_id, empty)
+        cohort_values = cohorts.get(cohort, {})
+        results = [
+            rules.capability_score(capability, metric_rules, provider_values, cohort_values)
+            for capability, metric_rules in config.rules.items()
+        ]
+        weights = config.weights.get(cohort)
+        weights_from = "provider_type" if weights else "equal"
+        overall = rules.overall_score(
+            {result.capability: result.score for result in results}, weights or EQUAL_WEIGHTS
+        )
+        no_data = [key for result in results for key in result.no_data]
+        no_data_total += len(no_data)
+        for result in results:
+            rows.append(
+                {
+                    "provider_id": provider_id,
+                    "kind": result.capability,
+                    "value": str(result.score),
+                    "inputs": capability_inputs(result),
+                    "cohort_id": cohort,
+                }
+            )
+        rows.append(
+            {
+                "provider_id": provider_id,
+                "kind": ScoreKind.OVERALL.value,
+                "value": str(overall.score),
+                "inputs": overall_inputs(overall, weights_from=weights_from, no_data=no_data),
+                "cohort_id": cohort,
+            }
+        )
+
+    with transaction.atomic():
+        existing = Score.objects.filter(month=month, scoring_model=model)
+        if provider_ids is not None:
+            existing = existing.filter(provider_id__in=ids)
+        existing.delete()
+        if rows:
+            _insert(rows, month=month, model=model, run_id=run_id)
+    logger.info("scored %d providers for %s with %s (run %s)", len(ids), month, model, run_id)
+    return ScoringOutcome(
+        month=month,
+        scoring_model_id=model.pk,
+        version=model.version,
+        providers=len(ids),
+        scores=len(rows),
+        no_data=no_data_total,
+        run_id=run_id,
+    )
