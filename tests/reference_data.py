@@ -16,6 +16,7 @@ SEED_MIGRATIONS = [
     "providers.migrations.0002_seed_catalogues",
     "scoring.migrations.0002_seed_metric_catalogue",
     "providers.migrations.0004_seed_criteria",
+    "scoring.migrations.0004_seed_default_scoring_model",
     "funding.migrations.0002_seed_tiers_and_policy",
 ]
 

@@ -84,7 +84,7 @@ def test_the_bad_sample_is_refused_with_its_table_and_a_non_zero_exit(demo, caps
     assert "与第 2 行重复" in table[7]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_command_exits_non_zero_from_the_shell(demo):
     """Run as operators run it: a separate process, the exit status and the table on stderr."""
     database = connection.settings_dict

@@ -340,7 +340,7 @@ def test_plain_batched_path_gives_the_same_results(providers, monkeypatch):
     assert MetricValue.objects.aggregate(total=Sum("value"))["total"] == Decimal(5)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_bad_row_at_the_end_of_a_large_file_leaves_everything_as_it_was():
     """All or nothing on PostgreSQL: thousands of rows already COPYed are rolled back."""
     provider_list = ProviderFactory.create_batch(5)
@@ -360,7 +360,7 @@ def test_a_bad_row_at_the_end_of_a_large_file_leaves_everything_as_it_was():
     assert MetricsImport.objects.get(pk=report.import_id).status == ImportStatus.REFUSED
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_repeated_rows_found_by_the_upsert_are_reported_and_nothing_is_kept():
     """On PostgreSQL repeats surface when the upsert meets a key twice; the lines are exact."""
     provider = ProviderFactory(code="SP000101")
