@@ -7,7 +7,8 @@ Environment (defaults in brackets):
   EVALUATIONS_BENCH_KIND       the kind to run [probe]; a program kind (scoring, exit, tiers,
                                deadlines) seeds 12 months of demo data first and runs on it
   EVALUATIONS_BENCH_CPU_MS     CPU milliseconds per provider for the probe kind [2]
-  EVALUATIONS_BENCH_BATCH      providers per batch [200]
+  EVALUATIONS_BENCH_BATCH      providers per batch [200 for the probe, the kind's own for the
+                               program's kinds (scoring and tiers 500, exit 100)]
 
 It runs on the pytest test database (test_<name> of TEST_DATABASE_URL) and the CELERY_BROKER_URL
 Redis database, with real `celery worker` processes, and prints the figures and the machine.
@@ -37,8 +38,15 @@ from zaofeng.periods import add_months, current_month
 PROVIDERS = int(os.environ.get("EVALUATIONS_BENCH_PROVIDERS", "10000"))
 KIND = os.environ.get("EVALUATIONS_BENCH_KIND", PROBE)
 CPU_MS = float(os.environ.get("EVALUATIONS_BENCH_CPU_MS", "2"))
-BATCH = int(os.environ.get("EVALUATIONS_BENCH_BATCH", "200"))
+BATCH = int(os.environ.get("EVALUATIONS_BENCH_BATCH", "0")) or (200 if KIND == PROBE else None)
 RUN_TIMEOUT_SECONDS = 30 * 60
+# A real kind's batch takes seconds on a shared machine: the workers get the ordinary limits,
+# not the few seconds the fault tests use to see a killed worker's message come back.
+REAL_KIND_WORKER_ENV = {
+    "CELERY_TASK_TIME_LIMIT": "1800",
+    "CELERY_TASK_SOFT_TIME_LIMIT": "1500",
+    "CELERY_VISIBILITY_TIMEOUT": "7200",
+}
 
 
 def _providers_bulk(count: int) -> None:
@@ -74,7 +82,12 @@ def _one_run(workers: int, control_path, log_dir, month) -> dict:
     EvaluationResult.objects.all().delete()
     EvaluationRun.objects.all().delete()
     started = [
-        Worker(f"bench{i + 1}", log_dir=log_dir, control=control_path).start()
+        Worker(
+            f"bench{i + 1}",
+            log_dir=log_dir,
+            control=control_path,
+            env=None if KIND == PROBE else REAL_KIND_WORKER_ENV,
+        ).start()
         for i in range(workers)
     ]
     try:
@@ -88,6 +101,8 @@ def _one_run(workers: int, control_path, log_dir, month) -> dict:
         for worker in started:
             worker.stop()
     assert run.status in CLOSED_RUN_STATUSES
+    # Exactly one result per provider the run covered, whichever worker ran its batch.
+    assert EvaluationResult.objects.filter(run=run).count() == run.providers_total
     return {"workers": workers, "run": run, "seconds": wall}
 
 
@@ -117,10 +132,17 @@ def test_one_run_on_one_worker_and_on_two(request, tmp_path):
     )
     print(
         f"  kind {KIND}: {one['run'].providers_total} providers in {one['run'].batches_total} "
-        f"batches of {BATCH}"
+        f"batches of {one['run'].batch_size}"
         + (f", {CPU_MS:g} ms CPU per provider" if KIND == PROBE else "")
         + f"; data loaded in {seeded:.1f} s"
     )
+    if KIND != PROBE:
+        from scoring.models import GmvFact, MetricValue
+
+        print(
+            f"  data: {Provider.objects.count()} providers, {GmvFact.objects.count()} GMV rows "
+            f"and {MetricValue.objects.count()} metric values over 12 months up to {month:%Y-%m}"
+        )
     for figure in figures:
         run = figure["run"]
         print(

@@ -14,10 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
+
+NOT_SCORED = _("评分服务未给该服务商写入综合评分。")
+NOT_REVIEWED = _("本月未评审：已清退或封禁且不在任何层级，或已按更晚的月份评审过。")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,25 @@ def program_providers(*, period: date, as_of: date) -> list[int]:
     return _provider_ids(exclude=[LifecycleStatus.APPLICANT])
 
 
+def scoring_candidates(*, period: date, as_of: date) -> list[int]:
+    """The providers the monthly scoring scores: those in the program, and anyone whose metrics
+    arrived for the month (a provider exited since still gets the month it worked).
+
+    The same population as scores_compute's own default. Exited and banned providers without
+    data are left out: scoring them would store zeros for a month they did not work.
+    """
+    from providers.models import IN_PROGRAM, LifecycleStatus, Provider
+    from scoring.models import MetricValue
+
+    with_values = MetricValue.objects.filter(month=period).values("provider_id")
+    return list(
+        Provider.objects.filter(Q(status__in=list(IN_PROGRAM)) | Q(pk__in=with_values))
+        .exclude(status=LifecycleStatus.APPLICANT)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def exit_candidates(*, period: date, as_of: date) -> list[int]:
     """Providers the exit criteria can still act on: neither applicants nor already out."""
     from providers.models import LifecycleStatus
@@ -134,13 +157,16 @@ def outcome_detail(outcome: object) -> dict[str, Any]:
 
 
 def per_provider(
-    provider_ids: Sequence[int], evaluate: Callable[[Any], object]
+    provider_ids: Sequence[int],
+    evaluate: Callable[[Any], object],
+    detail: Callable[[object], Mapping[str, Any]] = outcome_detail,
 ) -> dict[int, ProviderOutcome]:
     """Calls evaluate(provider) for each provider, each in a savepoint.
 
     A provider whose evaluation raises is reported failed with the reason, and the others go on:
     one provider's bad data must not hold up the rest. Database errors are not caught: they
-    mean the batch itself is in trouble, and the batch is retried.
+    mean the batch itself is in trouble, and the batch is retried. detail(outcome) is what the
+    provider's result keeps.
     """
     from providers.models import Provider
 
@@ -157,7 +183,7 @@ def per_provider(
                 ok=False, detail={"error": f"{type(exc).__name__}: {exc}"[:500]}
             )
         else:
-            outcomes[provider.pk] = ProviderOutcome(ok=True, detail=outcome_detail(outcome))
+            outcomes[provider.pk] = ProviderOutcome(ok=True, detail=dict(detail(outcome)))
     return outcomes
 
 
@@ -166,11 +192,29 @@ def per_provider(
 # ------------------------------------------------------------------------------
 def scoring_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
     """Scores the month for the batch with the latest published model (set-based)."""
+    from scoring.models import Score, ScoreKind
     from scoring.services.scoring import scores_compute
 
     outcome = scores_compute(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
-    detail = outcome_detail(outcome)
-    return {pid: ProviderOutcome(ok=True, detail=detail) for pid in provider_ids}
+    # The outcome counts the whole batch; each provider's result says what it scored.
+    overall = dict(
+        Score.objects.filter(
+            month=run.period,
+            scoring_model_id=outcome.scoring_model_id,
+            kind=ScoreKind.OVERALL,
+            provider_id__in=list(provider_ids),
+        ).values_list("provider_id", "value")
+    )
+    outcomes = {}
+    for pid in provider_ids:
+        score = overall.get(pid)
+        detail = {"scoring_model_version": outcome.version, "overall_score": str(score)}
+        outcomes[pid] = (
+            ProviderOutcome(ok=True, detail=detail)
+            if score is not None
+            else ProviderOutcome(ok=False, detail={**detail, "error": str(NOT_SCORED)})
+        )
+    return outcomes
 
 
 def exit_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
@@ -188,23 +232,85 @@ def exit_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome
         snapshot = {**scoring_inputs.get(provider.pk, {}), **violations.get(provider.pk, {})}
         return exit_evaluate(provider=provider, month=run.period, snapshot=snapshot, run_id=run.pk)
 
-    return per_provider(ids, evaluate)
+    return per_provider(ids, evaluate, exit_detail)
+
+
+def exit_detail(outcome) -> dict[str, Any]:
+    """The outcome's plain fields plus the criteria the provider failed, each with its figures."""
+    failures = [
+        {
+            "input_name": result.spec.input_name,
+            "level": result.spec.level,
+            "observed": result.observed_display,
+            "threshold": result.threshold_display,
+        }
+        for result in getattr(outcome, "failures", ())
+    ]
+    return {**outcome_detail(outcome), "failures": failures}
 
 
 def tiers_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
     """Reviews the tiers of the batch for the month (set-based)."""
+    from funding.models import TierAssessment
     from funding.services.tiers import tier_review
 
-    outcome = tier_review(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
-    detail = outcome_detail(outcome)
-    return {pid: ProviderOutcome(ok=True, detail=detail) for pid in provider_ids}
+    tier_review(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
+    # The review's outcome counts the batch; each provider's result is its own assessment (a
+    # re-run finds the month already reviewed and reports the assessment it made then).
+    assessments = {
+        row["provider_id"]: row
+        for row in TierAssessment.objects.filter(
+            month=run.period, provider_id__in=list(provider_ids)
+        ).values(
+            "provider_id",
+            "verdict",
+            "tier_after__code",
+            "trailing_net_gmv_fen",
+            "overall_score",
+            "periods_below",
+        )
+    }
+    outcomes = {}
+    for pid in provider_ids:
+        row = assessments.get(pid)
+        if row is None:
+            outcomes[pid] = ProviderOutcome(
+                ok=True, detail={"verdict": None, "note": str(NOT_REVIEWED)}
+            )
+            continue
+        outcomes[pid] = ProviderOutcome(
+            ok=True,
+            detail={
+                "verdict": row["verdict"],
+                "tier": row["tier_after__code"],
+                "trailing_net_gmv_fen": row["trailing_net_gmv_fen"],
+                "overall_score": None
+                if row["overall_score"] is None
+                else str(row["overall_score"]),
+                "periods_below": row["periods_below"],
+            },
+        )
+    return outcomes
+
+
+# The run's summary lists at most this many mismatches; the admin's 对账检查 shows them all.
+MISMATCHES_KEPT = 20
 
 
 def tiers_after_run(*, run) -> dict[str, Any]:
     """Checks every pool's balance against its ledger once the tiers are placed."""
     from funding.services.ledger import reconciliation_check
 
-    return {"reconciliation": outcome_detail(reconciliation_check())}
+    report = reconciliation_check()
+    return {
+        "reconciliation": {
+            **outcome_detail(report),
+            "ok": report.ok,
+            "mismatches": [
+                outcome_detail(mismatch) for mismatch in report.mismatches[:MISMATCHES_KEPT]
+            ],
+        }
+    }
 
 
 def deadlines_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
@@ -229,7 +335,7 @@ SCORING = kind_register(
     Kind(
         name="scoring",
         label=_("月度评分"),
-        providers=program_providers,
+        providers=scoring_candidates,
         run_batch=scoring_batch,
         batch_size=500,
         description=_("用已发布的评分模型计算当月五大能力评分与综合评分。"),

@@ -123,10 +123,16 @@ def _primary_types() -> dict[int, int]:
 
 
 def _month_values(
-    month: date, config: ScoringModelConfig, provider_ids: list[int] | None
+    month: date,
+    config: ScoringModelConfig,
+    provider_ids: list[int] | None,
+    metric_ids: list[int] | None = None,
 ) -> dict[int, dict[str, Decimal]]:
-    """The month's values of the model's metrics, for the given providers or for everyone."""
-    values = MetricValue.objects.filter(month=month, metric_id__in=config.metric_ids)
+    """The month's values of the model's metrics (or of metric_ids), for the given providers or
+    for everyone."""
+    values = MetricValue.objects.filter(
+        month=month, metric_id__in=config.metric_ids if metric_ids is None else metric_ids
+    )
     if provider_ids is not None:
         values = values.filter(provider_id__in=provider_ids)
     by_provider: dict[int, dict[str, Decimal]] = defaultdict(dict)
@@ -217,10 +223,19 @@ def scores_compute(
     config = scoring_model_config(scoring_model=model)
     ids = _providers_to_score(month, provider_ids)
     types = _primary_types()
-    # Percentile curves rank within whole cohorts, so a batch still reads everyone's values.
-    whole_month = provider_ids is None or bool(config.percentile_keys)
-    values = _month_values(month, config, None if whole_month else ids)
-    cohorts = _cohorts(config, values, types)
+    values = _month_values(month, config, None if provider_ids is None else ids)
+    cohort_values = values
+    if provider_ids is not None and config.percentile_keys:
+        # Percentile curves rank within whole cohorts, so a batch still reads everyone's values
+        # of those metrics — but only of those: reading the whole month in every batch made a
+        # month scored in batches cost batches × the month.
+        percentile_ids = [
+            metric_id
+            for metric_id, key in config.metric_keys.items()
+            if key in config.percentile_keys
+        ]
+        cohort_values = _month_values(month, config, None, metric_ids=percentile_ids)
+    cohorts = _cohorts(config, cohort_values, types)
 
     rows: list[dict] = []
     no_data_total = 0

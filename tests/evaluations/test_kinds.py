@@ -107,13 +107,14 @@ def _recorder(**functions):
 @pytest.mark.django_db
 def test_the_scoring_adapter_scores_the_batch_for_the_month():
     run = EvaluationRunFactory(kind="scoring", period=MONTH)
-    scoring = _recorder(scores_compute=lambda **kw: None)
+    scoring = _recorder(scores_compute=lambda **kw: SimpleNamespace(scoring_model_id=0, version=1))
 
     with mock.patch.dict(sys.modules, {"scoring.services.scoring": scoring}):
         outcomes = kinds.scoring_batch(run=run, provider_ids=[3, 4])
 
     scoring.scores_compute.assert_called_once_with(month=MONTH, provider_ids=[3, 4], run_id=run.pk)
-    assert set(outcomes) == {3, 4}
+    # The stand-in wrote no scores, so neither provider has one to report.
+    assert {pid: outcome.ok for pid, outcome in outcomes.items()} == {3: False, 4: False}
 
 
 @pytest.mark.django_db
@@ -160,7 +161,7 @@ def test_the_exit_adapter_evaluates_each_provider_on_both_apps_inputs():
 def test_the_tiers_adapter_reviews_the_batch_and_reconciles_after_the_run():
     run = EvaluationRunFactory(kind="tiers", period=MONTH)
     tiers = _recorder(tier_review=lambda **kw: None)
-    ledger = _recorder(reconciliation_check=lambda: None)
+    ledger = _recorder(reconciliation_check=lambda: SimpleNamespace(ok=True, mismatches=()))
 
     with mock.patch.dict(
         sys.modules, {"funding.services.tiers": tiers, "funding.services.ledger": ledger}
@@ -170,7 +171,7 @@ def test_the_tiers_adapter_reviews_the_batch_and_reconciles_after_the_run():
 
     tiers.tier_review.assert_called_once_with(month=MONTH, provider_ids=[7], run_id=run.pk)
     ledger.reconciliation_check.assert_called_once_with()
-    assert summary == {"reconciliation": {}}
+    assert summary == {"reconciliation": {"ok": True, "mismatches": []}}
 
 
 @pytest.mark.django_db

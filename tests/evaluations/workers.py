@@ -21,6 +21,9 @@ CELERY = ROOT / ".venv" / "bin" / "celery"
 READY_TIMEOUT_SECONDS = 60
 RUN_TIMEOUT_SECONDS = 60
 MONTH = datetime.date(2025, 6, 1)
+PROBE_APP = "tests.evaluations.celery_probe"
+# The project's own Celery app, as production starts it: the program's kinds only.
+PROJECT_APP = "zaofeng"
 
 # Short limits so a killed worker's message comes back within seconds (it is redelivered once
 # the visibility timeout has passed), while staying longer than any task's time limit.
@@ -75,14 +78,26 @@ def process_env(**extra: str) -> dict[str, str]:
 class Worker:
     """One `celery worker` process group; stop() or kill() it, by its own process id."""
 
-    def __init__(self, name: str, *, log_dir: Path, control: Path | None = None, concurrency=1):
+    def __init__(
+        self,
+        name: str,
+        *,
+        log_dir: Path,
+        control: Path | None = None,
+        concurrency=1,
+        app: str = PROBE_APP,
+        env: dict[str, str] | None = None,
+    ):
+        """A worker of app (the project's app plus the probe kind by default); env overrides
+        the fast-recovery limits, e.g. for work whose batches take longer than a few seconds."""
         self.name = name
         self.log_path = log_dir / f"worker-{name}.log"
-        env = {**FAST_RECOVERY_ENV, WORKER_NAME_ENV: name}
+        extra = {**FAST_RECOVERY_ENV, WORKER_NAME_ENV: name, **(env or {})}
         if control is not None:
-            env[CONTROL_ENV] = str(control)
-        self.env = process_env(**env)
+            extra[CONTROL_ENV] = str(control)
+        self.env = process_env(**extra)
         self.concurrency = concurrency
+        self.app = app
         self.process: subprocess.Popen | None = None
         self._log = None
 
@@ -92,7 +107,7 @@ class Worker:
             [
                 str(CELERY),
                 "-A",
-                "tests.evaluations.celery_probe",
+                self.app,
                 "worker",
                 "-n",
                 f"{self.name}@%h",
