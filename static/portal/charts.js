@@ -12,6 +12,18 @@
     return element ? JSON.parse(element.textContent) : null;
   }
 
+  // Long (English) axis names go on two lines, so a phone does not clip them.
+  function wrap(name) {
+    if (name.length <= 12 || name.indexOf(" ") < 0) {
+      return name;
+    }
+    var middle = Math.floor(name.length / 2);
+    var before = name.lastIndexOf(" ", middle);
+    var after = name.indexOf(" ", middle);
+    var cut = before < 0 || (after >= 0 && after - middle < middle - before) ? after : before;
+    return name.slice(0, cut) + "\n" + name.slice(cut + 1);
+  }
+
   function radar(element, source) {
     var narrow = element.clientWidth < 420;
     return {
@@ -21,10 +33,10 @@
       tooltip: { trigger: "item" },
       radar: {
         indicator: source.indicators,
-        radius: narrow ? "58%" : "66%",
+        radius: narrow ? "54%" : "66%",
         center: ["50%", "48%"],
         splitNumber: 4,
-        axisName: { color: "#1f2430", fontSize: narrow ? 11 : 13 },
+        axisName: { color: "#1f2430", fontSize: narrow ? 11 : 13, formatter: wrap },
       },
       series: [{
         type: "radar",
