@@ -1,7 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from portal.views import accounts
+
 urlpatterns = [
+    path("register/", accounts.register, name="register"),
+    path("invitation/<str:token>/", accounts.invitation, name="invitation_accept"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -1,5 +1,5 @@
 from django.urls import path
 
-from portal.views import root_redirect
+from portal.views.home import root_redirect
 
 urlpatterns = [path("", root_redirect, name="root")]

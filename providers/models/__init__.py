@@ -42,6 +42,7 @@ from providers.models.registry import (
     merchant_code_validator,
     provider_code_validator,
 )
+from providers.models.team import Invitation, InvitationStatus, invitation_token_hash
 
 __all__ = [
     "APPEALABLE_ACTIONS",
@@ -64,6 +65,8 @@ __all__ = [
     "DecisionRecord",
     "DocumentKind",
     "ExitEvaluation",
+    "Invitation",
+    "InvitationStatus",
     "LifecycleStatus",
     "Membership",
     "MembershipRole",
@@ -81,6 +84,7 @@ __all__ = [
     "ViolationRevocation",
     "ViolationSeverity",
     "ViolationSource",
+    "invitation_token_hash",
     "merchant_code_validator",
     "provider_code_validator",
 ]

@@ -123,6 +123,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.5  # hours: a locked-out user may try again after 30 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"  # the portal's page, in Chinese
 
 # ------------------------------------------------------------------------------
 # Internationalisation: Chinese first, English second; Asia/Shanghai time.

@@ -1,0 +1,84 @@
+"""Registration of a company account that wants to apply, and accepting a team invitation."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from portal.forms import InvitationSignUpForm, RegistrationForm, form_errors_apply
+from providers.services.team import invitation_accept, invitation_check
+
+# The axes backend comes first in AUTHENTICATION_BACKENDS; a fresh account logs in directly.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+MESSAGE_REGISTERED = _("账号已创建。请按步骤填写入驻申请，可随时保存草稿。")
+MESSAGE_JOINED = _("您已加入“%(provider)s”的团队。")
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    status = 200
+    if request.method == "POST":
+        form = RegistrationForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            login(request, user, backend=MODEL_BACKEND)
+            messages.success(request, MESSAGE_REGISTERED)
+            return redirect("portal:application_new")
+        status = 400
+    else:
+        form = RegistrationForm()
+    return render(request, "registration/register.html", {"form": form}, status=status)
+
+
+def invitation(request, token: str):
+    """The link in an invitation email: sign up (or use the signed-in account) and join."""
+    try:
+        found = invitation_check(token=token)
+    except ValidationError as exc:
+        return render(
+            request,
+            "registration/invitation.html",
+            {"refusal": exc.message_dict["token"][0]},
+            status=400,
+        )
+    user = request.user if request.user.is_authenticated else None
+    form = None if user else InvitationSignUpForm()
+    status = 200
+    if request.method == "POST":
+        if user is not None:
+            try:
+                invitation_accept(token=token, user=user)
+            except ValidationError as exc:
+                return render(
+                    request,
+                    "registration/invitation.html",
+                    {"invitation": found, "refusal": exc.message_dict["token"][0]},
+                    status=400,
+                )
+            messages.success(request, MESSAGE_JOINED % {"provider": found.provider.name})
+            return redirect("portal:home")
+        form = InvitationSignUpForm(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    new_user = form.save(commit=False)
+                    new_user.email = found.email
+                    new_user.save()
+                    invitation_accept(token=token, user=new_user)
+            except ValidationError as exc:
+                form_errors_apply(form, exc)
+            else:
+                login(request, new_user, backend=MODEL_BACKEND)
+                messages.success(request, MESSAGE_JOINED % {"provider": found.provider.name})
+                return redirect("portal:home")
+        status = 400
+    return render(
+        request,
+        "registration/invitation.html",
+        {"invitation": found, "form": form, "account": user},
+        status=status,
+    )

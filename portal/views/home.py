@@ -1,0 +1,59 @@
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from portal.access import portal_page
+from portal.selectors import applications_of_user, criteria_tables, home_page, scores_page
+from providers.models import ApplicationStatus
+
+
+def root_redirect(request):
+    """Staff land in the admin, everyone else in the provider portal (sign-in first)."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("portal:home")
+
+
+@portal_page(member_only=False)
+def home(request):
+    portal = request.portal
+    if not portal.is_member:
+        applications = list(applications_of_user(user=request.user))
+        return render(
+            request,
+            "portal/applicant_home.html",
+            {
+                "applications": applications,
+                "draft": next(
+                    (a for a in applications if a.status == ApplicationStatus.DRAFT), None
+                ),
+            },
+        )
+    return render(
+        request,
+        "portal/home.html",
+        {"home": home_page(provider=portal.provider, user=request.user)},
+    )
+
+
+@portal_page()
+def scores(request):
+    return render(
+        request, "portal/scores.html", {"page": scores_page(provider=request.portal.provider)}
+    )
+
+
+@portal_page(member_only=False)
+def criteria(request):
+    from portal.selectors import admission_criteria_published
+
+    tables = criteria_tables(
+        provider=request.portal.provider, user=request.user, today=timezone.localdate()
+    )
+    return render(
+        request,
+        "portal/criteria.html",
+        {
+            "tables": tables,
+            "published": admission_criteria_published() if not tables else (),
+        },
+    )
