@@ -58,10 +58,19 @@ class Missing(StrEnum):
 
 @dataclass(frozen=True)
 class InputSpec:
+    """What a criterion input is. escalates: a warning this input gave turns into rectification
+    (30 days), then exit, when the same input fails again; every other warning stays a warning.
+
+    Escalation belongs to the input, not to the criterion row, because the published version 1
+    rows cannot change (a published set never does) and their sentences already say which rule
+    escalates ("否则预警，再不达标进入整改（30天），仍不达标清退" for the score only).
+    """
+
     kind: InputKind
     label: str
     label_en: str
     unit: str = ""
+    escalates: bool = False
 
 
 METRIC_PREFIX = "metric:"
@@ -87,6 +96,7 @@ INPUTS: dict[str, InputSpec] = {
         "近两个季度综合评分较高者",
         "better of the last two quarters' score",
         "分",
+        escalates=True,
     ),
     "complaints_per_10k_orders": InputSpec(
         InputKind.DECIMAL, "万单投诉量", "complaints per 10k orders", "次/万单"
@@ -219,6 +229,20 @@ def threshold_parse(input_name: str, operator: str, text: str) -> object:
     )
 
 
+def escalates(input_name: str, level: str) -> bool:
+    """Whether failing this warning-level criterion again leads to rectification, then exit.
+
+    Reads stored rows too (decision records, exit evaluations), so verdicts already given keep
+    their meaning: the answer depends only on the input and the level each row recorded.
+    """
+    if level != CriterionLevel.WARNING:
+        return False
+    try:
+        return input_spec(input_name).escalates
+    except CriterionDefinitionError:
+        return False
+
+
 def level_check(set_kind: str, level: str) -> None:
     if level not in LEVELS_BY_SET_KIND[set_kind]:
         raise CriterionDefinitionError(
@@ -268,6 +292,10 @@ class CriterionResult:
     @property
     def level(self) -> str:
         return self.spec.level
+
+    @property
+    def escalates(self) -> bool:
+        return escalates(self.spec.input_name, self.spec.level)
 
     def as_record(self) -> dict:
         """A JSON-safe row for decision records and stored verdicts."""

@@ -119,6 +119,38 @@ def test_rectification_with_a_plan_and_a_passing_evaluation_returns_to_active(re
     assert provider.rectification_due_on is None
 
 
+def test_rectification_completes_when_the_score_recovers_though_a_plain_warning_remains(
+    reviewer,
+):
+    provider = ProviderFactory()
+    _in_rectification(provider, due=TODAY)
+    plan = rectification_plan_submit(provider=provider, by=None, content="优化直播排班与选品")
+    rectification_plan_review(plan=plan, by=reviewer, accepted=True)
+    exit_evaluate(
+        provider=provider,
+        month=date(2026, 10, 1),
+        snapshot=exit_snapshot(complaints_per_10k_orders="31.5"),
+    )
+    outcome = deadlines_check(provider=provider, today=TODAY)
+    assert outcome.transition == LifecycleStatus.ACTIVE
+
+
+def test_rectification_ends_in_exit_while_the_score_stays_below(reviewer):
+    provider = ProviderFactory()
+    _in_rectification(provider, due=TODAY)
+    plan = rectification_plan_submit(provider=provider, by=None, content="优化直播排班与选品")
+    rectification_plan_review(plan=plan, by=reviewer, accepted=True)
+    exit_evaluate(
+        provider=provider,
+        month=date(2026, 10, 1),
+        snapshot=exit_snapshot(overall_score_last_two_quarters_max="58"),
+    )
+    outcome = deadlines_check(provider=provider, today=TODAY)
+    assert outcome.transition == LifecycleStatus.EXITED
+    record = DecisionRecord.objects.filter(provider=provider).latest("decided_at")
+    assert "近两个季度综合评分较高者" in record.reason
+
+
 def test_rectification_without_a_plan_ends_in_exit_even_when_figures_recover():
     provider = ProviderFactory()
     _in_rectification(provider, due=TODAY)
