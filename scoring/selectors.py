@@ -543,6 +543,18 @@ def score_rise_plan(
 MONTHS_WITHOUT_GMV_LOOKBACK = 36
 
 
+def last_two_completed_quarters(month: date) -> tuple[Quarter, Quarter]:
+    """The two quarters completed by the end of month, the later first.
+
+    A month that ends its quarter completes it (September → Q3 and Q2); any other month
+    leaves its quarter in progress (October or November → Q3 and Q2).
+    """
+    month = month_start(month)
+    quarter = Quarter.of(month)
+    latest = quarter if month == quarter.last_month else quarter.previous()
+    return latest, latest.previous()
+
+
 def _quarter_average(values: list[Decimal]) -> Decimal | None:
     if not values:
         return None
@@ -555,9 +567,11 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
     - trailing_net_gmv_fen: net GMV over the twelve months up to month (0 without GMV)
     - months_without_gmv: consecutive months ending with month without net GMV, counted from
       the month the provider joined at the earliest (0 if the month has GMV)
-    - overall_score_last_two_quarters_max: the higher of the average overall scores of the
-      month's quarter (its months up to month) and the quarter before, per month the score of
-      the latest published version that scored it; None when either quarter has no score
+    - overall_score_last_two_quarters_max: the higher of the average overall scores of the last
+      two quarters completed by the end of month (see last_two_completed_quarters), per month
+      the score of the latest published version that scored it; None when either quarter has
+      no score. A part-quarter never counts: "below 60 for two consecutive quarters" is said of
+      whole quarters.
     - complaints_per_10k_orders and metric:<key> for every catalogue metric: the month's value
       or None
     Every provider asked for is in the result.
@@ -574,10 +588,8 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
     )
     joined = dict(Provider.objects.filter(pk__in=ids).values_list("pk", "joined_on"))
 
-    quarter = Quarter.of(month)
-    previous_quarter = quarter.previous()
-    quarter_months = [m for m in quarter.months if m <= month]
-    window = previous_quarter.months + quarter_months
+    latest_quarter, earlier_quarter = last_two_completed_quarters(month)
+    window = earlier_quarter.months + latest_quarter.months
     best_version: dict[tuple[int, date], tuple[int, Decimal]] = {}
     for provider_id, score_month, version, value in Score.objects.filter(
         provider_id__in=ids,
@@ -618,7 +630,7 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
                     if (provider_id, m) in best_version
                 ]
             )
-            for months in (quarter_months, previous_quarter.months)
+            for months in (latest_quarter.months, earlier_quarter.months)
         ]
         provider_values = values.get(provider_id, {})
         inputs: dict[str, object] = {
