@@ -43,7 +43,11 @@ from funding.models import (
     TierMembership,
 )
 from providers.models import LifecycleStatus, Provider, Region
-from scoring.selectors import latest_published_scoring_model, overall_scores, trailing_net_gmv_fen
+from scoring.selectors import (
+    latest_published_scoring_model,
+    newest_overall_scores_of_month,
+    trailing_net_gmv_fen,
+)
 from zaofeng.periods import Quarter, add_months, month_start, trailing_months
 
 # Statuses that receive allocations (contracts.md: warning, rectification, exited, banned and
@@ -255,10 +259,9 @@ def allocation_plan(
         chosen[provider_id] = new_entrant
 
     ids = sorted(chosen)
-    scoring_model = latest_published_scoring_model()
     scores = (
-        overall_scores(month=basis_month, scoring_model=scoring_model, provider_ids=ids)
-        if scoring_model
+        newest_overall_scores_of_month(month=basis_month, provider_ids=ids)
+        if latest_published_scoring_model()
         else {}
     )
     gmv_now = trailing_net_gmv_fen(month=basis_month, provider_ids=ids)

@@ -74,6 +74,51 @@ def overall_scores(
     return dict(scores.values_list("provider_id", "value"))
 
 
+def newest_overall_scores(
+    *, months: Iterable[date], provider_ids: Iterable[int] | None = None
+) -> dict[int, dict[date, Decimal]]:
+    """Per provider and month, the overall score of the newest published version that scored
+    that month (retired versions were published, drafts never count).
+
+    Publishing a new version does not make the months it has not scored yet lose their scores:
+    until a month is rescored, the version that did score it answers. One query.
+    """
+    wanted = sorted({month_start(month) for month in months})
+    if not wanted:
+        return {}
+    scores = Score.objects.filter(
+        month__in=wanted,
+        kind=ScoreKind.OVERALL,
+        scoring_model__status__in=[ScoringModelStatus.PUBLISHED, ScoringModelStatus.RETIRED],
+    )
+    if provider_ids is not None:
+        scores = scores.filter(provider_id__in=list(provider_ids))
+    best: dict[tuple[int, date], tuple[int, Decimal]] = {}
+    for provider_id, score_month, version, value in scores.values_list(
+        "provider_id", "month", "scoring_model__version", "value"
+    ):
+        key = (provider_id, score_month)
+        if key not in best or version > best[key][0]:
+            best[key] = (version, value)
+    result: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    for (provider_id, score_month), (_version, value) in best.items():
+        result[provider_id][score_month] = value
+    return dict(result)
+
+
+def newest_overall_scores_of_month(
+    *, month: date, provider_ids: Iterable[int] | None = None
+) -> dict[int, Decimal]:
+    """newest_overall_scores for one month, as provider id → score."""
+    month = month_start(month)
+    return {
+        provider_id: by_month[month]
+        for provider_id, by_month in newest_overall_scores(
+            months=[month], provider_ids=provider_ids
+        ).items()
+    }
+
+
 # ----------------------------------------------------------------------------------------------
 # Scoring model versions
 # ----------------------------------------------------------------------------------------------
@@ -590,16 +635,7 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
 
     latest_quarter, earlier_quarter = last_two_completed_quarters(month)
     window = earlier_quarter.months + latest_quarter.months
-    best_version: dict[tuple[int, date], tuple[int, Decimal]] = {}
-    for provider_id, score_month, version, value in Score.objects.filter(
-        provider_id__in=ids,
-        month__in=window,
-        kind=ScoreKind.OVERALL,
-        scoring_model__status__in=[ScoringModelStatus.PUBLISHED, ScoringModelStatus.RETIRED],
-    ).values_list("provider_id", "month", "scoring_model__version", "value"):
-        key = (provider_id, score_month)
-        if key not in best_version or version > best_version[key][0]:
-            best_version[key] = (version, value)
+    scores = newest_overall_scores(months=window, provider_ids=ids)
 
     catalogue = dict(Metric.objects.values_list("id", "key"))
     values: dict[int, dict[str, Decimal]] = defaultdict(dict)
@@ -622,14 +658,9 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
             )
             counted_from = max(start, add_months(last, 1)) if last else start
             without = max(months_between(counted_from, month) + 1, 0)
+        provider_scores = scores.get(provider_id, {})
         averages = [
-            _quarter_average(
-                [
-                    best_version[(provider_id, m)][1]
-                    for m in months
-                    if (provider_id, m) in best_version
-                ]
-            )
+            _quarter_average([provider_scores[m] for m in months if m in provider_scores])
             for months in (latest_quarter.months, earlier_quarter.months)
         ]
         provider_values = values.get(provider_id, {})

@@ -130,6 +130,23 @@ def test_proposal_by_hand(world):
     assert proposal.lines.get(provider=providers["N"]).new_entrant
 
 
+def test_a_proposal_reads_the_scores_of_the_version_that_scored_the_month(world):
+    """v2 published before it rescored September: the lines keep v1's scores, not none."""
+    from scoring.models import ScoringModel, ScoringModelStatus
+
+    providers, pool, policy = world
+    ScoringModel.objects.filter(status=ScoringModelStatus.PUBLISHED).update(
+        status=ScoringModelStatus.RETIRED
+    )
+    ScoringModelFactory()
+    proposal = proposal_create(period_start=M)
+    scores = {line.provider.name: line.overall_score for line in proposal.lines.select_related("provider")}
+    assert scores["A"] == 90
+    assert scores["C"] == 80
+    assert scores["C2"] == 70
+    assert amounts(proposal)["C"] == 10_000_000 + 149_333_333
+
+
 def test_score_times_growth_weighting(world):
     """C grew: ¥1,250万 a month now; make C2's last quarter twice what it was a year earlier."""
     providers, pool, policy = world

@@ -128,3 +128,22 @@ def test_the_months_metric_values():
     assert inputs["metric:complaints_per_10k_orders"] == D("4.5")
     assert inputs["metric:shipment_48h_rate"] == D("0.95")
     assert inputs["metric:ad_roi"] is None
+
+
+def test_newest_overall_scores_take_the_newest_published_version_per_month():
+    from scoring.selectors import newest_overall_scores, newest_overall_scores_of_month
+
+    v1 = ScoringModel.objects.get(version=1)
+    provider = ProviderFactory()
+    ScoreFactory(provider=provider, scoring_model=v1, month=month(8), value=D(61))
+    ScoreFactory(provider=provider, scoring_model=v1, month=month(9), value=D(62))
+    ScoringModel.objects.filter(pk=v1.pk).update(status=ScoringModelStatus.RETIRED)
+    v2 = ScoringModelFactory()
+    ScoreFactory(provider=provider, scoring_model=v2, month=month(9), value=D(70))
+    draft = ScoringModelFactory(status=ScoringModelStatus.DRAFT)
+    ScoreFactory(provider=provider, scoring_model=draft, month=month(8), value=D(99))
+    assert newest_overall_scores(
+        months=[month(8), month(9), OCTOBER], provider_ids=[provider.pk]
+    ) == {provider.pk: {month(8): D(61), month(9): D(70)}}
+    assert newest_overall_scores_of_month(month=month(8)) == {provider.pk: D(61)}
+    assert newest_overall_scores_of_month(month=OCTOBER, provider_ids=[provider.pk]) == {}
