@@ -513,6 +513,19 @@ def score_explanation(
     )
 
 
+def _newest_model_that_scored(*, provider_id: int, month: date) -> ScoringModel | None:
+    return (
+        ScoringModel.objects.filter(
+            status__in=[ScoringModelStatus.PUBLISHED, ScoringModelStatus.RETIRED],
+            scores__provider_id=provider_id,
+            scores__month=month_start(month),
+            scores__kind=ScoreKind.OVERALL,
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class RisePlan:
     """The metrics whose improvement would raise the overall score most, and the next tier's gap."""
@@ -538,9 +551,13 @@ def score_rise_plan(
 
     next_tier_min_score is the minimum overall score of the tier above (tiers live in funding,
     which passes it in); the plan then says how far the score is from it and how many of the
-    steps, taken in order, would close the gap (None if even all of them would not).
+    steps, taken in order, would close the gap (None if even all of them would not). Pass it
+    as funding.selectors.next_tier_for(...).min_overall_score.
+
+    Without scoring_model the plan reads the newest published version that scored the month
+    (as newest_overall_scores does), so it speaks of the same overall score the tiers use.
     """
-    model = _model_or_latest(scoring_model)
+    model = scoring_model or _newest_model_that_scored(provider_id=provider_id, month=month)
     if model is None:
         return None
     stored = {

@@ -140,7 +140,9 @@ def test_a_proposal_reads_the_scores_of_the_version_that_scored_the_month(world)
     )
     ScoringModelFactory()
     proposal = proposal_create(period_start=M)
-    scores = {line.provider.name: line.overall_score for line in proposal.lines.select_related("provider")}
+    scores = {
+        line.provider.name: line.overall_score for line in proposal.lines.select_related("provider")
+    }
     assert scores["A"] == 90
     assert scores["C"] == 80
     assert scores["C2"] == 70
