@@ -154,16 +154,17 @@ def scoring_model_config(*, scoring_model: ScoringModel) -> ScoringModelConfig:
         .select_related("metric")
         .order_by("metric__id")
     ):
+        # Capability and direction as the version froze them, not as the catalogue says today.
         metric = entry.metric
         metric_keys[metric.pk] = metric.key
-        by_capability[metric.capability].append(
+        by_capability[entry.capability].append(
             rules.MetricRule(
                 key=metric.key,
                 name=metric.name,
-                capability=metric.capability,
+                capability=entry.capability,
                 weight=entry.weight,
                 curve=entry.curve,
-                higher_is_better=metric.higher_is_better,
+                higher_is_better=entry.higher_is_better,
                 floor=entry.floor,
                 target=entry.target,
             )
