@@ -173,7 +173,7 @@ def _rectification_end(provider: Provider, today: date, run_id: int | None) -> D
     if started is not None:
         plans = plans.filter(submitted_at__gte=started)
     has_plan = plans.exists()
-    evaluation = ExitEvaluation.objects.filter(provider=provider).order_by("-month").first()
+    evaluation = _evaluation_since_rectification_began(provider)
     rows = evaluation.results if evaluation is not None else []
     # Rectification answers an escalating criterion (the score rule): only it, or an exit-level
     # one, keeps the provider from completing. A lasting no-GMV or complaint warning does not
@@ -216,6 +216,30 @@ def _rectification_end(provider: Provider, today: date, run_id: int | None) -> D
             results=rows,
         )
     return DeadlineOutcome(provider.pk, today, transition=record.to_status, action=record.action)
+
+
+def _evaluation_since_rectification_began(provider: Provider) -> ExitEvaluation | None:
+    """The newest exit evaluation made for the rectification: of a month after the one whose
+    evaluation started it, or — started by hand or restored by an appeal — made since it began.
+
+    An evaluation from before the rectification (say a clean month before staff ordered it by
+    hand) proves nothing about it.
+    """
+    evaluations = ExitEvaluation.objects.filter(provider=provider)
+    started = (
+        DecisionRecord.objects.filter(
+            provider=provider, action=DecisionAction.RECTIFICATION_STARTED
+        )
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    if started is not None and started.month is not None:
+        evaluations = evaluations.filter(month__gt=started.month)
+    elif started is not None:
+        evaluations = evaluations.filter(evaluated_at__gte=started.decided_at)
+    elif provider.status_changed_at is not None:
+        evaluations = evaluations.filter(evaluated_at__gte=provider.status_changed_at)
+    return evaluations.order_by("-month", "-evaluated_at").first()
 
 
 def _blocks_completion(row: dict) -> bool:

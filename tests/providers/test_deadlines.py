@@ -151,6 +151,31 @@ def test_rectification_ends_in_exit_while_the_score_stays_below(reviewer):
     assert "近两个季度综合评分较高者" in record.reason
 
 
+def test_an_evaluation_from_before_a_rectification_proves_nothing_about_it(reviewer):
+    from providers.services.lifecycle import provider_rectification_start, provider_warn
+
+    provider = ProviderFactory()
+    exit_evaluate(provider=provider, month=date(2026, 9, 1), snapshot=exit_snapshot())  # clean
+    provider_warn(provider=provider, reason="直播间违规话术，人工预警")
+    provider_rectification_start(provider=provider, reason="人工整改", due_on=TODAY)
+    plan = rectification_plan_submit(provider=provider, by=None, content="整改话术与排班")
+    rectification_plan_review(plan=plan, by=reviewer, accepted=True)
+    outcome = deadlines_check(provider=provider, today=TODAY)
+    assert outcome.transition == LifecycleStatus.EXITED
+    record = DecisionRecord.objects.filter(provider=provider).latest("decided_at")
+    assert "整改期内没有新的准出评估证明已达标" in record.reason
+
+
+def test_the_month_that_started_a_rectification_does_not_count_for_it(reviewer):
+    provider = ProviderFactory()
+    _in_rectification(provider, due=TODAY)  # started by September's evaluation
+    plan = rectification_plan_submit(provider=provider, by=None, content="优化直播排班与选品")
+    rectification_plan_review(plan=plan, by=reviewer, accepted=True)
+    # August judged again with recovered figures: still older than the rectification.
+    exit_evaluate(provider=provider, month=date(2026, 8, 1), snapshot=exit_snapshot())
+    assert deadlines_check(provider=provider, today=TODAY).transition == LifecycleStatus.EXITED
+
+
 def test_rectification_without_a_plan_ends_in_exit_even_when_figures_recover():
     provider = ProviderFactory()
     _in_rectification(provider, due=TODAY)
