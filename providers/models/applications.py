@@ -134,6 +134,13 @@ class Application(StateMachineModel, models.Model):
                 condition=Q(registered_capital_fen__gte=0) & Q(served_gmv_12m_fen__gte=0),
                 name="application_money_not_negative",
             ),
+            # One application in progress per company, even when two are submitted at the same
+            # moment (the service's check cannot see the other's uncommitted submission).
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=Q(status__in=["submitted", "prescreened", "under_review"]),
+                name="application_one_in_progress_per_company",
+            ),
         ]
 
     def __str__(self):

@@ -164,9 +164,15 @@ def scoring_model_new_version(
 
 
 def scoring_model_normalize_weights(*, scoring_model: ScoringModel) -> ScoringModel:
-    """Scales a draft's weights so each capability's metrics and each type's capabilities sum to one."""
-    scoring_model_ensure_editable(scoring_model=scoring_model)
+    """Scales a draft's weights so each capability's metrics and each type's capabilities sum to one.
+
+    The version's row is locked and its status checked inside the transaction, so a publish that
+    lands between the check and the writes cannot leave a published version with changed weights.
+    """
     with transaction.atomic():
+        # The same row lock scoring_model_publish takes: one waits for the other.
+        ScoringModel.objects.select_for_update().get(pk=scoring_model.pk)
+        scoring_model_ensure_editable(scoring_model=scoring_model)
         entries = list(
             ScoringModelMetric.objects.filter(scoring_model=scoring_model).select_related("metric")
         )
