@@ -19,6 +19,7 @@ EMAIL_SUBJECT_PREFIX = "[造风者计划] "
 def notification_send(
     *,
     provider=None,
+    provider_id: int | None = None,
     kind: str,
     title: str,
     body: str,
@@ -28,9 +29,13 @@ def notification_send(
     """Notifies every active member of the provider, and any extra users (an applicant who has no
     provider yet): the in-app notices are written in the caller's transaction, so they exist only
     if its decision does; the emails leave once that transaction commits.
+
+    provider is the caller's provider object (its members are read through its own
+    `memberships`); provider_id alone records what the notices are about without adding members.
     """
     recipients = {}
     if provider is not None:
+        provider_id = provider.pk
         # The provider's members, through its reverse relation: notifications never imports
         # providers (the arrows point down to it).
         for membership in provider.memberships.select_related("user"):
@@ -41,7 +46,7 @@ def notification_send(
     notifications = Notification.objects.bulk_create(
         Notification(
             recipient=user,
-            provider=provider,
+            provider_id=provider_id,
             kind=kind,
             title=str(title)[:200],
             body=str(body),
