@@ -8,12 +8,14 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
-EMAIL_SUBJECT_PREFIX = "[造风者计划] "
+# Translatable; the email is written in the language active when it is delivered.
+EMAIL_SUBJECT_PREFIX = _("[造风者计划] ")
 
 
 def notification_send(
@@ -88,7 +90,7 @@ def notification_emails_deliver(*, notification_ids: Iterable[int]) -> int:
         if notification.link:
             body = f"{body}\n\n{_g('详情')}：{notification.link}"
         send_mail(
-            subject=EMAIL_SUBJECT_PREFIX + notification.title,
+            subject=f"{EMAIL_SUBJECT_PREFIX}{notification.title}",
             message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[address],

@@ -156,3 +156,12 @@ def test_the_migration_keeps_the_provider_of_every_notice():
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert Notification.objects.get(pk=notice.pk).provider_id == provider.pk
+
+
+def test_the_email_subject_prefix_is_translatable():
+    from django.utils.functional import Promise
+
+    from notifications.services.inbox import EMAIL_SUBJECT_PREFIX
+
+    assert isinstance(EMAIL_SUBJECT_PREFIX, Promise)
+    assert str(EMAIL_SUBJECT_PREFIX) == "[造风者计划] "

@@ -285,3 +285,22 @@ def test_a_warning_during_probation_lifts_back_into_probation():
     assert outcome.transition == LifecycleStatus.PROBATION
     provider.refresh_from_db()
     assert provider.probation_ends_on == ends  # the probation goes on; its end does not move
+
+
+def test_decision_and_evaluation_rows_render_in_english():
+    from django.utils import translation
+
+    provider = ProviderFactory()
+    outcome = _evaluate(provider, months_without_gmv=3)
+    record = DecisionRecord.objects.get(pk=outcome.decision_id)
+    evaluation = ExitEvaluation.objects.get(provider=provider)
+    with translation.override("en"):
+        decision_rows = {row.input_name: row for row in record.criteria_rows}
+        evaluation_rows = {row.input_name: row for row in evaluation.result_rows}
+    for rows in (decision_rows, evaluation_rows):
+        row = rows["months_without_gmv"]
+        assert not row.passed
+        assert row.label == "months without GMV"
+        assert row.observed_display == "3 months"
+        assert row.sentence == "No three months running without GMV; otherwise a warning"
+        assert "连续无成交月数" not in row.reason
