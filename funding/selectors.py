@@ -43,6 +43,7 @@ from funding.models import (
     TierMembership,
 )
 from providers.models import LifecycleStatus, Provider, Region
+from providers.selectors import provider_statuses_at
 from scoring.selectors import (
     latest_published_scoring_model,
     newest_overall_scores_of_month,
@@ -828,20 +829,33 @@ def program_progress(*, month: date, trend_months: int = 12, closest: int = 10) 
     """Progress toward the targets for a month.
 
     Counts providers by trailing-12-month net GMV, not by tier: at ≥ ¥1B, at ≥ ¥100M (inclusive)
-    and in the band from ¥100M up to ¥1B; exited, banned and applicant providers are not counted
-    (by their status today). Also: the trend month by month, the providers closest below each
+    and in the band from ¥100M up to ¥1B; exited, banned and applicant providers are not counted,
+    each month by its status at that month's end (providers.selectors.provider_statuses_at). Also: the trend month by month, the providers closest below each
     threshold with the GMV they lack, the use of the month's pools and their grants by tier and
     region.
     """
     month = month_start(month)
     thresholds, targets = _targets()
-    ids = _program_provider_ids()
-    gmv = trailing_net_gmv_fen(month=month, provider_ids=ids)
+    points = trailing_months(month, trend_months)
+    # Who was in the program is read per month from the decision records, so a provider exited
+    # in March still counts in February's point of the trend.
+    statuses = provider_statuses_at(months=[*points, month])
+
+    def in_program(at: date) -> list[int]:
+        return [
+            pid for pid, status in statuses[at].items() if status not in PROGRESS_EXCLUDED_STATUSES
+        ]
+
+    gmv = trailing_net_gmv_fen(month=month, provider_ids=in_program(month))
     at_1b, at_100m, band = _counts(gmv.values(), thresholds)
 
     trend = []
-    for point in trailing_months(month, trend_months):
-        values = gmv if point == month else trailing_net_gmv_fen(month=point, provider_ids=ids)
+    for point in points:
+        values = (
+            gmv
+            if point == month
+            else trailing_net_gmv_fen(month=point, provider_ids=in_program(point))
+        )
         trend.append(TrendPoint(point, *_counts(values.values(), thresholds)))
 
     near = {pid for pid, value in gmv.items() if 0 < value < thresholds[TIER_1B]}
