@@ -156,7 +156,11 @@ def seed_lifecycle(*, rng: random.Random, end_month: date) -> LifecycleSummary:
             )
             changed = _at(passed_on)
         if status in (LifecycleStatus.WARNING, LifecycleStatus.RECTIFICATION):
-            row = _row(*rng.choice(WARNING_REASONS))
+            reason = rng.choice(WARNING_REASONS)
+            if status == LifecycleStatus.RECTIFICATION:
+                # Only the score rule escalates from warning to rectification.
+                reason = WARNING_REASONS[2]
+            row = _row(*reason)
             warned_month = add_months(
                 end_month, -1 if status == LifecycleStatus.RECTIFICATION else 0
             )

@@ -4,8 +4,9 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 from demo.activity import seed_months
 from demo.funding import seed_funding
@@ -38,13 +39,78 @@ def demo_is_loaded() -> bool:
     return Provider.objects.filter(code="SP000001").exists()
 
 
+# What the demo fills: every table that hangs off these by foreign key is the program's data
+# (registry, applications, decisions, violations, GMV, metrics, scores, tiers, pools, proposals,
+# the ledger, notifications, evaluation runs). Reference data — catalogues, criteria, scoring
+# models, tiers, policies, roles — is pointed at, never pointing here, so it stays.
+PROGRAM_ROOTS = (
+    "providers.Provider",
+    "providers.Merchant",
+    "providers.Application",
+    "funding.Pool",
+    "notifications.Notification",
+    "evaluations.EvaluationRun",
+)
+
+
+def _program_tables() -> list[str]:
+    """The roots' tables and, to a fixed point, every table with a foreign key to one of them."""
+    included = {apps.get_model(label) for label in PROGRAM_ROOTS}
+    every = apps.get_models(include_auto_created=True)
+    grew = True
+    while grew:
+        grew = False
+        for model in every:
+            if model in included or model._meta.proxy or not model._meta.managed:
+                continue
+            if any(
+                field.is_relation and field.many_to_one and field.related_model in included
+                for field in model._meta.concrete_fields
+            ):
+                included.add(model)
+                grew = True
+    return sorted(model._meta.db_table for model in included)
+
+
 def demo_clear() -> None:
-    """Removes every provider and merchant and the demo users (a development database only)."""
+    """Empties the program's tables and removes the demo users (a development database only).
+
+    Decision records, tier changes and the ledger are append-only down to the database (triggers
+    refuse DELETE), so this does not delete rows one by one: on PostgreSQL it TRUNCATEs the
+    program's tables (no row trigger fires), on SQLite it lifts the guard triggers for the length
+    of its transaction and puts them back before it commits.
+    """
     usernames = [name for name, *_ in DEMO_STAFF] + [name for name, _ in DEMO_OWNERS]
+    tables = _program_tables()
     with transaction.atomic():
+        vendor = connection.vendor
+        if vendor == "postgresql":
+            quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
+            with connection.cursor() as cursor:
+                # Rows written earlier in this transaction leave deferred foreign-key checks
+                # queued, and TRUNCATE refuses a table with pending trigger events: run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"TRUNCATE {quoted} CASCADE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        elif vendor == "sqlite":
+            _sqlite_empty(tables)
+        else:
+            Provider.objects.all().delete()
+            Merchant.objects.all().delete()
         get_user_model().objects.filter(username__in=usernames).delete()
-        Provider.objects.all().delete()
-        Merchant.objects.all().delete()
+
+
+def _sqlite_empty(tables: list[str]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        guards = [(name, sql) for name, table, sql in cursor.fetchall() if table in tables]
+        for name, _sql in guards:
+            cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+        cursor.execute("PRAGMA defer_foreign_keys = ON")
+        for table in tables:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        for _name, sql in guards:
+            cursor.execute(sql)
 
 
 def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> DemoSummary:

@@ -577,6 +577,13 @@ class Proposal(models.Model):
                 condition=Q(fund_pool__isnull=False) | Q(traffic_pool__isnull=False),
                 name="proposal_has_a_pool",
             ),
+            # A period is allocated once: the service refuses a second approval with a message,
+            # this refuses it whatever the caller.
+            models.UniqueConstraint(
+                fields=["period_start"],
+                condition=Q(status="approved"),
+                name="proposal_one_approved_per_period",
+            ),
         ]
 
     def __str__(self):

@@ -43,7 +43,12 @@ from funding.models import (
     TierMembership,
 )
 from providers.models import LifecycleStatus, Provider, Region
-from scoring.selectors import latest_published_scoring_model, overall_scores, trailing_net_gmv_fen
+from providers.selectors import provider_statuses_at
+from scoring.selectors import (
+    latest_published_scoring_model,
+    newest_overall_scores_of_month,
+    trailing_net_gmv_fen,
+)
 from zaofeng.periods import Quarter, add_months, month_start, trailing_months
 
 # Statuses that receive allocations (contracts.md: warning, rectification, exited, banned and
@@ -77,6 +82,66 @@ def memberships_at(
     if provider_ids is not None:
         rows = rows.filter(provider_id__in=list(provider_ids))
     return {row.provider_id: row for row in rows.select_related("tier")}
+
+
+@dataclass(frozen=True)
+class NextTier:
+    """The tier just above a provider's current one, and what it still lacks to get there.
+
+    current_* are None for a provider holding no tier (the next tier is then the lowest).
+    gmv_lacking_fen and score_lacking are 0 once reached; score_lacking is None without a score
+    for the month. Pass min_overall_score to scoring.selectors.score_rise_plan as
+    next_tier_min_score.
+    """
+
+    provider_id: int
+    month: date
+    current_tier_id: int | None
+    current_tier_code: str | None
+    current_tier_name: str | None
+    tier_id: int
+    code: str
+    name: str
+    threshold_fen: int
+    min_overall_score: Decimal
+    trailing_net_gmv_fen: int
+    gmv_lacking_fen: int
+    overall_score: Decimal | None
+    score_lacking: Decimal | None
+
+
+def next_tier_for(*, provider_id: int, month: date) -> NextTier | None:
+    """The next active tier above the one the provider held after month's review (the lowest
+    tier for a provider without one), with its minimum score and the trailing net GMV still
+    lacking; None at the top. Scores as tier review reads them (newest_overall_scores_of_month).
+    """
+    month = month_start(month)
+    membership = memberships_at(month=month, provider_ids=[provider_id]).get(provider_id)
+    current = membership.tier if membership else None
+    above = Tier.objects.filter(is_active=True)
+    if current is not None:
+        above = above.filter(rank__lt=current.rank)
+    tier = above.order_by("-rank").first()
+    if tier is None:
+        return None
+    gmv = trailing_net_gmv_fen(month=month, provider_ids=[provider_id]).get(provider_id, 0)
+    score = newest_overall_scores_of_month(month=month, provider_ids=[provider_id]).get(provider_id)
+    return NextTier(
+        provider_id=provider_id,
+        month=month,
+        current_tier_id=current.pk if current else None,
+        current_tier_code=current.code if current else None,
+        current_tier_name=current.name if current else None,
+        tier_id=tier.pk,
+        code=tier.code,
+        name=tier.name,
+        threshold_fen=tier.threshold_fen,
+        min_overall_score=tier.min_overall_score,
+        trailing_net_gmv_fen=gmv,
+        gmv_lacking_fen=max(tier.threshold_fen - gmv, 0),
+        overall_score=score,
+        score_lacking=None if score is None else max(tier.min_overall_score - score, Decimal(0)),
+    )
 
 
 def tier_history(*, provider: Provider):
@@ -255,10 +320,9 @@ def allocation_plan(
         chosen[provider_id] = new_entrant
 
     ids = sorted(chosen)
-    scoring_model = latest_published_scoring_model()
     scores = (
-        overall_scores(month=basis_month, scoring_model=scoring_model, provider_ids=ids)
-        if scoring_model
+        newest_overall_scores_of_month(month=basis_month, provider_ids=ids)
+        if latest_published_scoring_model()
         else {}
     )
     gmv_now = trailing_net_gmv_fen(month=basis_month, provider_ids=ids)
@@ -869,20 +933,33 @@ def program_progress(*, month: date, trend_months: int = 12, closest: int = 10) 
     """Progress toward the targets for a month.
 
     Counts providers by trailing-12-month net GMV, not by tier: at ≥ ¥1B, at ≥ ¥100M (inclusive)
-    and in the band from ¥100M up to ¥1B; exited, banned and applicant providers are not counted
-    (by their status today). Also: the trend month by month, the providers closest below each
+    and in the band from ¥100M up to ¥1B; exited, banned and applicant providers are not counted,
+    each month by its status at that month's end (providers.selectors.provider_statuses_at). Also: the trend month by month, the providers closest below each
     threshold with the GMV they lack, the use of the month's pools and their grants by tier and
     region.
     """
     month = month_start(month)
     thresholds, targets = _targets()
-    ids = _program_provider_ids()
-    gmv = trailing_net_gmv_fen(month=month, provider_ids=ids)
+    points = trailing_months(month, trend_months)
+    # Who was in the program is read per month from the decision records, so a provider exited
+    # in March still counts in February's point of the trend.
+    statuses = provider_statuses_at(months=[*points, month])
+
+    def in_program(at: date) -> list[int]:
+        return [
+            pid for pid, status in statuses[at].items() if status not in PROGRESS_EXCLUDED_STATUSES
+        ]
+
+    gmv = trailing_net_gmv_fen(month=month, provider_ids=in_program(month))
     at_1b, at_100m, band = _counts(gmv.values(), thresholds)
 
     trend = []
-    for point in trailing_months(month, trend_months):
-        values = gmv if point == month else trailing_net_gmv_fen(month=point, provider_ids=ids)
+    for point in points:
+        values = (
+            gmv
+            if point == month
+            else trailing_net_gmv_fen(month=point, provider_ids=in_program(point))
+        )
         trend.append(TrendPoint(point, *_counts(values.values(), thresholds)))
 
     near = {pid for pid, value in gmv.items() if 0 < value < thresholds[TIER_1B]}

@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 class Notification(models.Model):
     """An in-app notification (站内通知) for one user; the email that goes with it is sent on commit.
 
-    `provider` is the provider the notice is about. It is a reference by name: notifications sits
-    below providers and never imports it; callers hand it the provider.
+    `provider_id` is the provider the notice is about, as a plain indexed id: notifications sits
+    below providers (the arrow points providers → notifications), so it holds no foreign key to
+    it and its migrations do not depend on it.
     """
 
     recipient = models.ForeignKey(
@@ -16,13 +17,8 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
-    provider = models.ForeignKey(
-        "providers.Provider",
-        verbose_name=_("服务商"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
+    provider_id = models.BigIntegerField(
+        _("服务商编号（内部）"), null=True, blank=True, db_index=True
     )
     kind = models.CharField(
         _("类型"), max_length=40, help_text=_("例如 lifecycle、application、appeal、allocation")

@@ -23,3 +23,8 @@ def notifications_unread_count(*, user) -> int:
 def notification_for_user(*, user, pk: int) -> Notification:
     """One of the user's notifications; anyone else's is a 404."""
     return get_object_or_404(Notification, pk=pk, recipient=user)
+
+
+def notifications_about_provider(*, provider_id: int) -> QuerySet[Notification]:
+    """Every notification about one provider (all its members'), newest first; for staff."""
+    return Notification.objects.filter(provider_id=provider_id).order_by("-created_at", "-id")

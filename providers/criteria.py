@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -58,38 +59,67 @@ class Missing(StrEnum):
 
 @dataclass(frozen=True)
 class InputSpec:
+    """What a criterion input is. escalates: a warning this input gave turns into rectification
+    (30 days), then exit, when the same input fails again; every other warning stays a warning.
+
+    Escalation belongs to the input, not to the criterion row, because the published version 1
+    rows cannot change (a published set never does) and their sentences already say which rule
+    escalates ("否则预警，再不达标进入整改（30天），仍不达标清退" for the score only).
+    """
+
     kind: InputKind
     label: str
     label_en: str
     unit: str = ""
+    escalates: bool = False
+    unit_en: str = ""
+
+    @property
+    def label_shown(self) -> str:
+        """The label in the reader's language (the active one)."""
+        return self.label_en if _english() else self.label
+
+    @property
+    def unit_shown(self) -> str:
+        return self.unit_en if _english() else self.unit
 
 
 METRIC_PREFIX = "metric:"
 
 INPUTS: dict[str, InputSpec] = {
     # From an application (pre-screen).
-    "company_age_months": InputSpec(InputKind.INT, "企业成立时长", "company age", "个月"),
+    "company_age_months": InputSpec(
+        InputKind.INT, "企业成立时长", "company age", "个月", unit_en=" months"
+    ),
     "registered_capital_fen": InputSpec(InputKind.MONEY, "注册资本", "registered capital"),
-    "team_size": InputSpec(InputKind.INT, "团队人数", "team size", "人"),
+    "team_size": InputSpec(InputKind.INT, "团队人数", "team size", "人", unit_en=" people"),
     "served_gmv_12m_fen": InputSpec(InputKind.MONEY, "近12个月服务GMV", "served GMV, 12 months"),
     "provider_types": InputSpec(InputKind.CODES, "服务商类型", "provider types"),
     "documents_complete": InputSpec(InputKind.BOOL, "资质材料齐全", "documents complete"),
     # From the violation register (providers).
     "serious_violation_dates": InputSpec(InputKind.DATES, "严重违规", "serious violations"),
     "violation_points_12m": InputSpec(
-        InputKind.INT, "近12个月违规扣分", "penalty points, 12 months", "分"
+        InputKind.INT, "近12个月违规扣分", "penalty points, 12 months", "分", unit_en=" points"
     ),
     # From scoring.
     "trailing_net_gmv_fen": InputSpec(InputKind.MONEY, "近12个月净成交额", "trailing net GMV"),
-    "months_without_gmv": InputSpec(InputKind.INT, "连续无成交月数", "months without GMV", "个月"),
+    "months_without_gmv": InputSpec(
+        InputKind.INT, "连续无成交月数", "months without GMV", "个月", unit_en=" months"
+    ),
     "overall_score_last_two_quarters_max": InputSpec(
         InputKind.DECIMAL,
         "近两个季度综合评分较高者",
         "better of the last two quarters' score",
         "分",
+        escalates=True,
+        unit_en=" points",
     ),
     "complaints_per_10k_orders": InputSpec(
-        InputKind.DECIMAL, "万单投诉量", "complaints per 10k orders", "次/万单"
+        InputKind.DECIMAL,
+        "万单投诉量",
+        "complaints per 10k orders",
+        "次/万单",
+        unit_en=" per 10k orders",
     ),
 }
 
@@ -219,6 +249,20 @@ def threshold_parse(input_name: str, operator: str, text: str) -> object:
     )
 
 
+def escalates(input_name: str, level: str) -> bool:
+    """Whether failing this warning-level criterion again leads to rectification, then exit.
+
+    Reads stored rows too (decision records, exit evaluations), so verdicts already given keep
+    their meaning: the answer depends only on the input and the level each row recorded.
+    """
+    if level != CriterionLevel.WARNING:
+        return False
+    try:
+        return input_spec(input_name).escalates
+    except CriterionDefinitionError:
+        return False
+
+
 def level_check(set_kind: str, level: str) -> None:
     if level not in LEVELS_BY_SET_KIND[set_kind]:
         raise CriterionDefinitionError(
@@ -268,6 +312,10 @@ class CriterionResult:
     @property
     def level(self) -> str:
         return self.spec.level
+
+    @property
+    def escalates(self) -> bool:
+        return escalates(self.spec.input_name, self.spec.level)
 
     def as_record(self) -> dict:
         """A JSON-safe row for decision records and stored verdicts."""
@@ -372,28 +420,165 @@ def whole_months_between(first: date, last: date) -> int:
     return max(months, 0)
 
 
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _money_display(fen: int) -> str:
+    if not _english():
+        return format_fen_cn(fen)
+    yuan = Decimal(fen) / 100
+    text = f"{yuan:,.2f}"
+    return f"¥{text[:-3] if text.endswith('.00') else text}"
+
+
 def _display(spec: InputSpec, value: object) -> str:
+    """A value as the reader reads it, in the active language."""
     if value is None:
         return _g("无数据")
     if spec.kind == InputKind.MONEY:
-        return format_fen_cn(int(value))
+        return _money_display(int(value))
     if spec.kind == InputKind.BOOL:
         return _g("是") if value else _g("否")
     if spec.kind in (InputKind.CODES, InputKind.DATES):
         items = [json_value(item) for item in value]
-        return "、".join(str(item) for item in items) if items else _g("无")
+        separator = ", " if _english() else "、"
+        return separator.join(str(item) for item in items) if items else _g("无")
     if isinstance(value, Decimal):
         text = f"{value.normalize():f}"
-        return f"{text}{spec.unit}"
-    return f"{value}{spec.unit}"
+        return f"{text}{spec.unit_shown}"
+    return f"{value}{spec.unit_shown}"
 
 
 def _threshold_display(spec: InputSpec, operator: str, threshold: object) -> str:
     if operator == Operator.NONE_WITHIN:
         return _g("%(months)s个月内无") % {"months": threshold}
     if operator in (Operator.IN, Operator.NOT_IN):
-        return f"{Operator(operator).label} {'、'.join(str(item) for item in threshold)}"
+        separator = ", " if _english() else "、"
+        return f"{Operator(operator).label} {separator.join(str(item) for item in threshold)}"
     return f"{Operator(operator).label} {_display(spec, threshold)}"
+
+
+def criterion_reason(
+    *,
+    input_name: str,
+    operator: str,
+    threshold: object,
+    observed: object,
+    passed: bool,
+    evaluated: bool,
+) -> str:
+    """The sentence saying why a criterion passed or failed, in the active language.
+
+    Built from the structured result (input, operator, threshold, observed value), never from
+    stored text, so a verdict given in Chinese reads in English for an English reader.
+    """
+    meta = input_spec(input_name)
+    label = meta.label_shown
+    if not evaluated:
+        template = (
+            _g("%(label)s：无数据，本期不评估。")
+            if passed
+            else _g("%(label)s：缺少数据，视为未通过。")
+        )
+        return template % {"label": label}
+    observed_display = _display(meta, observed)
+    if operator == Operator.NONE_WITHIN:
+        if passed:
+            return _g("%(label)s：%(months)s个月内无记录，通过。") % {
+                "label": label,
+                "months": threshold,
+            }
+        return _g("%(label)s：%(months)s个月内有记录（%(dates)s），未通过。") % {
+            "label": label,
+            "months": threshold,
+            "dates": observed_display,
+        }
+    template = (
+        _g("%(label)s：实际 %(observed)s，要求 %(threshold)s，通过。")
+        if passed
+        else _g("%(label)s：实际 %(observed)s，要求 %(threshold)s，未通过。")
+    )
+    return template % {
+        "label": label,
+        "observed": observed_display,
+        "threshold": _threshold_display(meta, operator, threshold),
+    }
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    """A stored criterion result rendered for the reader, in the active language."""
+
+    input_name: str
+    label: str
+    sentence: str
+    level: str
+    operator: str
+    passed: bool
+    evaluated: bool
+    observed_display: str
+    threshold_display: str
+    reason: str
+
+
+def criterion_row_render(row: Mapping[str, object]) -> CriterionRow:
+    """Renders a stored result row (CriterionResult.as_record(), a PrescreenResult's fields) at
+    read time. A row whose input is no longer known keeps the texts it was stored with."""
+    input_name = str(row.get("input_name", ""))
+    operator = str(row.get("operator", ""))
+    passed = bool(row.get("passed"))
+    evaluated = bool(row.get("evaluated", True))
+    sentence = str(row.get("sentence_en") or row.get("sentence") or input_name)
+    if not _english():
+        sentence = str(row.get("sentence") or input_name)
+    try:
+        meta = input_spec(input_name)
+        threshold = _typed_threshold(meta, operator, row.get("threshold"))
+        raw = row.get("observed")
+        observed = None if raw is None or not evaluated else _typed_observed(meta, raw)
+    except (CriterionDefinitionError, ValueError, TypeError, KeyError):
+        return CriterionRow(
+            input_name=input_name,
+            label=input_name,
+            sentence=sentence,
+            level=str(row.get("level", "")),
+            operator=operator,
+            passed=passed,
+            evaluated=evaluated,
+            observed_display=str(row.get("observed_display", "")),
+            threshold_display=str(row.get("threshold_display", "")),
+            reason=str(row.get("reason", "")),
+        )
+    return CriterionRow(
+        input_name=input_name,
+        label=meta.label_shown,
+        sentence=sentence,
+        level=str(row.get("level", "")),
+        operator=operator,
+        passed=passed,
+        evaluated=evaluated,
+        observed_display=_display(meta, observed),
+        threshold_display=_threshold_display(meta, operator, threshold),
+        reason=criterion_reason(
+            input_name=input_name,
+            operator=operator,
+            threshold=threshold,
+            observed=observed,
+            passed=passed,
+            evaluated=evaluated,
+        ),
+    )
+
+
+def _typed_threshold(spec: InputSpec, operator: str, value: object) -> object:
+    """A threshold as json_value stored it, typed again for display."""
+    if operator == Operator.NONE_WITHIN:
+        return _int(value)
+    if operator in (Operator.IN, Operator.NOT_IN):
+        items = value if isinstance(value, list | tuple) else str(value).split(",")
+        return tuple(_int(item) if spec.kind == InputKind.INT else str(item) for item in items)
+    return _typed_observed(spec, value)
 
 
 def _typed_observed(spec: InputSpec, value: object) -> object:
@@ -454,52 +639,37 @@ def criterion_evaluate(
             observed = None
     if observed is None:
         passed = missing == Missing.SKIP
-        reason = (
-            _g("%(label)s：无数据，本期不评估。")
-            if passed
-            else _g("%(label)s：缺少数据，视为未通过。")
-        ) % {"label": meta.label}
         return CriterionResult(
             spec=spec,
             observed=None,
             passed=passed,
             evaluated=False,
-            reason=reason,
+            reason=criterion_reason(
+                input_name=spec.input_name,
+                operator=spec.operator,
+                threshold=spec.threshold,
+                observed=None,
+                passed=passed,
+                evaluated=False,
+            ),
             observed_display=_display(meta, None),
             threshold_display=threshold_display,
         )
     passed, shown = _compare(spec.operator, observed, spec.threshold, as_of)
-    observed_display = _display(meta, shown)
-    if spec.operator == Operator.NONE_WITHIN:
-        if passed:
-            reason = _g("%(label)s：%(months)s个月内无记录，通过。") % {
-                "label": meta.label,
-                "months": spec.threshold,
-            }
-        else:
-            reason = _g("%(label)s：%(months)s个月内有记录（%(dates)s），未通过。") % {
-                "label": meta.label,
-                "months": spec.threshold,
-                "dates": observed_display,
-            }
-    else:
-        template = (
-            _g("%(label)s：实际 %(observed)s，要求 %(threshold)s，通过。")
-            if passed
-            else _g("%(label)s：实际 %(observed)s，要求 %(threshold)s，未通过。")
-        )
-        reason = template % {
-            "label": meta.label,
-            "observed": observed_display,
-            "threshold": threshold_display,
-        }
     return CriterionResult(
         spec=spec,
         observed=shown,
         passed=passed,
         evaluated=True,
-        reason=reason,
-        observed_display=observed_display,
+        reason=criterion_reason(
+            input_name=spec.input_name,
+            operator=spec.operator,
+            threshold=spec.threshold,
+            observed=shown,
+            passed=passed,
+            evaluated=True,
+        ),
+        observed_display=_display(meta, shown),
         threshold_display=threshold_display,
     )
 

@@ -1,5 +1,6 @@
 """Reads of the provider registry, criteria, applications and lifecycle decisions."""
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -184,6 +185,55 @@ def applications_awaiting_review() -> QuerySet[Application]:
 # ------------------------------------------------------------------------------
 # Lifecycle: decisions, appeals, deadlines
 # ------------------------------------------------------------------------------
+
+
+def provider_statuses_at(
+    *, months: Iterable[date], provider_ids: Iterable[int] | None = None
+) -> dict[date, dict[int, str]]:
+    """Each provider's lifecycle status at the end of each month, from its decision records.
+
+    The status is the `to_status` of its latest lifecycle decision by the month's end; before its
+    first decision, that decision's `from_status` (an admission comes from applicant). A provider
+    without any lifecycle decision (entered without the services, as imported data) keeps its
+    current status for every month. Two queries, whatever the number of months or providers.
+    """
+    ends = {
+        month_start(month): timezone.make_aware(
+            datetime.combine(add_months(month_start(month), 1), datetime.min.time())
+        )
+        for month in months
+    }
+    providers = Provider.objects.all()
+    records = DecisionRecord.objects.filter(
+        provider__isnull=False, to_status__in=LifecycleStatus.values
+    )
+    if provider_ids is not None:
+        ids = list(provider_ids)
+        providers = providers.filter(pk__in=ids)
+        records = records.filter(provider_id__in=ids)
+    current = dict(providers.values_list("pk", "status"))
+    times: dict[int, list[datetime]] = {}
+    steps: dict[int, list[str]] = {}
+    before_first: dict[int, str] = {}
+    for provider_id, decided_at, source, status in records.order_by("decided_at", "id").values_list(
+        "provider_id", "decided_at", "from_status", "to_status"
+    ):
+        before_first.setdefault(provider_id, source)
+        times.setdefault(provider_id, []).append(decided_at)
+        steps.setdefault(provider_id, []).append(status)
+    result: dict[date, dict[int, str]] = {}
+    for month, end in ends.items():
+        statuses: dict[int, str] = {}
+        for provider_id, status in current.items():
+            if provider_id not in times:
+                statuses[provider_id] = status
+                continue
+            taken = bisect_left(times[provider_id], end)
+            statuses[provider_id] = (
+                steps[provider_id][taken - 1] if taken else before_first[provider_id]
+            )
+        result[month] = statuses
+    return result
 
 
 def provider_decisions(*, provider: Provider) -> QuerySet[DecisionRecord]:

@@ -201,6 +201,9 @@ class ScoreAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.display(description=_("计算说明"))
     def explanation(self, obj):
         explanation = score_explanation(

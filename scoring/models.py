@@ -200,7 +200,12 @@ class Curve(models.TextChoices):
 
 
 class ScoringModelMetric(models.Model):
-    """A metric of one capability in a scoring model version, with its weight and curve."""
+    """A metric of one capability in a scoring model version, with its weight and curve.
+
+    capability and higher_is_better are the catalogue's, copied onto the row when the version is
+    created, copied or published (and when a draft's row is edited), so a published version
+    scores the same whatever later edits of the metric catalogue say.
+    """
 
     scoring_model = models.ForeignKey(
         ScoringModel,
@@ -211,6 +216,10 @@ class ScoringModelMetric(models.Model):
     metric = models.ForeignKey(
         Metric, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="+"
     )
+    capability = models.CharField(
+        _("所属能力（本版本）"), max_length=30, choices=Capability.choices, editable=False
+    )
+    higher_is_better = models.BooleanField(_("越高越好（本版本）"), editable=False)
     weight = models.DecimalField(
         _("能力内权重"),
         max_digits=5,
@@ -238,7 +247,7 @@ class ScoringModelMetric(models.Model):
     class Meta:
         verbose_name = _("评分指标")
         verbose_name_plural = _("评分指标")
-        ordering = ["scoring_model", "metric__capability", "metric_id"]
+        ordering = ["scoring_model", "capability", "metric_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["scoring_model", "metric"], name="scoring_model_metric_unique"
@@ -251,6 +260,16 @@ class ScoringModelMetric(models.Model):
 
     def __str__(self):
         return f"{self.scoring_model} · {self.metric.key} × {self.weight}"
+
+    def copy_from_catalogue(self) -> None:
+        """Takes the metric's capability and direction as the catalogue states them now."""
+        self.capability = self.metric.capability
+        self.higher_is_better = self.metric.higher_is_better
+
+    def clean(self):
+        # A draft's row (the admin inline) follows the catalogue; a published one never changes.
+        if self.metric_id is not None:
+            self.copy_from_catalogue()
 
 
 class CapabilityWeight(models.Model):

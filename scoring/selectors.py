@@ -74,6 +74,51 @@ def overall_scores(
     return dict(scores.values_list("provider_id", "value"))
 
 
+def newest_overall_scores(
+    *, months: Iterable[date], provider_ids: Iterable[int] | None = None
+) -> dict[int, dict[date, Decimal]]:
+    """Per provider and month, the overall score of the newest published version that scored
+    that month (retired versions were published, drafts never count).
+
+    Publishing a new version does not make the months it has not scored yet lose their scores:
+    until a month is rescored, the version that did score it answers. One query.
+    """
+    wanted = sorted({month_start(month) for month in months})
+    if not wanted:
+        return {}
+    scores = Score.objects.filter(
+        month__in=wanted,
+        kind=ScoreKind.OVERALL,
+        scoring_model__status__in=[ScoringModelStatus.PUBLISHED, ScoringModelStatus.RETIRED],
+    )
+    if provider_ids is not None:
+        scores = scores.filter(provider_id__in=list(provider_ids))
+    best: dict[tuple[int, date], tuple[int, Decimal]] = {}
+    for provider_id, score_month, version, value in scores.values_list(
+        "provider_id", "month", "scoring_model__version", "value"
+    ):
+        key = (provider_id, score_month)
+        if key not in best or version > best[key][0]:
+            best[key] = (version, value)
+    result: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    for (provider_id, score_month), (_version, value) in best.items():
+        result[provider_id][score_month] = value
+    return dict(result)
+
+
+def newest_overall_scores_of_month(
+    *, month: date, provider_ids: Iterable[int] | None = None
+) -> dict[int, Decimal]:
+    """newest_overall_scores for one month, as provider id → score."""
+    month = month_start(month)
+    return {
+        provider_id: by_month[month]
+        for provider_id, by_month in newest_overall_scores(
+            months=[month], provider_ids=provider_ids
+        ).items()
+    }
+
+
 # ----------------------------------------------------------------------------------------------
 # Scoring model versions
 # ----------------------------------------------------------------------------------------------
@@ -109,16 +154,17 @@ def scoring_model_config(*, scoring_model: ScoringModel) -> ScoringModelConfig:
         .select_related("metric")
         .order_by("metric__id")
     ):
+        # Capability and direction as the version froze them, not as the catalogue says today.
         metric = entry.metric
         metric_keys[metric.pk] = metric.key
-        by_capability[metric.capability].append(
+        by_capability[entry.capability].append(
             rules.MetricRule(
                 key=metric.key,
                 name=metric.name,
-                capability=metric.capability,
+                capability=entry.capability,
                 weight=entry.weight,
                 curve=entry.curve,
-                higher_is_better=metric.higher_is_better,
+                higher_is_better=entry.higher_is_better,
                 floor=entry.floor,
                 target=entry.target,
             )
@@ -468,6 +514,19 @@ def score_explanation(
     )
 
 
+def _newest_model_that_scored(*, provider_id: int, month: date) -> ScoringModel | None:
+    return (
+        ScoringModel.objects.filter(
+            status__in=[ScoringModelStatus.PUBLISHED, ScoringModelStatus.RETIRED],
+            scores__provider_id=provider_id,
+            scores__month=month_start(month),
+            scores__kind=ScoreKind.OVERALL,
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class RisePlan:
     """The metrics whose improvement would raise the overall score most, and the next tier's gap."""
@@ -493,9 +552,13 @@ def score_rise_plan(
 
     next_tier_min_score is the minimum overall score of the tier above (tiers live in funding,
     which passes it in); the plan then says how far the score is from it and how many of the
-    steps, taken in order, would close the gap (None if even all of them would not).
+    steps, taken in order, would close the gap (None if even all of them would not). Pass it
+    as funding.selectors.next_tier_for(...).min_overall_score.
+
+    Without scoring_model the plan reads the newest published version that scored the month
+    (as newest_overall_scores does), so it speaks of the same overall score the tiers use.
     """
-    model = _model_or_latest(scoring_model)
+    model = scoring_model or _newest_model_that_scored(provider_id=provider_id, month=month)
     if model is None:
         return None
     stored = {
@@ -543,6 +606,18 @@ def score_rise_plan(
 MONTHS_WITHOUT_GMV_LOOKBACK = 36
 
 
+def last_two_completed_quarters(month: date) -> tuple[Quarter, Quarter]:
+    """The two quarters completed by the end of month, the later first.
+
+    A month that ends its quarter completes it (September → Q3 and Q2); any other month
+    leaves its quarter in progress (October or November → Q3 and Q2).
+    """
+    month = month_start(month)
+    quarter = Quarter.of(month)
+    latest = quarter if month == quarter.last_month else quarter.previous()
+    return latest, latest.previous()
+
+
 def _quarter_average(values: list[Decimal]) -> Decimal | None:
     if not values:
         return None
@@ -555,9 +630,11 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
     - trailing_net_gmv_fen: net GMV over the twelve months up to month (0 without GMV)
     - months_without_gmv: consecutive months ending with month without net GMV, counted from
       the month the provider joined at the earliest (0 if the month has GMV)
-    - overall_score_last_two_quarters_max: the higher of the average overall scores of the
-      month's quarter (its months up to month) and the quarter before, per month the score of
-      the latest published version that scored it; None when either quarter has no score
+    - overall_score_last_two_quarters_max: the higher of the average overall scores of the last
+      two quarters completed by the end of month (see last_two_completed_quarters), per month
+      the score of the latest published version that scored it; None when either quarter has
+      no score. A part-quarter never counts: "below 60 for two consecutive quarters" is said of
+      whole quarters.
     - complaints_per_10k_orders and metric:<key> for every catalogue metric: the month's value
       or None
     Every provider asked for is in the result.
@@ -574,20 +651,9 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
     )
     joined = dict(Provider.objects.filter(pk__in=ids).values_list("pk", "joined_on"))
 
-    quarter = Quarter.of(month)
-    previous_quarter = quarter.previous()
-    quarter_months = [m for m in quarter.months if m <= month]
-    window = previous_quarter.months + quarter_months
-    best_version: dict[tuple[int, date], tuple[int, Decimal]] = {}
-    for provider_id, score_month, version, value in Score.objects.filter(
-        provider_id__in=ids,
-        month__in=window,
-        kind=ScoreKind.OVERALL,
-        scoring_model__status__in=[ScoringModelStatus.PUBLISHED, ScoringModelStatus.RETIRED],
-    ).values_list("provider_id", "month", "scoring_model__version", "value"):
-        key = (provider_id, score_month)
-        if key not in best_version or version > best_version[key][0]:
-            best_version[key] = (version, value)
+    latest_quarter, earlier_quarter = last_two_completed_quarters(month)
+    window = earlier_quarter.months + latest_quarter.months
+    scores = newest_overall_scores(months=window, provider_ids=ids)
 
     catalogue = dict(Metric.objects.values_list("id", "key"))
     values: dict[int, dict[str, Decimal]] = defaultdict(dict)
@@ -610,15 +676,10 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
             )
             counted_from = max(start, add_months(last, 1)) if last else start
             without = max(months_between(counted_from, month) + 1, 0)
+        provider_scores = scores.get(provider_id, {})
         averages = [
-            _quarter_average(
-                [
-                    best_version[(provider_id, m)][1]
-                    for m in months
-                    if (provider_id, m) in best_version
-                ]
-            )
-            for months in (quarter_months, previous_quarter.months)
+            _quarter_average([provider_scores[m] for m in months if m in provider_scores])
+            for months in (latest_quarter.months, earlier_quarter.months)
         ]
         provider_values = values.get(provider_id, {})
         inputs: dict[str, object] = {

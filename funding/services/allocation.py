@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +43,25 @@ EDIT_OVER_POOL = _("方案合计 {total} 将超过资源池总额 {pool}。")
 EDIT_NO_POOL = _("该方案没有对应的资源池。")
 SKIPPED_STATUS = _("批准时服务商状态为{status}，不予授予。")
 GRANT_REASON = _("{period} 分配方案 #{proposal} 批准授予")
+PERIOD_ALREADY_APPROVED = _(
+    "{period} 已有批准的分配方案 #{proposal}，同一期间只能分配一次；如需调整，请对已授予的额度追回或更正。"
+)
+APPROVED_PER_PERIOD_CONSTRAINT = "proposal_one_approved_per_period"
+
+
+def _period_already_approved(period_start: date, *, exclude_pk: int | None = None) -> None:
+    approved = Proposal.objects.filter(period_start=period_start, status=ProposalStatus.APPROVED)
+    if exclude_pk is not None:
+        approved = approved.exclude(pk=exclude_pk)
+    found = approved.values_list("pk", flat=True).first()
+    if found is not None:
+        raise ValidationError(
+            {
+                "period_start": str(PERIOD_ALREADY_APPROVED).format(
+                    period=f"{period_start:%Y-%m}", proposal=found
+                )
+            }
+        )
 
 
 # ------------------------------------------------------------------------------
@@ -144,9 +163,11 @@ def proposal_create(*, period_start: date, by=None, run_id=None) -> Proposal:
     """Runs the current policy on the period's pools and stores the result as a draft proposal.
 
     Earlier drafts of the same period are marked superseded; approved proposals stay as they are.
+    A period that already has an approved proposal is refused: it is allocated once.
     """
     if period_start.day != 1:
         raise ValidationError({"period_start": MONTH_NOT_FIRST_DAY})
+    _period_already_approved(period_start)
     policy = AllocationPolicy.objects.filter(is_current=True).first()
     plan = allocation_plan(
         period_start=period_start, terms=policy_terms(policy) if policy else None
@@ -290,9 +311,25 @@ def proposal_approve(*, proposal: Proposal, by, key: str) -> ApprovalOutcome:
     carries a key derived from the proposal, line and pool, so no line is ever granted twice; the
     caller's key is kept on the proposal. A pool that cannot cover the proposal refuses it whole,
     and the pool's CHECK constraint refuses any overspend a missed lock would let through.
-    Lines of providers no longer in a status that receives allocations are skipped.
+    Lines of providers no longer in a status that receives allocations are skipped. A period is
+    allocated once: another approved proposal of the same period refuses this one (checked under
+    the pool locks, which every proposal of the period shares; a partial unique index backs it).
     """
     require_finance(by)
+    try:
+        return _proposal_approve(proposal=proposal, by=by, key=key)
+    except IntegrityError as exc:
+        # PostgreSQL names the constraint; SQLite names the column.
+        if not any(
+            name in str(exc)
+            for name in (APPROVED_PER_PERIOD_CONSTRAINT, "funding_proposal.period_start")
+        ):
+            raise
+        _period_already_approved(proposal.period_start, exclude_pk=proposal.pk)
+        raise
+
+
+def _proposal_approve(*, proposal: Proposal, by, key: str) -> ApprovalOutcome:
     with transaction.atomic():
         pools = pools_lock([proposal.fund_pool_id, proposal.traffic_pool_id])
         locked = proposal_lock(proposal.pk)
@@ -300,6 +337,7 @@ def proposal_approve(*, proposal: Proposal, by, key: str) -> ApprovalOutcome:
             return ApprovalOutcome(locked.pk, False, True, 0, 0, 0)
         if locked.status != ProposalStatus.DRAFT:
             raise ValidationError({"status": PROPOSAL_NOT_DRAFT})
+        _period_already_approved(locked.period_start, exclude_pk=locked.pk)
 
         lines = list(locked.lines.select_related("provider").order_by("pk"))
         status_labels = dict(LifecycleStatus.choices)

@@ -24,7 +24,11 @@ from funding.models import (
 from funding.tiering import REMOVED_STATUSES, TierRule, tier_decide
 from providers.models import LifecycleStatus, Provider
 from providers.roles import Role, user_roles
-from scoring.selectors import latest_published_scoring_model, overall_scores, trailing_net_gmv_fen
+from scoring.selectors import (
+    latest_published_scoring_model,
+    newest_overall_scores_of_month,
+    trailing_net_gmv_fen,
+)
 from zaofeng.money import format_fen_cn
 
 MONTH_NOT_FIRST_DAY = _("评审月份须为当月第一天。")
@@ -125,12 +129,11 @@ def tier_review(
             )
         }
         gmv = trailing_net_gmv_fen(month=month, provider_ids=ids)
-        scoring_model = latest_published_scoring_model()
-        score_checked = scoring_model is not None
+        # Scores are checked once any version is published; each month's score is that of the
+        # newest published version that scored it, so publishing v2 before rescoring keeps v1's.
+        score_checked = latest_published_scoring_model() is not None
         scores = (
-            overall_scores(month=month, scoring_model=scoring_model, provider_ids=ids)
-            if score_checked
-            else {}
+            newest_overall_scores_of_month(month=month, provider_ids=ids) if score_checked else {}
         )
 
         assessments: list[TierAssessment] = []

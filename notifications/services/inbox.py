@@ -8,17 +8,20 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
-EMAIL_SUBJECT_PREFIX = "[造风者计划] "
+# Translatable; the email is written in the language active when it is delivered.
+EMAIL_SUBJECT_PREFIX = _("[造风者计划] ")
 
 
 def notification_send(
     *,
     provider=None,
+    provider_id: int | None = None,
     kind: str,
     title: str,
     body: str,
@@ -28,9 +31,13 @@ def notification_send(
     """Notifies every active member of the provider, and any extra users (an applicant who has no
     provider yet): the in-app notices are written in the caller's transaction, so they exist only
     if its decision does; the emails leave once that transaction commits.
+
+    provider is the caller's provider object (its members are read through its own
+    `memberships`); provider_id alone records what the notices are about without adding members.
     """
     recipients = {}
     if provider is not None:
+        provider_id = provider.pk
         # The provider's members, through its reverse relation: notifications never imports
         # providers (the arrows point down to it).
         for membership in provider.memberships.select_related("user"):
@@ -41,7 +48,7 @@ def notification_send(
     notifications = Notification.objects.bulk_create(
         Notification(
             recipient=user,
-            provider=provider,
+            provider_id=provider_id,
             kind=kind,
             title=str(title)[:200],
             body=str(body),
@@ -83,7 +90,7 @@ def notification_emails_deliver(*, notification_ids: Iterable[int]) -> int:
         if notification.link:
             body = f"{body}\n\n{_g('详情')}：{notification.link}"
         send_mail(
-            subject=EMAIL_SUBJECT_PREFIX + notification.title,
+            subject=f"{EMAIL_SUBJECT_PREFIX}{notification.title}",
             message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[address],

@@ -99,6 +99,10 @@ class ProviderAdmin(SimpleHistoryAdmin):
     def type_list(self, obj):
         return "、".join(t.label for t in obj.provider_types.all())
 
+    def has_delete_permission(self, request, obj=None):
+        # A provider leaves the program by a transition; its decision records are append-only.
+        return False
+
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
@@ -140,3 +144,7 @@ class ViolationAdmin(SimpleHistoryAdmin):
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # A violation is revoked through an appeal (ViolationRevocation), never deleted.
+        return False

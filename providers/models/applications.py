@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from providers.credit_code import validate_credit_code
-from providers.criteria import CriterionLevel, Operator
+from providers.criteria import CriterionLevel, CriterionRow, Operator, criterion_row_render
 from providers.models.criteria_sets import CriteriaSet, Criterion
 from providers.models.registry import Provider, ProviderType, Region
 from providers.models.state import StateMachineModel
@@ -133,6 +133,13 @@ class Application(StateMachineModel, models.Model):
             models.CheckConstraint(
                 condition=Q(registered_capital_fen__gte=0) & Q(served_gmv_12m_fen__gte=0),
                 name="application_money_not_negative",
+            ),
+            # One application in progress per company, even when two are submitted at the same
+            # moment (the service's check cannot see the other's uncommitted submission).
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=Q(status__in=["submitted", "prescreened", "under_review"]),
+                name="application_one_in_progress_per_company",
             ),
         ]
 
@@ -297,3 +304,26 @@ class PrescreenResult(models.Model):
     def __str__(self):
         verdict = _g("通过") if self.passed else _g("未通过")
         return f"{self.sentence}：{verdict}"
+
+    @property
+    def rendered(self) -> CriterionRow:
+        """The row in the reader's language, rebuilt from the stored values (not from `reason`)."""
+        return criterion_row_render(
+            {
+                field: getattr(self, field)
+                for field in (
+                    "input_name",
+                    "operator",
+                    "level",
+                    "threshold",
+                    "observed",
+                    "passed",
+                    "evaluated",
+                    "reason",
+                    "sentence",
+                    "sentence_en",
+                    "observed_display",
+                    "threshold_display",
+                )
+            }
+        )

@@ -16,6 +16,10 @@ from providers.criteria import (
 )
 from providers.models.registry import ProviderType
 
+MESSAGE_PUBLISHED_FROZEN = _(
+    "已发布（或已停用）的标准版本不能修改：已作出的判定依据它；请复制为新版本后编辑。"
+)
+
 
 class CriteriaKind(models.TextChoices):
     ADMISSION = "admission", _("准入标准")
@@ -129,6 +133,14 @@ class Criterion(models.Model):
         return self.sentence_en if (get_language() or "").startswith("en") else self.sentence
 
     def clean(self):
+        if self.criteria_set_id and not self.criteria_set_is_draft():
+            raise ValidationError(MESSAGE_PUBLISHED_FROZEN)
+        errors = self.definition_problems()
+        if errors:
+            raise ValidationError(errors)
+
+    def definition_problems(self) -> dict[str, str]:
+        """What makes the criterion unreadable (input, operator, threshold, level), by field."""
         errors = {}
         try:
             input_spec(self.input_name)
@@ -140,8 +152,13 @@ class Criterion(models.Model):
                 level_check(self.criteria_set.kind, self.level)
             except CriterionDefinitionError as exc:
                 errors[exc.field] = exc.message
-        if errors:
-            raise ValidationError(errors)
+        return errors
+
+    def criteria_set_is_draft(self) -> bool:
+        """Read from the database, not from a possibly stale instance of the set."""
+        return CriteriaSet.objects.filter(
+            pk=self.criteria_set_id, status=CriteriaSetStatus.DRAFT
+        ).exists()
 
     def as_spec(self) -> CriterionSpec:
         return CriterionSpec(

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from providers.criteria import VerdictLevel
+from providers.criteria import CriterionRow, VerdictLevel, criterion_row_render
 from providers.models.applications import Application
 from providers.models.registry import LifecycleStatus, Provider, Violation
 from providers.models.state import StateModel
@@ -131,6 +131,11 @@ class DecisionRecord(models.Model):
         return _status_label(self.to_status)
 
     @property
+    def criteria_rows(self) -> list[CriterionRow]:
+        """The criterion results behind the decision, in the reader's language."""
+        return [criterion_row_render(row) for row in self.criteria_results]
+
+    @property
     def decided_by_label(self) -> str:
         if self.decided_by_name:
             return self.decided_by_name
@@ -177,6 +182,11 @@ class ExitEvaluation(models.Model):
 
     def __str__(self):
         return f"{self.provider.code} {self.month:%Y-%m} {self.get_verdict_display()}"
+
+    @property
+    def result_rows(self) -> list[CriterionRow]:
+        """Each criterion's result, in the reader's language."""
+        return [criterion_row_render(row) for row in self.results]
 
 
 class AppealStatus(models.TextChoices):

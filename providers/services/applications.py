@@ -69,6 +69,11 @@ MESSAGE_EXIT_COOL_DOWN = _(
 MESSAGE_NO_CRITERIA = _("所选服务商类型尚无已发布的准入标准，暂不能提交，请联系项目组。")
 MESSAGE_REJECT_REASON = _("驳回申请时必须写明理由，申请人会看到这段文字。")
 MESSAGE_NOT_UNDER_REVIEW = _("申请须先进入审核中，才能作出决定")
+# PostgreSQL names the constraint; SQLite names the column.
+IN_PROGRESS_CONSTRAINT = (
+    "application_one_in_progress_per_company",
+    "providers_application.credit_code",
+)
 
 
 def _refused(application: Application, target: str, why) -> TransitionRefused:
@@ -148,19 +153,34 @@ def application_case_add(
     result: str,
     served_gmv_fen: int | None = None,
 ) -> ApplicationCase:
-    """Adds a served merchant (case) to a draft."""
-    if application.status != ApplicationStatus.DRAFT:
-        raise ValidationError(MESSAGE_NOT_DRAFT)
-    case = ApplicationCase(
-        application=application,
-        merchant_name=merchant_name,
-        category=category,
-        result=result,
-        served_gmv_fen=served_gmv_fen,
-    )
-    case.full_clean()
-    case.save()
+    """Adds a served merchant (case) to a draft.
+
+    The application's row is locked and its status read again, so a case never slips into an
+    application submitted meanwhile (a page loaded before the submission holds a stale copy).
+    """
+    with transaction.atomic():
+        locked = _lock(application)
+        if locked.status != ApplicationStatus.DRAFT:
+            raise ValidationError(MESSAGE_NOT_DRAFT)
+        case = ApplicationCase(
+            application=locked,
+            merchant_name=merchant_name,
+            category=category,
+            result=result,
+            served_gmv_fen=served_gmv_fen,
+        )
+        case.full_clean()
+        case.save()
     return case
+
+
+def application_case_remove(*, case: ApplicationCase, by=None) -> None:
+    """Removes a case from a draft (locked and re-read, as application_case_add)."""
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=case.application_id)
+        if locked.status != ApplicationStatus.DRAFT:
+            raise ValidationError(MESSAGE_NOT_DRAFT)
+        case.delete()
 
 
 def application_eligibility_check(
@@ -260,6 +280,22 @@ def application_submit(*, application: Application, by) -> Application:
     version, and the applicant and the reviewer read the same table. A failed pre-screen does not
     end the application: the reviewer decides, with the table in front of them.
     """
+    try:
+        _application_submit(application=application, by=by)
+    except IntegrityError as exc:
+        # Another application of the company was submitted at the same moment: the partial
+        # unique index refused this one after the other committed.
+        if not any(name in str(exc) for name in IN_PROGRESS_CONSTRAINT):
+            raise
+        application_eligibility_check(
+            credit_code=application.credit_code, today=timezone.localdate(), exclude=application
+        )
+        raise
+    application.refresh_from_db()
+    return application
+
+
+def _application_submit(*, application: Application, by) -> None:
     today = timezone.localdate()
     with transaction.atomic():
         locked = _lock(application)
@@ -346,8 +382,6 @@ def application_submit(*, application: Application, by) -> Application:
             body=_g("您的入驻申请已提交并完成预审。%(result)s 审核员将在审核后通知您结果。")
             % {"result": text},
         )
-    application.refresh_from_db()
-    return application
 
 
 def application_review_start(*, application: Application, by) -> Application:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import CriteriaSet, CriteriaSetStatus, Criterion, ProviderType
+from providers.models.criteria_sets import MESSAGE_PUBLISHED_FROZEN
 
 MESSAGE_ONLY_DRAFT = _("只有草稿可以发布；已发布的版本不能修改，请复制为新版本。")
 MESSAGE_EMPTY = _("该版本还没有任何判定条件，不能发布。")
@@ -74,6 +75,27 @@ def criteria_set_new_version(*, criteria_set: CriteriaSet, by) -> CriteriaSet:
             for criterion in criteria_set.criteria.order_by("position", "id")
         )
     return new
+
+
+def criterion_save(*, criterion: Criterion, by=None) -> Criterion:
+    """Adds or changes a criterion of a draft; a published or retired version is refused.
+
+    The set's row is locked, so a publish cannot slip in between the check and the write.
+    """
+    with transaction.atomic():
+        CriteriaSet.objects.select_for_update().get(pk=criterion.criteria_set_id)
+        criterion.full_clean()
+        criterion.save()
+    return criterion
+
+
+def criterion_delete(*, criterion: Criterion, by=None) -> None:
+    """Removes a criterion from a draft; a published or retired version is refused."""
+    with transaction.atomic():
+        CriteriaSet.objects.select_for_update().get(pk=criterion.criteria_set_id)
+        if not criterion.criteria_set_is_draft():
+            raise ValidationError(MESSAGE_PUBLISHED_FROZEN)
+        criterion.delete()
 
 
 def criteria_set_publish(*, criteria_set: CriteriaSet, by) -> CriteriaSet:

@@ -7,7 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 
-from providers.criteria import CriterionResult, Missing, VerdictLevel, criteria_evaluate
+from providers.criteria import (
+    CriterionLevel,
+    CriterionResult,
+    Missing,
+    criteria_evaluate,
+    escalates,
+)
 from providers.lifecycle import APPEAL_DAYS
 from providers.models import (
     CriteriaKind,
@@ -59,7 +65,8 @@ def deadlines_check(
       judged on the latest exit evaluation's data since probation began, with violations as of
       today: met → active, missed → exited. Without an evaluation yet, the end is postponed.
     - Rectification due: resolved when a plan was submitted (and not returned) and the latest
-      exit evaluation passes → active; otherwise → exited.
+      exit evaluation shows no escalating (score rule) or exit-level failure → active;
+      otherwise → exited.
     - Exit decisions whose seven-day appeal window has passed unused are recorded as standing.
     """
     with transaction.atomic():
@@ -166,9 +173,13 @@ def _rectification_end(provider: Provider, today: date, run_id: int | None) -> D
     if started is not None:
         plans = plans.filter(submitted_at__gte=started)
     has_plan = plans.exists()
-    evaluation = ExitEvaluation.objects.filter(provider=provider).order_by("-month").first()
-    passes = evaluation is not None and evaluation.verdict == VerdictLevel.PASS
+    evaluation = _evaluation_since_rectification_began(provider)
     rows = evaluation.results if evaluation is not None else []
+    # Rectification answers an escalating criterion (the score rule): only it, or an exit-level
+    # one, keeps the provider from completing. A lasting no-GMV or complaint warning does not
+    # exit anyone; the next exit evaluation warns again.
+    still_failing = [row for row in rows if _blocks_completion(row)]
+    passes = evaluation is not None and not still_failing
     month = evaluation.month if evaluation is not None else None
     due = provider.rectification_due_on
     if has_plan and passes:
@@ -188,7 +199,7 @@ def _rectification_end(provider: Provider, today: date, run_id: int | None) -> D
         if not has_plan:
             why.append(_g("未提交整改计划（或计划被退回）"))
         if not passes:
-            failures = [row["reason"] for row in rows if not row.get("passed", True)]
+            failures = [row["reason"] for row in still_failing]
             why.append(
                 _g("最近一次准出评估仍未达标：%(failures)s") % {"failures": "；".join(failures)}
                 if failures
@@ -205,6 +216,37 @@ def _rectification_end(provider: Provider, today: date, run_id: int | None) -> D
             results=rows,
         )
     return DeadlineOutcome(provider.pk, today, transition=record.to_status, action=record.action)
+
+
+def _evaluation_since_rectification_began(provider: Provider) -> ExitEvaluation | None:
+    """The newest exit evaluation made for the rectification: of a month after the one whose
+    evaluation started it, or — started by hand or restored by an appeal — made since it began.
+
+    An evaluation from before the rectification (say a clean month before staff ordered it by
+    hand) proves nothing about it.
+    """
+    evaluations = ExitEvaluation.objects.filter(provider=provider)
+    started = (
+        DecisionRecord.objects.filter(
+            provider=provider, action=DecisionAction.RECTIFICATION_STARTED
+        )
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    if started is not None and started.month is not None:
+        evaluations = evaluations.filter(month__gt=started.month)
+    elif started is not None:
+        evaluations = evaluations.filter(evaluated_at__gte=started.decided_at)
+    elif provider.status_changed_at is not None:
+        evaluations = evaluations.filter(evaluated_at__gte=provider.status_changed_at)
+    return evaluations.order_by("-month", "-evaluated_at").first()
+
+
+def _blocks_completion(row: dict) -> bool:
+    if row.get("passed", True):
+        return False
+    level = row.get("level", "")
+    return level == CriterionLevel.EXIT or escalates(row.get("input_name", ""), level)
 
 
 def _appeal_windows_close(provider: Provider, today: date, run_id: int | None) -> int:

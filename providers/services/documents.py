@@ -97,22 +97,39 @@ def application_document_add(
         sha256=check.sha256,
         uploaded_by=by,
     )
-    # The stored name is random (see document_upload_to); only the extension comes from the
-    # content, so a PNG sent as .pdf is kept as .png.
-    document.file.save(f"upload.{check.extension}", uploaded_file, save=False)
+    stored = False
     try:
         with transaction.atomic():
+            # Lock and read the status again: the instance may predate a submission, and a
+            # document must not join an application already pre-screened without it.
+            locked = _application_lock(application)
+            if locked.status != ApplicationStatus.DRAFT:
+                raise ValidationError({"file": MESSAGE_DOCUMENTS_LOCKED})
+            # The stored name is random (see document_upload_to); only the extension comes
+            # from the content, so a PNG sent as .pdf is kept as .png.
+            document.file.save(f"upload.{check.extension}", uploaded_file, save=False)
+            stored = True
             document.save()
     except Exception:
-        document.file.delete(save=False)
+        if stored:
+            document.file.delete(save=False)
         raise
     return document
 
 
+def _application_lock(application: Application) -> Application:
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
 def application_document_remove(*, document: ApplicationDocument, by) -> None:
-    """Removes a document from a draft application, and its file."""
-    if document.application.status != ApplicationStatus.DRAFT:
-        raise ValidationError({"file": MESSAGE_DOCUMENTS_LOCKED})
-    storage, name = document.file.storage, document.file.name
-    document.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    """Removes a document from a draft application, and its file (once the removal commits).
+
+    The application's row is locked and its status read again, as in application_document_add.
+    """
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=document.application_id)
+        if locked.status != ApplicationStatus.DRAFT:
+            raise ValidationError({"file": MESSAGE_DOCUMENTS_LOCKED})
+        storage, name = document.file.storage, document.file.name
+        document.delete()
+        transaction.on_commit(lambda: storage.delete(name))

@@ -14,6 +14,7 @@ from providers.criteria import (
     Missing,
     VerdictLevel,
     criteria_evaluate,
+    escalates,
     json_value,
 )
 from providers.models import (
@@ -66,8 +67,9 @@ def exit_evaluate(
     """Judges a provider on the published exit criteria of its types and acts on the verdict.
 
     A failed exit-level criterion exits the provider at once. A failed warning-level criterion
-    warns an active or probation provider; a provider already warned for an earlier month moves
-    to rectification (30 days). A clean month lifts a warning the exit criteria gave. Providers
+    warns an active or probation provider. A warned provider moves to rectification (30 days)
+    only when an escalating criterion (the score rule, `providers.criteria.escalates`) fails
+    again after failing in an earlier month of the warning; other warnings stay warnings. A clean month lifts a warning the exit criteria gave. Providers
     outside the program (applicant, exited, banned) are not judged.
 
     Idempotent per provider and month: a second call with the same verdict changes nothing.
@@ -149,10 +151,13 @@ def _consequence(
                 "failures": failures,
             }
             return "warn", DecisionAction.WARNED, reason
-        if status == LifecycleStatus.WARNING and _warned_before(provider, month):
+        repeated = ()
+        if status == LifecycleStatus.WARNING:
+            repeated = _failed_again(provider, verdict, month)
+        if repeated:
             reason = _g("预警后仍未达标（%(month)s），进入整改：%(failures)s") % {
                 "month": label,
-                "failures": failures,
+                "failures": "；".join(result.reason for result in repeated),
             }
             return "rectification_start", DecisionAction.RECTIFICATION_STARTED, reason
         return None, None, ""
@@ -170,13 +175,34 @@ def _latest_warning(provider: Provider) -> DecisionRecord | None:
     )
 
 
-def _warned_before(provider: Provider, month: date) -> bool:
-    """Whether the warning in force was given for an earlier month than this one."""
+def _failed_again(
+    provider: Provider, verdict: CriteriaVerdict, month: date
+) -> tuple[CriterionResult, ...]:
+    """This month's failures of escalating criteria that already failed in an earlier month
+    while the warning in force stood (from the warning's month on).
+
+    Only an escalating criterion (the score rule) leads from warning to rectification, and only
+    when that same criterion fails again: a warning for months without GMV or for complaints
+    stays a warning however long it lasts.
+    """
+    failing = [result for result in verdict.failures if result.escalates]
+    if not failing:
+        return ()
     warning = _latest_warning(provider)
     if warning is None:
-        return True
-    given_for = warning.month or month_start(timezone.localtime(warning.decided_at).date())
-    return given_for < month
+        return ()
+    since = warning.month or month_start(timezone.localtime(warning.decided_at).date())
+    failed_before: set[str] = set()
+    earlier = ExitEvaluation.objects.filter(
+        provider=provider, month__gte=since, month__lt=month
+    ).values_list("results", flat=True)
+    for rows in earlier:
+        failed_before.update(
+            row["input_name"]
+            for row in rows
+            if not row.get("passed", True) and escalates(row["input_name"], row.get("level", ""))
+        )
+    return tuple(result for result in failing if result.input_name in failed_before)
 
 
 def _warning_from_exit_criteria(provider: Provider) -> bool:

@@ -20,6 +20,7 @@ MESSAGE_NOT_IN_RECTIFICATION = _("只有处于整改期的服务商才能提交�
 MESSAGE_CONTENT_REQUIRED = _("请填写整改措施。")
 MESSAGE_PLAN_REVIEWED = _("该整改计划已审阅，不能重复处理。")
 MESSAGE_NOTE_REQUIRED = _("退回整改计划时请写明原因。")
+MESSAGE_PAST_DEADLINE = _("整改期已于 %(due)s 截止，不能再提交整改计划。")
 
 
 def rectification_plan_submit(*, provider: Provider, by, content: str) -> RectificationPlan:
@@ -30,6 +31,10 @@ def rectification_plan_submit(*, provider: Provider, by, content: str) -> Rectif
         locked = provider_lock(provider)
         if locked.status != LifecycleStatus.RECTIFICATION:
             raise ValidationError({"content": MESSAGE_NOT_IN_RECTIFICATION})
+        # The deadline day itself still counts; the deadline check judges what was filed by then.
+        due = locked.rectification_due_on
+        if due is not None and timezone.localdate() > due:
+            raise ValidationError({"content": MESSAGE_PAST_DEADLINE % {"due": due}})
         decision = (
             DecisionRecord.objects.filter(provider=locked, to_status=LifecycleStatus.RECTIFICATION)
             .order_by("-decided_at", "-id")

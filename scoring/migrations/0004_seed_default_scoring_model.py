@@ -65,10 +65,22 @@ def seed(apps, schema_editor):
         "按服务商类型加权为综合评分。",
     )
     metrics = {metric.key: metric for metric in Metric.objects.all()}
+    # tests/reference_data.py runs this seed with today's models, whose rows carry their own
+    # copy of the metric's capability and direction (migration 0005 fills them otherwise).
+    frozen = {"capability", "higher_is_better"} <= {
+        field.name for field in ScoringModelMetric._meta.get_fields()
+    }
+
+    def copied(metric):
+        if not frozen:
+            return {}
+        return {"capability": metric.capability, "higher_is_better": metric.higher_is_better}
+
     ScoringModelMetric.objects.bulk_create(
         ScoringModelMetric(
             scoring_model=model,
             metric=metrics[key],
+            **copied(metrics[key]),
             weight=Decimal(weight),
             curve=curve,
             floor=None if floor is None else Decimal(floor),

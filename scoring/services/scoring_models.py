@@ -49,7 +49,7 @@ def scoring_model_problems(*, scoring_model: ScoringModel) -> dict[str, list[str
         ScoringModelMetric.objects.filter(scoring_model=scoring_model).select_related("metric")
     )
     for capability in Capability:
-        in_capability = [entry for entry in entries if entry.metric.capability == capability]
+        in_capability = [entry for entry in entries if entry.capability == capability]
         if not in_capability:
             problems["metric_rules"].append(
                 str(rules.PROBLEM_NO_METRICS).format(capability=capability.label)
@@ -67,7 +67,7 @@ def scoring_model_problems(*, scoring_model: ScoringModel) -> dict[str, list[str
                     capability=capability,
                     weight=entry.weight,
                     curve=entry.curve,
-                    higher_is_better=entry.metric.higher_is_better,
+                    higher_is_better=entry.higher_is_better,
                     floor=entry.floor,
                     target=entry.target,
                 )
@@ -91,6 +91,16 @@ def scoring_model_problems(*, scoring_model: ScoringModel) -> dict[str, list[str
     return {part: found for part, found in problems.items() if found}
 
 
+def _rules_copy_from_catalogue(*, scoring_model: ScoringModel) -> None:
+    """Copies each metric's capability and direction onto a draft's rows."""
+    entries = list(
+        ScoringModelMetric.objects.filter(scoring_model=scoring_model).select_related("metric")
+    )
+    for entry in entries:
+        entry.copy_from_catalogue()
+    ScoringModelMetric.objects.bulk_update(entries, ["capability", "higher_is_better"])
+
+
 def scoring_model_publish(*, scoring_model: ScoringModel, by=None) -> ScoringModel:
     """Publishes a draft after checking it; from then on it is the default for new scores."""
     with transaction.atomic():
@@ -98,6 +108,8 @@ def scoring_model_publish(*, scoring_model: ScoringModel, by=None) -> ScoringMod
         locked = ScoringModel.objects.select_for_update().get(pk=scoring_model.pk)
         if locked.status != ScoringModelStatus.DRAFT:
             raise ValidationError({"status": ALREADY_PUBLISHED})
+        # The last moment the draft follows the catalogue; from here on its copy is frozen.
+        _rules_copy_from_catalogue(scoring_model=locked)
         problems = scoring_model_problems(scoring_model=locked)
         if problems:
             raise ValidationError(problems)
@@ -123,16 +135,21 @@ def scoring_model_new_version(
             description=scoring_model.description,
             based_on=scoring_model,
         )
+        # The copy is a draft: it takes the catalogue as it stands now, not the source's copy.
         ScoringModelMetric.objects.bulk_create(
             ScoringModelMetric(
                 scoring_model=draft,
                 metric_id=entry.metric_id,
+                capability=entry.metric.capability,
+                higher_is_better=entry.metric.higher_is_better,
                 weight=entry.weight,
                 curve=entry.curve,
                 floor=entry.floor,
                 target=entry.target,
             )
-            for entry in ScoringModelMetric.objects.filter(scoring_model=scoring_model)
+            for entry in ScoringModelMetric.objects.filter(
+                scoring_model=scoring_model
+            ).select_related("metric")
         )
         CapabilityWeight.objects.bulk_create(
             CapabilityWeight(
@@ -147,14 +164,20 @@ def scoring_model_new_version(
 
 
 def scoring_model_normalize_weights(*, scoring_model: ScoringModel) -> ScoringModel:
-    """Scales a draft's weights so each capability's metrics and each type's capabilities sum to one."""
-    scoring_model_ensure_editable(scoring_model=scoring_model)
+    """Scales a draft's weights so each capability's metrics and each type's capabilities sum to one.
+
+    The version's row is locked and its status checked inside the transaction, so a publish that
+    lands between the check and the writes cannot leave a published version with changed weights.
+    """
     with transaction.atomic():
+        # The same row lock scoring_model_publish takes: one waits for the other.
+        ScoringModel.objects.select_for_update().get(pk=scoring_model.pk)
+        scoring_model_ensure_editable(scoring_model=scoring_model)
         entries = list(
             ScoringModelMetric.objects.filter(scoring_model=scoring_model).select_related("metric")
         )
         for capability in Capability.values:
-            group = [entry for entry in entries if entry.metric.capability == capability]
+            group = [entry for entry in entries if entry.capability == capability]
             scaled = rules.weights_normalize({entry.pk: entry.weight for entry in group})
             for entry in group:
                 entry.weight = scaled[entry.pk]

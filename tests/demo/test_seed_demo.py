@@ -95,3 +95,30 @@ def test_seed_demo_refuses_bad_arguments(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("seed_demo", *args)
     assert not Provider.objects.exists()
+
+
+def test_seed_demo_reset_after_a_full_demo_with_approved_grants():
+    """Decisions, tier changes and the ledger refuse DELETE in the database; --reset still
+    empties the program's tables and loads the same demo again."""
+    from funding.models import LedgerEntry, Proposal, ProposalStatus, TierChange
+    from funding.services.allocation import proposal_approve
+    from providers.models import DecisionRecord
+
+    arguments = ["seed_demo", "--providers", "30", "--months", "6", "--end-month", "2026-10"]
+    call_command(*arguments)
+    first = _snapshot()
+    decisions = DecisionRecord.objects.count()
+    tier_changes = TierChange.objects.count()
+    assert decisions
+    assert tier_changes
+    finance = get_user_model().objects.get(username="finance")
+    proposal_approve(proposal=Proposal.objects.get(), by=finance, key="demo-approval")
+    assert LedgerEntry.objects.exists()
+
+    call_command(*arguments, "--reset")
+
+    assert _snapshot() == first
+    assert DecisionRecord.objects.count() == decisions
+    assert TierChange.objects.count() == tier_changes
+    assert not LedgerEntry.objects.exists()
+    assert Proposal.objects.get().status == ProposalStatus.DRAFT

@@ -89,6 +89,8 @@ class ScoringModelMetricFactory(factory.django.DjangoModelFactory):
 
     scoring_model = factory.SubFactory(ScoringModelFactory, status=ScoringModelStatus.DRAFT)
     metric = factory.LazyFunction(lambda: Metric.objects.get(key="shipment_48h_rate"))
+    capability = factory.LazyAttribute(lambda o: o.metric.capability)
+    higher_is_better = factory.LazyAttribute(lambda o: o.metric.higher_is_better)
     weight = Decimal("1")
     curve = Curve.LINEAR
     floor = Decimal("0.8")

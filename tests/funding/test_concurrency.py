@@ -14,6 +14,7 @@ from funding.services.allocation import proposal_approve
 from funding.services.ledger import reconciliation_check
 from tests.factories import ProposalFactory, ProposalLineFactory
 from tests.funding.builders import finance_user, period_pool
+from zaofeng.periods import add_months
 
 # Committed transactions; tests/conftest.py restores the seeded tiers, policy and roles after each flush.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,16 +76,20 @@ def test_finance_users_approving_one_proposal_at_once_make_one_set_of_grants():
 
 
 def _competing_proposals(pool, count, amount):
+    """One proposal per period (a period is approved once), every one drawing on the same pool:
+    the locks and the CHECK work per pool, whatever period a proposal names."""
     proposals = []
-    for _ in range(count):
-        proposal = ProposalFactory(fund_pool=pool)
+    for index in range(count):
+        proposal = ProposalFactory(
+            fund_pool=pool, period_start=add_months(pool.period_start, index)
+        )
         ProposalLineFactory(proposal=proposal, computed_fund_fen=amount)
         proposals.append(proposal)
     return proposals
 
 
 def test_competing_proposals_never_overspend_one_pool():
-    """Twelve proposals of 300,000,000 against 1,000,000,000: exactly three fit."""
+    """Twelve proposals (twelve periods) of 300,000,000 against 1,000,000,000: three fit."""
     pool = period_pool(total=1_000_000_000)
     proposals = _competing_proposals(pool, THREADS, 300_000_000)
     users = [finance_user(f"finance-{i}") for i in range(THREADS)]
@@ -139,6 +144,30 @@ def test_the_balance_constraint_holds_even_without_the_locks(monkeypatch):
     pool.refresh_from_db()
     assert pool.balance == 100_000_000
     assert Proposal.objects.filter(status=ProposalStatus.APPROVED).count() == 3
+    assert reconciliation_check().ok
+
+
+def test_two_proposals_of_one_period_approved_at_once_allocate_it_once():
+    pool = period_pool(total=1_000_000_000)
+    proposals = []
+    for _ in range(2):
+        proposal = ProposalFactory(fund_pool=pool)
+        ProposalLineFactory(proposal=proposal, computed_fund_fen=100_000_000)
+        proposals.append(proposal)
+    users = [finance_user(f"finance-{i}") for i in range(2)]
+
+    results = race(
+        [
+            lambda p=p, u=u: proposal_approve(proposal=p, by=u, key=f"approve-{p.pk}")
+            for p, u in zip(proposals, users, strict=True)
+        ]
+    )
+
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(refused) == 1
+    assert "同一期间只能分配一次" in refused[0].message_dict["period_start"][0]
+    assert Proposal.objects.filter(status=ProposalStatus.APPROVED).count() == 1
+    assert granted_total(pool) == 100_000_000
     assert reconciliation_check().ok
 
 

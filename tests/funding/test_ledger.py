@@ -16,7 +16,7 @@ from funding.services.ledger import (
     reconciliation_check,
 )
 from tests.factories import ProviderFactory
-from tests.funding.builders import finance_user, grant, period_pool
+from tests.funding.builders import M, finance_user, grant, period_pool
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,27 @@ def test_the_database_refuses_update_and_delete_on_the_ledger(pool, provider):
             with connection.cursor() as cursor:
                 cursor.execute(statement, [entry.pk])
     assert LedgerEntry.objects.get(pk=entry.pk).amount == 1_000
+
+
+def test_the_database_refuses_update_and_delete_on_tier_changes(provider):
+    from funding.models import TierChange, TierChangeKind
+    from tests.factories import tier
+
+    change = TierChange.objects.create(
+        provider=provider,
+        month=M,
+        kind=TierChangeKind.ENTERED,
+        to_tier=tier("tier_10m"),
+        reason="入层",
+        trailing_net_gmv_fen=2_000_000_000,
+    )
+    for attempt in (
+        lambda: TierChange.objects.filter(pk=change.pk).update(reason="改写"),
+        lambda: TierChange.objects.filter(pk=change.pk).delete(),
+    ):
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            attempt()
+    assert TierChange.objects.get(pk=change.pk).reason == "入层"
 
 
 def test_the_database_refuses_a_pool_balance_below_zero(pool):

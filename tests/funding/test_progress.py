@@ -93,3 +93,58 @@ def test_pool_utilisation_and_totals_by_tier_and_region():
     assert [t.key for t in progress.by_tier] == ["tier_1b", "tier_100m"]
     by_region = {t.key: (t.fund_fen, t.impressions) for t in progress.by_region}
     assert by_region == {"east": (250_000_000, 0), "south": (100_000_000, 4_000)}
+
+
+def _decided(provider, action, source, target, day):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from tests.factories import DecisionRecordFactory
+
+    DecisionRecordFactory(
+        provider=provider,
+        action=action,
+        from_status=source,
+        to_status=target,
+        decided_at=timezone.make_aware(datetime.combine(day, time(10))),
+    )
+
+
+def test_past_months_count_providers_by_their_status_at_that_time():
+    from providers.models import DecisionAction as A
+    from providers.models import LifecycleStatus as S
+
+    # In the program from March, exited on 15 August.
+    gone = ProviderFactory(name="已清退", status=S.EXITED)
+    gmv_history(gone, monthly_net_fen=1_000 * WAN_FEN, months=24)
+    _decided(gone, A.ADMITTED, S.APPLICANT, S.PROBATION, date(2026, 3, 2))
+    _decided(gone, A.PROBATION_PASSED, S.PROBATION, S.ACTIVE, date(2026, 6, 1))
+    _decided(gone, A.EXITED, S.ACTIVE, S.EXITED, date(2026, 8, 15))
+    # Admitted on 3 August: before that an applicant.
+    late = ProviderFactory(name="新入驻", status=S.PROBATION)
+    gmv_history(late, monthly_net_fen=1_000 * WAN_FEN, months=24)
+    _decided(late, A.ADMITTED, S.APPLICANT, S.PROBATION, date(2026, 8, 3))
+
+    progress = program_progress(month=M, trend_months=4)
+
+    assert [(p.month, p.at_100m) for p in progress.trend] == [
+        (date(2026, 6, 1), 1),  # gone
+        (date(2026, 7, 1), 1),  # gone
+        (date(2026, 8, 1), 1),  # late
+        (M, 1),  # late
+    ]
+    assert progress.at_100m == 1
+
+
+def test_statuses_at_month_ends_take_two_queries(django_assert_num_queries):
+    from providers.selectors import provider_statuses_at
+
+    for _ in range(3):
+        ProviderFactory()
+    with django_assert_num_queries(2):
+        provider_statuses_at(months=trailing_months_for_test())
+
+
+def trailing_months_for_test():
+    return [add_months(M, -offset) for offset in range(12)]

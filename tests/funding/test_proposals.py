@@ -36,7 +36,16 @@ from tests.factories import (
     TierPolicyFactory,
     tier,
 )
-from tests.funding.builders import WAN_FEN, YI_FEN, M, finance_user, gmv_history, period_pool, score
+from tests.funding.builders import (
+    WAN_FEN,
+    YI_FEN,
+    M,
+    finance_user,
+    gmv_history,
+    grant,
+    period_pool,
+    score,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +137,25 @@ def test_proposal_by_hand(world):
         "capped": True,
     }
     assert proposal.lines.get(provider=providers["N"]).new_entrant
+
+
+def test_a_proposal_reads_the_scores_of_the_version_that_scored_the_month(world):
+    """v2 published before it rescored September: the lines keep v1's scores, not none."""
+    from scoring.models import ScoringModel, ScoringModelStatus
+
+    providers, pool, policy = world
+    ScoringModel.objects.filter(status=ScoringModelStatus.PUBLISHED).update(
+        status=ScoringModelStatus.RETIRED
+    )
+    ScoringModelFactory()
+    proposal = proposal_create(period_start=M)
+    scores = {
+        line.provider.name: line.overall_score for line in proposal.lines.select_related("provider")
+    }
+    assert scores["A"] == 90
+    assert scores["C"] == 80
+    assert scores["C2"] == 70
+    assert amounts(proposal)["C"] == 10_000_000 + 149_333_333
 
 
 def test_score_times_growth_weighting(world):
@@ -263,6 +291,35 @@ def test_approval_enters_one_grant_per_line_and_repeating_it_changes_nothing(wor
         proposal_line_edit(line=proposal.lines.first(), by=finance, reason="批准后修改", fund_fen=1)
 
 
+def test_a_period_with_an_approved_proposal_is_not_allocated_again(world):
+    from funding.services.allocation import PERIOD_ALREADY_APPROVED
+
+    first = proposal_create(period_start=M)
+    proposal_approve(proposal=first, by=finance_user(), key="k1")
+    expected = str(PERIOD_ALREADY_APPROVED).format(period="2026-09", proposal=first.pk)
+    with pytest.raises(ValidationError) as error:
+        proposal_create(period_start=M)
+    assert error.value.message_dict == {"period_start": [expected]}
+    # A draft written before the approval (as a second tab would hold) is refused too.
+    stale = Proposal.objects.create(
+        period_kind=first.period_kind,
+        period_start=M,
+        basis_month=first.basis_month,
+        policy=first.policy,
+        fund_pool=first.fund_pool,
+    )
+    with pytest.raises(ValidationError) as error:
+        proposal_approve(proposal=stale, by=finance_user("finance-2"), key="k2")
+    assert error.value.message_dict == {"period_start": [expected]}
+    stale.refresh_from_db()
+    assert stale.status == ProposalStatus.DRAFT
+    # The database refuses a second approved proposal whatever the caller.
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Proposal.objects.filter(pk=stale.pk).update(status=ProposalStatus.APPROVED)
+
+
 def test_approval_needs_a_finance_user(world):
     proposal = proposal_create(period_start=M)
     with pytest.raises(PermissionDenied):
@@ -288,16 +345,16 @@ def test_approval_skips_a_provider_that_left_the_eligible_statuses(world):
 
 def test_a_pool_that_cannot_cover_a_proposal_refuses_it_whole(world):
     providers, pool, _policy = world
-    proposal_approve(proposal=proposal_create(period_start=M), by=finance_user(), key="k1")
-    second = proposal_create(period_start=M)  # another 700,000,000 against 300,000,000 left
+    proposal = proposal_create(period_start=M)  # 700,000,000
+    grant(pool, providers["O"], 400_000_000)  # granted outside it: 600,000,000 left
     with pytest.raises(ValidationError) as error:
-        proposal_approve(proposal=second, by=finance_user("finance-2"), key="k2")
+        proposal_approve(proposal=proposal, by=finance_user(), key="k1")
     assert "fund_fen" in error.value.message_dict
-    second.refresh_from_db()
-    assert second.status == ProposalStatus.DRAFT
-    assert LedgerEntry.objects.count() == 5
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.DRAFT
+    assert LedgerEntry.objects.count() == 1
     pool.refresh_from_db()
-    assert pool.balance == 300_000_000
+    assert pool.balance == 600_000_000
 
 
 def test_what_if_shows_the_difference_and_writes_nothing(world):

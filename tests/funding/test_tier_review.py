@@ -229,6 +229,28 @@ def test_a_missing_score_keeps_a_provider_out_once_a_scoring_model_is_published(
     assert "本月无综合评分" in assessment.reason
 
 
+def test_publishing_a_new_version_before_rescoring_keeps_the_scores_it_has_not_replaced(model):
+    provider = ProviderFactory()
+    gmv_history(provider, monthly_net_fen=1_000 * WAN_FEN)  # ¥1.2亿: the ¥100M tier needs 65
+    score(provider, model, 80)
+    # v2 is published (the earlier version retires) but has not scored the month yet.
+    ScoringModel.objects.filter(pk=model.pk).update(status=ScoringModelStatus.RETIRED)
+    newer = ScoringModelFactory()
+    tier_review(month=M)
+    assessment = TierAssessment.objects.get(provider=provider)
+    assert assessment.score_checked
+    assert assessment.overall_score == 80
+    assert current_tier(provider) == "tier_100m"
+    # Once v2 rescored the month, its score counts.
+    score(provider, newer, 50)
+    other = ProviderFactory()
+    gmv_history(other, monthly_net_fen=1_000 * WAN_FEN)
+    score(other, model, 90)
+    score(other, newer, 50)
+    tier_review(month=M, provider_ids=[other.pk])
+    assert TierAssessment.objects.get(provider=other).overall_score == 50
+
+
 def test_without_a_published_scoring_model_tiers_go_by_gmv_alone():
     # The migrations publish v1; a database whose every version was retired has none.
     ScoringModel.objects.update(status=ScoringModelStatus.RETIRED)

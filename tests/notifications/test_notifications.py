@@ -80,7 +80,7 @@ def test_extra_users_without_a_provider_are_notified():
         kind="application", title="入驻申请已提交", body="预审通过", users=[applicant]
     )
     assert notice.recipient == applicant
-    assert notice.provider is None
+    assert notice.provider_id is None
 
 
 def test_emails_are_sent_once_even_when_delivered_twice(provider_with_members, mailoutbox):
@@ -116,3 +116,52 @@ def test_another_users_notification_is_not_found(provider_with_members):
         notification_mark_read(notification=notice, user=operator)
     notice.refresh_from_db()
     assert notice.read_at is None
+
+
+def test_notices_record_the_provider_by_id_and_notifications_hold_no_key_to_providers(
+    provider_with_members,
+):
+    from notifications.selectors import notifications_about_provider
+
+    provider, owner, operator = provider_with_members
+    notices = _send(provider)
+    assert {notice.provider_id for notice in notices} == {provider.pk}
+    assert {n.recipient for n in notifications_about_provider(provider_id=provider.pk)} == {
+        owner,
+        operator,
+    }
+    related = {
+        field.related_model._meta.app_label
+        for field in Notification._meta.get_fields()
+        if field.is_relation and field.related_model is not None
+    }
+    assert "providers" not in related
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_the_provider_of_every_notice():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    provider = ProviderFactory()
+    user = UserFactory()
+    executor = MigrationExecutor(connection)
+    executor.migrate([("notifications", "0001_initial")])
+    old = executor.loader.project_state([("notifications", "0001_initial")]).apps
+    OldNotification = old.get_model("notifications", "Notification")
+    notice = OldNotification.objects.create(
+        recipient_id=user.pk, provider_id=provider.pk, kind="lifecycle", title="预警", body="正文"
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert Notification.objects.get(pk=notice.pk).provider_id == provider.pk
+
+
+def test_the_email_subject_prefix_is_translatable():
+    from django.utils.functional import Promise
+
+    from notifications.services.inbox import EMAIL_SUBJECT_PREFIX
+
+    assert isinstance(EMAIL_SUBJECT_PREFIX, Promise)
+    assert str(EMAIL_SUBJECT_PREFIX) == "[造风者计划] "

@@ -276,3 +276,24 @@ def test_an_exited_provider_is_readmitted_into_probation_after_the_cool_down(rev
     assert DecisionRecord.objects.filter(
         provider=provider, action=DecisionAction.ADMITTED, from_status="exited"
     ).exists()
+
+
+def test_the_prescreen_table_reads_in_english_for_an_english_reader():
+    from django.utils import translation
+
+    from tests.factories import ApplicationFactory
+    from tests.providers.flows import documents_complete
+
+    application = ApplicationFactory(team_size=8)
+    documents_complete(application)
+    application_submit(application=application, by=application.applicant)
+    team = application.prescreen_results.get(input_name="team_size")
+    with translation.override("en"):
+        row = team.rendered
+    assert (row.label, row.observed_display, row.threshold_display) == (
+        "team size",
+        "8 people",
+        "≥ 10 people",
+    )
+    assert "团队人数" in team.reason  # stored as it was judged
+    assert "团队人数" not in row.reason

@@ -259,3 +259,61 @@ def test_months_are_whole_and_clamped_at_month_ends():
     assert whole_months_between(date(2026, 1, 1), date(2025, 1, 1)) == 0
     assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
     assert months_before(date(2024, 3, 31), 1) == date(2024, 2, 29)
+
+
+def test_a_stored_result_reads_in_the_readers_language():
+    from django.utils import translation
+
+    from providers.criteria import criterion_row_render
+
+    specs = [
+        CriterionSpec("violation_points_12m", Operator.LT, 12, CriterionLevel.EXIT),
+        CriterionSpec("registered_capital_fen", Operator.GTE, 100_000_000, CriterionLevel.HARD),
+        CriterionSpec("serious_violation_dates", Operator.NONE_WITHIN, 12, CriterionLevel.EXIT),
+        CriterionSpec(
+            "complaints_per_10k_orders", Operator.LTE, Decimal(25), CriterionLevel.WARNING
+        ),
+    ]
+    snapshot = {
+        "violation_points_12m": 13,
+        "registered_capital_fen": 150_000_000,
+        "serious_violation_dates": [date(2026, 3, 2)],
+    }
+    with translation.override("zh-hans"):
+        verdict = criteria_evaluate(specs, snapshot, as_of=date(2026, 9, 30), missing=Missing.SKIP)
+        records = verdict.as_records()
+        # Read in Chinese, the row renders exactly as it was stored.
+        assert [criterion_row_render(row).reason for row in records] == [
+            row["reason"] for row in records
+        ]
+    with translation.override("en"):
+        rows = [criterion_row_render(row) for row in records]
+    points, capital, serious, complaints = rows
+    assert points.label == "penalty points, 12 months"
+    assert points.observed_display == "13 points"
+    assert points.threshold_display == "< 12 points"
+    assert "近12个月违规扣分" not in points.reason
+    assert "penalty points, 12 months" in points.reason
+    assert capital.observed_display == "¥1,500,000"
+    assert capital.threshold_display == "≥ ¥1,000,000"
+    assert serious.observed_display == "2026-03-02"
+    assert not complaints.evaluated
+    assert complaints.label == "complaints per 10k orders"
+    assert "万单投诉量" not in complaints.reason
+
+
+def test_a_row_of_an_unknown_input_keeps_its_stored_texts():
+    from providers.criteria import criterion_row_render
+
+    row = {
+        "input_name": "retired_input",
+        "operator": "gte",
+        "threshold": "1",
+        "observed": "2",
+        "passed": True,
+        "reason": "旧字段：通过。",
+        "observed_display": "2",
+        "threshold_display": "≥ 1",
+    }
+    rendered = criterion_row_render(row)
+    assert (rendered.reason, rendered.observed_display) == ("旧字段：通过。", "2")

@@ -72,7 +72,7 @@ def test_exit_defaults_follow_the_program():
         "complaints_per_10k_orders": (Operator.LTE, "25", CriterionLevel.WARNING),
     }
     for criterion in _published(CriteriaKind.EXIT).criteria.all():
-        criterion.full_clean()
+        assert criterion.definition_problems() == {}
         assert criterion.sentence
         assert criterion.sentence_en
 
@@ -119,7 +119,7 @@ def test_an_empty_draft_or_an_unreadable_criterion_is_not_published(program_admi
 
 def test_a_criterion_names_its_field_when_invalid():
     draft = CriterionFactory.build(
-        criteria_set=_published(CriteriaKind.EXIT),
+        criteria_set=criteria_set_new_version(criteria_set=_published(CriteriaKind.EXIT), by=None),
         input_name="team_size",
         operator=Operator.GTE,
         threshold="10",
@@ -128,6 +128,54 @@ def test_a_criterion_names_its_field_when_invalid():
     with pytest.raises(ValidationError) as excinfo:
         draft.full_clean()
     assert set(excinfo.value.message_dict) == {"level"}
+
+
+def test_a_published_set_refuses_edits_beyond_the_admin(program_admin):
+    from providers.models.criteria_sets import MESSAGE_PUBLISHED_FROZEN
+    from providers.services.criteria import criterion_delete, criterion_save
+
+    published = _published(CriteriaKind.EXIT)
+    criterion = published.criteria.get(input_name="violation_points_12m")
+    criterion.threshold = "20"
+    with pytest.raises(ValidationError) as excinfo:
+        criterion.full_clean()
+    assert excinfo.value.messages == [str(MESSAGE_PUBLISHED_FROZEN)]
+    with pytest.raises(ValidationError):
+        criterion_save(criterion=criterion, by=program_admin)
+    with pytest.raises(ValidationError):
+        criterion_save(
+            criterion=Criterion(
+                criteria_set=published,
+                input_name="team_size",
+                operator=Operator.GTE,
+                threshold="10",
+                level=CriterionLevel.WARNING,
+                sentence="团队不少于10人",
+                sentence_en="A team of at least 10",
+            ),
+            by=program_admin,
+        )
+    with pytest.raises(ValidationError):
+        criterion_delete(criterion=criterion, by=program_admin)
+    criterion.refresh_from_db()
+    assert criterion.threshold == "12"
+    assert published.criteria.count() == 5
+
+    # The draft copy takes the same edits.
+    draft = criteria_set_new_version(criteria_set=published, by=program_admin)
+    copy = draft.criteria.get(input_name="violation_points_12m")
+    copy.threshold = "20"
+    criterion_save(criterion=copy, by=program_admin)
+    assert draft.criteria.get(input_name="violation_points_12m").threshold == "20"
+    criterion_delete(
+        criterion=draft.criteria.get(input_name="months_without_gmv"), by=program_admin
+    )
+    assert draft.criteria.count() == 4
+    # Once published, the copy is frozen too.
+    criteria_set_publish(criteria_set=draft, by=program_admin)
+    copy.refresh_from_db()
+    with pytest.raises(ValidationError):
+        criterion_save(criterion=copy, by=program_admin)
 
 
 def test_publishing_a_new_version_never_changes_verdicts_already_given(program_admin):

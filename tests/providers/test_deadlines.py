@@ -30,6 +30,8 @@ from tests.providers.flows import exit_snapshot
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 10, 15)
+# Rectification deadlines lie ahead of the real today: a plan is filed before its deadline.
+DUE = timezone.localdate() + timedelta(days=10)
 
 
 def _on_probation(**fields):
@@ -107,23 +109,80 @@ def _in_rectification(provider, *, due):
 
 def test_rectification_with_a_plan_and_a_passing_evaluation_returns_to_active(reviewer):
     provider = ProviderFactory()
-    _in_rectification(provider, due=TODAY)
+    _in_rectification(provider, due=DUE)
     plan = rectification_plan_submit(provider=provider, by=None, content="优化直播排班与选品")
     rectification_plan_review(plan=plan, by=reviewer, accepted=True)
     assert plan.status == RectificationPlanStatus.ACCEPTED
     exit_evaluate(provider=provider, month=date(2026, 10, 1), snapshot=exit_snapshot())
-    assert deadlines_check(provider=provider, today=TODAY - timedelta(days=1)).transition is None
-    outcome = deadlines_check(provider=provider, today=TODAY)
+    assert deadlines_check(provider=provider, today=DUE - timedelta(days=1)).transition is None
+    outcome = deadlines_check(provider=provider, today=DUE)
     assert outcome.transition == LifecycleStatus.ACTIVE
     assert outcome.action == DecisionAction.RECTIFICATION_COMPLETED
     assert provider.rectification_due_on is None
 
 
+def test_rectification_completes_when_the_score_recovers_though_a_plain_warning_remains(
+    reviewer,
+):
+    provider = ProviderFactory()
+    _in_rectification(provider, due=DUE)
+    plan = rectification_plan_submit(provider=provider, by=None, content="优化直播排班与选品")
+    rectification_plan_review(plan=plan, by=reviewer, accepted=True)
+    exit_evaluate(
+        provider=provider,
+        month=date(2026, 10, 1),
+        snapshot=exit_snapshot(complaints_per_10k_orders="31.5"),
+    )
+    outcome = deadlines_check(provider=provider, today=DUE)
+    assert outcome.transition == LifecycleStatus.ACTIVE
+
+
+def test_rectification_ends_in_exit_while_the_score_stays_below(reviewer):
+    provider = ProviderFactory()
+    _in_rectification(provider, due=DUE)
+    plan = rectification_plan_submit(provider=provider, by=None, content="优化直播排班与选品")
+    rectification_plan_review(plan=plan, by=reviewer, accepted=True)
+    exit_evaluate(
+        provider=provider,
+        month=date(2026, 10, 1),
+        snapshot=exit_snapshot(overall_score_last_two_quarters_max="58"),
+    )
+    outcome = deadlines_check(provider=provider, today=DUE)
+    assert outcome.transition == LifecycleStatus.EXITED
+    record = DecisionRecord.objects.filter(provider=provider).latest("decided_at")
+    assert "近两个季度综合评分较高者" in record.reason
+
+
+def test_an_evaluation_from_before_a_rectification_proves_nothing_about_it(reviewer):
+    from providers.services.lifecycle import provider_rectification_start, provider_warn
+
+    provider = ProviderFactory()
+    exit_evaluate(provider=provider, month=date(2026, 9, 1), snapshot=exit_snapshot())  # clean
+    provider_warn(provider=provider, reason="直播间违规话术，人工预警")
+    provider_rectification_start(provider=provider, reason="人工整改", due_on=DUE)
+    plan = rectification_plan_submit(provider=provider, by=None, content="整改话术与排班")
+    rectification_plan_review(plan=plan, by=reviewer, accepted=True)
+    outcome = deadlines_check(provider=provider, today=DUE)
+    assert outcome.transition == LifecycleStatus.EXITED
+    record = DecisionRecord.objects.filter(provider=provider).latest("decided_at")
+    assert "整改期内没有新的准出评估证明已达标" in record.reason
+
+
+def test_the_month_that_started_a_rectification_does_not_count_for_it(reviewer):
+    provider = ProviderFactory()
+    _in_rectification(provider, due=DUE)  # started by September's evaluation
+    plan = rectification_plan_submit(provider=provider, by=None, content="优化直播排班与选品")
+    rectification_plan_review(plan=plan, by=reviewer, accepted=True)
+    # August judged again with recovered figures: still older than the rectification.
+    exit_evaluate(provider=provider, month=date(2026, 8, 1), snapshot=exit_snapshot())
+    assert deadlines_check(provider=provider, today=DUE).transition == LifecycleStatus.EXITED
+
+
 def test_rectification_without_a_plan_ends_in_exit_even_when_figures_recover():
     provider = ProviderFactory()
-    _in_rectification(provider, due=TODAY)
+    _in_rectification(provider, due=DUE)
     exit_evaluate(provider=provider, month=date(2026, 10, 1), snapshot=exit_snapshot())
-    outcome = deadlines_check(provider=provider, today=TODAY)
+    outcome = deadlines_check(provider=provider, today=DUE)
     assert outcome.transition == LifecycleStatus.EXITED
     record = DecisionRecord.objects.filter(provider=provider).latest("decided_at")
     assert record.action == DecisionAction.RECTIFICATION_FAILED
@@ -132,11 +191,32 @@ def test_rectification_without_a_plan_ends_in_exit_even_when_figures_recover():
 
 def test_a_returned_plan_does_not_count(reviewer):
     provider = ProviderFactory()
-    _in_rectification(provider, due=TODAY)
+    _in_rectification(provider, due=DUE)
     plan = rectification_plan_submit(provider=provider, by=None, content="计划")
     rectification_plan_review(plan=plan, by=reviewer, accepted=False, note="措施不具体")
     exit_evaluate(provider=provider, month=date(2026, 10, 1), snapshot=exit_snapshot())
-    assert deadlines_check(provider=provider, today=TODAY).transition == LifecycleStatus.EXITED
+    assert deadlines_check(provider=provider, today=DUE).transition == LifecycleStatus.EXITED
+
+
+def test_a_plan_is_refused_after_the_rectification_deadline(reviewer):
+    from providers.services.rectification import MESSAGE_PAST_DEADLINE
+
+    provider = ProviderFactory()
+    _in_rectification(provider, due=timezone.localdate())
+    plan = rectification_plan_submit(provider=provider, by=None, content="当天提交仍可")
+    assert plan.pk
+    _in_rectification_until(provider, due=timezone.localdate() - timedelta(days=1))
+    with pytest.raises(ValidationError) as excinfo:
+        rectification_plan_submit(provider=provider, by=None, content="截止后补交")
+    assert excinfo.value.message_dict["content"] == [
+        str(MESSAGE_PAST_DEADLINE) % {"due": timezone.localdate() - timedelta(days=1)}
+    ]
+    assert provider.rectification_plans.count() == 1
+
+
+def _in_rectification_until(provider, *, due):
+    type(provider).objects.filter(pk=provider.pk).update(rectification_due_on=due)
+    provider.refresh_from_db()
 
 
 def test_a_plan_can_only_be_submitted_in_rectification():

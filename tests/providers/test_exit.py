@@ -172,6 +172,56 @@ def test_a_warning_becomes_rectification_when_the_next_month_still_fails():
     )
 
 
+DECEMBER = date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [{"months_without_gmv": 3}, {"complaints_per_10k_orders": "31.5"}],
+    ids=["no_gmv", "complaint_rate"],
+)
+def test_warnings_other_than_the_score_rule_never_escalate(failing):
+    provider = ProviderFactory()
+    assert _evaluate(provider, SEPTEMBER, **failing).transition == LifecycleStatus.WARNING
+    for month in (OCTOBER, NOVEMBER, DECEMBER):
+        outcome = _evaluate(provider, month, **failing)
+        assert outcome.verdict == "warning"
+        assert outcome.transition is None
+    provider.refresh_from_db()
+    assert provider.status == LifecycleStatus.WARNING
+    assert not DecisionRecord.objects.filter(
+        provider=provider, action=DecisionAction.RECTIFICATION_STARTED
+    ).exists()
+
+
+def test_the_score_rule_escalates_only_when_it_fails_again_itself():
+    provider = ProviderFactory()
+    # Warned for months without GMV; the score fails for the first time a month later.
+    assert _evaluate(provider, SEPTEMBER, months_without_gmv=3).transition == "warning"
+    first = _evaluate(
+        provider, OCTOBER, months_without_gmv=4, overall_score_last_two_quarters_max="55"
+    )
+    assert first.transition is None
+    # The score fails again while the warning stands: rectification, for the score alone.
+    outcome = _evaluate(
+        provider, NOVEMBER, months_without_gmv=5, overall_score_last_two_quarters_max="54"
+    )
+    assert outcome.transition == LifecycleStatus.RECTIFICATION
+    reason = DecisionRecord.objects.get(pk=outcome.decision_id).reason
+    assert "近两个季度综合评分较高者" in reason
+    assert "连续无成交月数" not in reason
+
+
+def test_escalation_is_read_from_the_input_and_level_of_stored_rows():
+    from providers.criteria import escalates
+
+    assert escalates("overall_score_last_two_quarters_max", "warning")
+    assert not escalates("overall_score_last_two_quarters_max", "exit")
+    assert not escalates("months_without_gmv", "warning")
+    assert not escalates("complaints_per_10k_orders", "warning")
+    assert not escalates("no_such_input", "warning")
+
+
 def test_a_clean_month_lifts_a_warning_the_exit_criteria_gave():
     provider = ProviderFactory()
     _evaluate(provider, SEPTEMBER, complaints_per_10k_orders="31.5")
@@ -235,3 +285,22 @@ def test_a_warning_during_probation_lifts_back_into_probation():
     assert outcome.transition == LifecycleStatus.PROBATION
     provider.refresh_from_db()
     assert provider.probation_ends_on == ends  # the probation goes on; its end does not move
+
+
+def test_decision_and_evaluation_rows_render_in_english():
+    from django.utils import translation
+
+    provider = ProviderFactory()
+    outcome = _evaluate(provider, months_without_gmv=3)
+    record = DecisionRecord.objects.get(pk=outcome.decision_id)
+    evaluation = ExitEvaluation.objects.get(provider=provider)
+    with translation.override("en"):
+        decision_rows = {row.input_name: row for row in record.criteria_rows}
+        evaluation_rows = {row.input_name: row for row in evaluation.result_rows}
+    for rows in (decision_rows, evaluation_rows):
+        row = rows["months_without_gmv"]
+        assert not row.passed
+        assert row.label == "months without GMV"
+        assert row.observed_display == "3 months"
+        assert row.sentence == "No three months running without GMV; otherwise a warning"
+        assert "连续无成交月数" not in row.reason

@@ -164,6 +164,29 @@ def test_decision_records_cannot_be_rewritten():
     assert record.reason == "准出评估：连续3个月无成交"
 
 
+def test_decision_records_cannot_be_deleted_nor_cascaded_away():
+    record = DecisionRecordFactory()
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        DecisionRecord.objects.filter(pk=record.pk).delete()
+    # Deleting the provider would cascade to its records: refused whole.
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        type(record.provider).objects.filter(pk=record.provider_id).delete()
+    assert DecisionRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_the_admin_deletes_no_provider_violation_or_score(admin_client):
+    from django.contrib import admin as django_admin
+
+    from providers.models import Provider, Violation
+    from scoring.models import Score
+
+    request = admin_client.get("/admin/").wsgi_request
+    for model in (Provider, Violation, Score):
+        model_admin = django_admin.site._registry[model]
+        assert model_admin.has_delete_permission(request) is False
+        assert "delete_selected" not in model_admin.get_actions(request)
+
+
 def test_deleting_the_deciding_user_keeps_the_record_and_the_name(program_admin):
     provider = ProviderFactory(status=S.ACTIVE)
     record = provider_warn(provider=provider, reason="预警", by=program_admin)

@@ -46,6 +46,8 @@ def build_model(
         ScoringModelMetric.objects.create(
             scoring_model=model,
             metric=metrics[key],
+            capability=metrics[key].capability,
+            higher_is_better=metrics[key].higher_is_better,
             weight=Decimal(weight),
             curve=curve,
             floor=None if floor is None else Decimal(floor),

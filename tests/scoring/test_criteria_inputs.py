@@ -67,13 +67,14 @@ def test_trailing_gmv_and_months_without_gmv():
 def test_overall_score_of_the_last_two_quarters_takes_the_better_average():
     v1 = ScoringModel.objects.get(version=1)
     steady, patchy = ProviderFactory(), ProviderFactory()
-    for when, value in ((month(7), 50), (month(8), 70), (OCTOBER, 55), (month(4), 99)):
+    for when, value in ((month(7), 50), (month(8), 70), (month(9), 60), (month(4), 58)):
         ScoreFactory(provider=steady, scoring_model=v1, month=when, value=D(value))
-    ScoreFactory(provider=patchy, scoring_model=v1, month=OCTOBER, value=D(80))
-    inputs = criteria_inputs(month=OCTOBER, provider_ids=[steady.pk, patchy.pk])
-    # Q3 (July–September) averages 60, Q4 so far (October) 55; April is out of both.
+    ScoreFactory(provider=steady, scoring_model=v1, month=month(3), value=D(99))  # Q1: out
+    ScoreFactory(provider=patchy, scoring_model=v1, month=month(9), value=D(80))
+    inputs = criteria_inputs(month=month(9), provider_ids=[steady.pk, patchy.pk])
+    # September completes Q3: Q3 averages 60, Q2 (April alone) 58; March is out of both.
     assert inputs[steady.pk]["overall_score_last_two_quarters_max"] == D("60.00")
-    assert inputs[patchy.pk]["overall_score_last_two_quarters_max"] is None  # no Q3 score
+    assert inputs[patchy.pk]["overall_score_last_two_quarters_max"] is None  # no Q2 score
 
     # A month rescored with a newer published version counts with that version's score;
     # a draft's scores never count.
@@ -81,8 +82,37 @@ def test_overall_score_of_the_last_two_quarters_takes_the_better_average():
     ScoreFactory(provider=steady, scoring_model=v2, month=month(8), value=D(90))
     draft = ScoringModelFactory(status=ScoringModelStatus.DRAFT)
     ScoreFactory(provider=steady, scoring_model=draft, month=month(7), value=D(100))
-    inputs = criteria_inputs(month=OCTOBER, provider_ids=[steady.pk])
-    assert inputs[steady.pk]["overall_score_last_two_quarters_max"] == D("70.00")  # (50 + 90) / 2
+    inputs = criteria_inputs(month=month(9), provider_ids=[steady.pk])
+    assert inputs[steady.pk]["overall_score_last_two_quarters_max"] == D("66.67")  # (50+90+60)/3
+
+
+def test_the_first_month_of_a_quarter_reads_the_two_completed_quarters_before_it():
+    v1 = ScoringModel.objects.get(version=1)
+    provider = ProviderFactory()
+    for when, value in ((month(4), 50), (month(5), 54), (month(7), 56), (month(9), 58)):
+        ScoreFactory(provider=provider, scoring_model=v1, month=when, value=D(value))
+    # October's own score would lift the part-quarter Q4 above 60: it must not count.
+    ScoreFactory(provider=provider, scoring_model=v1, month=OCTOBER, value=D(95))
+    inputs = criteria_inputs(month=OCTOBER, provider_ids=[provider.pk])
+    # Q3 averages 57, Q2 52: below 60 both, whatever October shows.
+    assert inputs[provider.pk]["overall_score_last_two_quarters_max"] == D("57.00")
+    # November still leaves Q4 open; December completes it.
+    ScoreFactory(provider=provider, scoring_model=v1, month=month(11), value=D(95))
+    assert criteria_inputs(month=month(11), provider_ids=[provider.pk])[provider.pk][
+        "overall_score_last_two_quarters_max"
+    ] == D("57.00")
+    assert criteria_inputs(month=month(12), provider_ids=[provider.pk])[provider.pk][
+        "overall_score_last_two_quarters_max"
+    ] == D("95.00")
+
+
+def test_the_completed_quarters_of_each_month():
+    from scoring.selectors import last_two_completed_quarters
+
+    assert [str(q) for q in last_two_completed_quarters(month(9))] == ["2026-Q3", "2026-Q2"]
+    assert [str(q) for q in last_two_completed_quarters(OCTOBER)] == ["2026-Q3", "2026-Q2"]
+    assert [str(q) for q in last_two_completed_quarters(month(2))] == ["2025-Q4", "2025-Q3"]
+    assert [str(q) for q in last_two_completed_quarters(month(12))] == ["2026-Q4", "2026-Q3"]
 
 
 def test_the_months_metric_values():
@@ -98,3 +128,22 @@ def test_the_months_metric_values():
     assert inputs["metric:complaints_per_10k_orders"] == D("4.5")
     assert inputs["metric:shipment_48h_rate"] == D("0.95")
     assert inputs["metric:ad_roi"] is None
+
+
+def test_newest_overall_scores_take_the_newest_published_version_per_month():
+    from scoring.selectors import newest_overall_scores, newest_overall_scores_of_month
+
+    v1 = ScoringModel.objects.get(version=1)
+    provider = ProviderFactory()
+    ScoreFactory(provider=provider, scoring_model=v1, month=month(8), value=D(61))
+    ScoreFactory(provider=provider, scoring_model=v1, month=month(9), value=D(62))
+    ScoringModel.objects.filter(pk=v1.pk).update(status=ScoringModelStatus.RETIRED)
+    v2 = ScoringModelFactory()
+    ScoreFactory(provider=provider, scoring_model=v2, month=month(9), value=D(70))
+    draft = ScoringModelFactory(status=ScoringModelStatus.DRAFT)
+    ScoreFactory(provider=provider, scoring_model=draft, month=month(8), value=D(99))
+    assert newest_overall_scores(
+        months=[month(8), month(9), OCTOBER], provider_ids=[provider.pk]
+    ) == {provider.pk: {month(8): D(61), month(9): D(70)}}
+    assert newest_overall_scores_of_month(month=month(8)) == {provider.pk: D(61)}
+    assert newest_overall_scores_of_month(month=OCTOBER, provider_ids=[provider.pk]) == {}

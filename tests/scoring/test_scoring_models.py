@@ -24,7 +24,7 @@ from scoring.services.scoring_models import (
     scoring_model_problems,
     scoring_model_publish,
 )
-from tests.scoring.conftest import build_model
+from tests.scoring.conftest import OCTOBER, build_model
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -188,3 +188,57 @@ def test_admin_edits_a_draft_but_a_published_version_is_read_only(client, progra
     assert response.status_code == 403
     v1.refresh_from_db()
     assert v1.name == "五大能力评分模型"
+
+
+def test_editing_the_catalogue_does_not_change_a_rescore_with_the_same_published_version():
+    from scoring.models import Metric, Score
+    from scoring.services.scoring import scores_compute
+    from tests.factories import MetricValueFactory, ProviderFactory
+
+    v1 = ScoringModel.objects.get(version=1)
+    provider = ProviderFactory()
+    metrics = {metric.key: metric for metric in Metric.objects.all()}
+    for key, value in (
+        ("refund_rate", "0.08"),
+        ("shipment_48h_rate", "0.9"),
+        ("live_hours", "200"),
+    ):
+        MetricValueFactory(provider=provider, metric=metrics[key], month=OCTOBER, value=D(value))
+
+    def scores():
+        scores_compute(month=OCTOBER, provider_ids=[provider.pk], scoring_model=v1)
+        return dict(
+            Score.objects.filter(provider=provider, scoring_model=v1).values_list("kind", "value")
+        )
+
+    before = scores()
+    # The catalogue moves refund rate to live operations and turns its direction round.
+    Metric.objects.filter(key="refund_rate").update(capability="live_ops", higher_is_better=True)
+    assert scores() == before
+    config = scoring_model_config(scoring_model=v1)
+    refund = next(rule for rule in config.rules["fulfillment"] if rule.key == "refund_rate")
+    assert (refund.capability, refund.higher_is_better) == ("fulfillment", False)
+    assert all(rule.key != "refund_rate" for rule in config.rules["live_ops"])
+
+    # A new version is a draft: it takes the catalogue as it stands now.
+    draft = scoring_model_new_version(scoring_model=v1)
+    copied = ScoringModelMetric.objects.get(scoring_model=draft, metric__key="refund_rate")
+    assert (copied.capability, copied.higher_is_better) == ("live_ops", True)
+
+
+def test_a_drafts_row_takes_the_catalogue_when_edited_and_publish_freezes_it():
+    from scoring.models import Metric
+
+    draft = build_model(status=ScoringModelStatus.DRAFT)
+    row = ScoringModelMetric.objects.get(scoring_model=draft, metric__key="ad_roi")
+    Metric.objects.filter(key="ad_roi").update(higher_is_better=False)
+    row.refresh_from_db()
+    assert row.higher_is_better is True
+    row.metric.refresh_from_db()
+    row.full_clean()  # as the admin inline does on save
+    assert row.higher_is_better is False
+    Metric.objects.filter(key="ad_roi").update(higher_is_better=True)
+    scoring_model_publish(scoring_model=draft)
+    Metric.objects.filter(key="ad_roi").update(higher_is_better=False)
+    row.refresh_from_db()
+    assert row.higher_is_better is True
