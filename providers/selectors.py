@@ -22,6 +22,7 @@ from providers.models import (
     CriteriaKind,
     CriteriaSet,
     CriteriaSetStatus,
+    DecisionAction,
     DecisionRecord,
     ExitEvaluation,
     LifecycleStatus,
@@ -193,7 +194,8 @@ def provider_statuses_at(
     """Each provider's lifecycle status at the end of each month, from its decision records.
 
     The status is the `to_status` of its latest lifecycle decision by the month's end; before its
-    first decision, that decision's `from_status` (an admission comes from applicant). A provider
+    first decision, that decision's `from_status` (an admission comes from applicant). A decision
+    about an evaluated month counts from that month's end, even when it was made later. A provider
     without any lifecycle decision (entered without the services, as imported data) keeps its
     current status for every month. Two queries, whatever the number of months or providers.
     """
@@ -212,14 +214,42 @@ def provider_statuses_at(
         providers = providers.filter(pk__in=ids)
         records = records.filter(provider_id__in=ids)
     current = dict(providers.values_list("pk", "status"))
+    # A decision about an evaluated month (an exit run for September, made in October) is the
+    # status at that month's end: it was decided on that month's figures. An upheld appeal undoes
+    # the decision it overturns from the moment that decision took effect.
+    rows = list(
+        records.values_list(
+            "id",
+            "provider_id",
+            "decided_at",
+            "month",
+            "from_status",
+            "to_status",
+            "action",
+            "related_decision_id",
+        )
+    )
+    effective_at: dict[int, datetime] = {}
+    for record_id, _provider_id, decided_at, month, *_rest in rows:
+        when = decided_at
+        if month is not None:
+            month_end = timezone.make_aware(
+                datetime.combine(add_months(month_start(month), 1), datetime.min.time())
+            ) - timedelta(microseconds=1)
+            when = min(decided_at, month_end)
+        effective_at[record_id] = when
+    effective: list[tuple[datetime, int, int, str, str]] = []
+    for record_id, provider_id, _decided_at, _month, source, status, action, related_id in rows:
+        when = effective_at[record_id]
+        if action == DecisionAction.APPEAL_UPHELD and related_id in effective_at:
+            when = effective_at[related_id]
+        effective.append((when, record_id, provider_id, source, status))
     times: dict[int, list[datetime]] = {}
     steps: dict[int, list[str]] = {}
     before_first: dict[int, str] = {}
-    for provider_id, decided_at, source, status in records.order_by("decided_at", "id").values_list(
-        "provider_id", "decided_at", "from_status", "to_status"
-    ):
+    for when, _record_id, provider_id, source, status in sorted(effective):
         before_first.setdefault(provider_id, source)
-        times.setdefault(provider_id, []).append(decided_at)
+        times.setdefault(provider_id, []).append(when)
         steps.setdefault(provider_id, []).append(status)
     result: dict[date, dict[int, str]] = {}
     for month, end in ends.items():

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -96,7 +96,6 @@ def test_pool_utilisation_and_totals_by_tier_and_region():
 
 
 def _decided(provider, action, source, target, day):
-    from datetime import datetime, time
 
     from django.utils import timezone
 
@@ -148,3 +147,57 @@ def test_statuses_at_month_ends_take_two_queries(django_assert_num_queries):
 
 def trailing_months_for_test():
     return [add_months(M, -offset) for offset in range(12)]
+
+
+def test_an_exit_decided_later_about_a_month_counts_from_that_months_end():
+    from django.utils import timezone
+
+    from providers.models import DecisionAction as A
+    from providers.models import LifecycleStatus as S
+    from providers.selectors import provider_statuses_at
+    from tests.factories import DecisionRecordFactory
+
+    provider = ProviderFactory(status=S.EXITED)
+    # The exit run for August ran on 3 September.
+    DecisionRecordFactory(
+        provider=provider,
+        action=A.EXITED,
+        from_status=S.ACTIVE,
+        to_status=S.EXITED,
+        month=date(2026, 8, 1),
+        decided_at=timezone.make_aware(datetime.combine(date(2026, 9, 3), time(4))),
+    )
+    statuses = provider_statuses_at(
+        months=[date(2026, 7, 1), date(2026, 8, 1)], provider_ids=[provider.pk]
+    )
+    assert statuses[date(2026, 7, 1)][provider.pk] == S.ACTIVE
+    assert statuses[date(2026, 8, 1)][provider.pk] == S.EXITED
+
+
+def test_an_upheld_appeal_undoes_the_exit_from_when_it_took_effect():
+    from django.utils import timezone
+
+    from providers.models import DecisionAction as A
+    from providers.models import LifecycleStatus as S
+    from providers.selectors import provider_statuses_at
+    from tests.factories import DecisionRecordFactory
+
+    provider = ProviderFactory(status=S.ACTIVE)
+    exit_decision = DecisionRecordFactory(
+        provider=provider,
+        action=A.EXITED,
+        from_status=S.ACTIVE,
+        to_status=S.EXITED,
+        month=date(2026, 8, 1),
+        decided_at=timezone.make_aware(datetime.combine(date(2026, 9, 3), time(4))),
+    )
+    DecisionRecordFactory(
+        provider=provider,
+        action=A.APPEAL_UPHELD,
+        from_status=S.EXITED,
+        to_status=S.ACTIVE,
+        related_decision=exit_decision,
+        decided_at=timezone.make_aware(datetime.combine(date(2026, 9, 8), time(10))),
+    )
+    statuses = provider_statuses_at(months=[date(2026, 8, 1)], provider_ids=[provider.pk])
+    assert statuses[date(2026, 8, 1)][provider.pk] == S.ACTIVE
