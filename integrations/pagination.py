@@ -4,6 +4,7 @@ from rest_framework.pagination import LimitOffsetPagination
 
 MESSAGE_NOT_A_COUNT = _("应为不小于 %(minimum)d 的整数。")
 MESSAGE_LIMIT_TOO_LARGE = _("每页最多 %(maximum)d 条。")
+MESSAGE_OFFSET_TOO_LARGE = _("偏移量最大为 %(maximum)d。")
 
 
 class StrictLimitOffsetPagination(LimitOffsetPagination):
@@ -11,6 +12,8 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 500
+    # PostgreSQL's OFFSET is a bigint; a larger number would be a server error, not a 400.
+    max_offset = 2**31 - 1
 
     def _whole_number(self, request, name: str, *, minimum: int, default: int) -> int:
         raw = request.query_params.get(name)
@@ -35,7 +38,12 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         return limit
 
     def get_offset(self, request):
-        return self._whole_number(request, self.offset_query_param, minimum=0, default=0)
+        offset = self._whole_number(request, self.offset_query_param, minimum=0, default=0)
+        if offset > self.max_offset:
+            raise ValidationError(
+                {self.offset_query_param: [MESSAGE_OFFSET_TOO_LARGE % {"maximum": self.max_offset}]}
+            )
+        return offset
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -43,5 +51,5 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             if parameter["name"] == self.limit_query_param:
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_limit})
             if parameter["name"] == self.offset_query_param:
-                parameter["schema"].update({"minimum": 0})
+                parameter["schema"].update({"minimum": 0, "maximum": self.max_offset})
         return parameters
