@@ -6,7 +6,7 @@ Every staff role reads runs; only a program admin starts one, and an API key nee
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -24,7 +24,7 @@ from evaluations.services.runs import QueueUnavailable, RunAlreadyActive, evalua
 from integrations.exceptions import error_response, refusal_response
 from integrations.models import ApiScope
 from integrations.permissions import SIGNED_IN
-from integrations.serializers import EnumField, MonthField, QueryParametersSerializer
+from integrations.serializers import EnumField, MonthField, QueryParametersSerializer, TextField
 from providers.api import query
 from providers.api_permissions import AnyStaffRole, SafeMethod, StartsEvaluations
 from zaofeng.periods import format_month
@@ -34,7 +34,9 @@ class RunOutputSerializer(serializers.ModelSerializer):
     period = serializers.SerializerMethodField()
     status = EnumField(RunStatus, read_only=True)
     trigger = EnumField(RunTrigger, read_only=True)
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    started_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     percent = serializers.SerializerMethodField()
     batches_pending = serializers.SerializerMethodField()
 
@@ -93,7 +95,7 @@ class RunOutputSerializer(serializers.ModelSerializer):
 
 
 class RunFilterSerializer(QueryParametersSerializer):
-    kind = serializers.CharField(required=False, max_length=40)
+    kind = TextField(required=False, max_length=40)
     status = EnumField(RunStatus, required=False)
 
 
@@ -134,6 +136,11 @@ class EvaluationRunListStart(generics.ListAPIView):
 
     @extend_schema(
         request=RunStartSerializer,
+        examples=[
+            OpenApiExample(
+                "月度评分", request_only=True, value={"kind": "scoring", "period": "2025-06"}
+            )
+        ],
         responses={
             202: RunOutputSerializer,
             409: OpenApiResponse(

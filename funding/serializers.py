@@ -12,7 +12,13 @@ from funding.models import (
     Tier,
     TierMembership,
 )
-from integrations.serializers import EnumField, MonthField, QueryParametersSerializer, TextField
+from integrations.serializers import (
+    EnumField,
+    MonthField,
+    QueryParametersSerializer,
+    SlugTextField,
+    TextField,
+)
 
 # ------------------------------------------------------------------------------
 # Tiers
@@ -64,7 +70,7 @@ class TierMembershipFilterSerializer(QueryParametersSerializer):
     month = MonthField(
         required=False, help_text="memberships in effect after that month's review (default: now)"
     )
-    tier = serializers.SlugField(required=False, help_text="tier code, e.g. tier_100m")
+    tier = SlugTextField(required=False, help_text="tier code, e.g. tier_100m")
     provider = TextField(required=False, max_length=20, help_text="provider code")
 
 
@@ -113,7 +119,7 @@ class AllocationFilterSerializer(QueryParametersSerializer):
     period = MonthField(required=False, help_text="the period's first month (YYYY-MM)")
     status = EnumField(ProposalStatus, required=False)
     provider = TextField(required=False, max_length=20, help_text="provider code")
-    tier = serializers.SlugField(required=False, help_text="tier code")
+    tier = SlugTextField(required=False, help_text="tier code")
 
 
 class LedgerEntryOutputSerializer(serializers.ModelSerializer):

@@ -31,7 +31,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     description=(
         "Makes the request safe to retry: the same key with the same body returns the first "
         "response (with `Idempotent-Replayed: true`); the same key with another body is refused "
-        "with 422."
+        "with 409 (`idempotency_key_reused`)."
     ),
 )
 
@@ -72,13 +72,9 @@ def respond_idempotently(request, *, endpoint: str, compute) -> Response:
             compute=compute,
         )
     except IdempotencyConflict as conflict:
-        http_status = (
-            status.HTTP_422_UNPROCESSABLE_ENTITY
-            if conflict.code == "idempotency_key_reused"
-            else status.HTTP_409_CONFLICT
-        )
+        # Both are conflicts with the state the key is in: bound to another body, or still busy.
         return error_response(
-            code=conflict.code, message=str(conflict.message), http_status=http_status
+            code=conflict.code, message=str(conflict.message), http_status=status.HTTP_409_CONFLICT
         )
     response = Response(result.body, status=result.status)
     if result.replayed:

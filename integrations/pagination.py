@@ -1,3 +1,5 @@
+import re
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
@@ -19,10 +21,10 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         raw = request.query_params.get(name)
         if raw is None:
             return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValidationError({name: [MESSAGE_NOT_A_COUNT % {"minimum": minimum}]}) from None
+        # Digits only: int() would also take " 5", "+5" and "5_0", which the schema does not.
+        if not re.fullmatch(r"[0-9]{1,18}", raw):
+            raise ValidationError({name: [MESSAGE_NOT_A_COUNT % {"minimum": minimum}]})
+        value = int(raw)
         if value < minimum:
             raise ValidationError({name: [MESSAGE_NOT_A_COUNT % {"minimum": minimum}]})
         return value

@@ -2,6 +2,7 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
 )
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 
 
@@ -44,11 +45,10 @@ ERROR_RESPONSES = {
     "405": "The method is not allowed here.",
     "406": "The Accept header asks for a representation the API does not serve.",
     "409": "The request is well formed but the program's rules refuse it in the current state "
-    "(e.g. a run already in progress, an unknown provider code in a batch); `fields` names "
-    "each field.",
+    "(e.g. a run already in progress, an unknown provider code in a batch, an Idempotency-Key "
+    "already used with another body); `fields` names each field.",
     "413": "The request body is too large; send it in smaller batches.",
     "415": "The request body's media type is not supported.",
-    "422": "The Idempotency-Key was already used with a different body.",
     "429": "Too many requests; retry after the time in Retry-After.",
 }
 
@@ -85,3 +85,14 @@ class EnumFieldExtension(OpenApiSerializerFieldExtension):
         )
         auto_schema.registry.register_on_missing(component)
         return component.ref
+
+
+class RequiredBodySchema(AutoSchema):
+    """A view whose request body is always required, which drf-spectacular cannot tell from a
+    polymorphic (oneOf) body: `schema = RequiredBodySchema()`."""
+
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if body is not None:
+            body["required"] = True
+        return body

@@ -6,8 +6,10 @@ refuses a number, an integer field refuses "5", a boolean field refuses "yes".
 """
 
 import math
+import re
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -43,15 +45,21 @@ MONTH_PATTERN = r"^2\d{3}-(0[1-9]|1[0-2])$"
 MESSAGE_MONTH = _("月份格式应为 YYYY-MM，例如 2026-09。")
 
 
+def _ends_in_newline(text: str) -> bool:
+    # Python's `$` also matches before a final newline; the schema's (ECMA) `$` does not.
+    return text.endswith("\n")
+
+
 class MonthField(serializers.RegexField):
-    """A calendar month written YYYY-MM, read as the date of its first day."""
+    """A calendar month written YYYY-MM, read as the date of its first day; taken as sent."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", "YYYY-MM")
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(MONTH_PATTERN, error_messages={"invalid": MESSAGE_MONTH}, **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        if not isinstance(data, str) or _ends_in_newline(data):
             self.fail("invalid")
         return super().to_internal_value(data)
 
@@ -66,24 +74,55 @@ class MonthField(serializers.RegexField):
         return format_month(value)
 
 
+class WholeRegexValidator(RegexValidator):
+    """The pattern must match the whole text, as the schema's does: Python's `$` also matches
+    before a final newline, JSON Schema's does not."""
+
+    def __call__(self, value):
+        if not self.regex.fullmatch(str(value)):
+            raise ValidationError(self.message, code=self.code, params={"value": value})
+
+
 class TextField(serializers.CharField):
     """A JSON string taken as sent (no trimming); a required one may not be empty.
 
-    The lengths and the NUL rule appear in the schema as minLength, maxLength and a pattern.
+    The lengths and the pattern (by default: no NUL character, which DRF refuses) appear in the
+    schema as minLength, maxLength and pattern; the pattern is matched whole, as the schema's.
     """
 
-    default_error_messages = {"not_text": MESSAGE_NOT_TEXT}
+    default_error_messages = {"not_text": MESSAGE_NOT_TEXT, "pattern": _("格式不正确。")}
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, pattern: str = NO_NUL_PATTERN, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
         if not kwargs.get("allow_blank") and "min_length" not in kwargs:
             kwargs["min_length"] = 1
         super().__init__(**kwargs)
-        self.validators.append(RegexValidator(NO_NUL_PATTERN, message=MESSAGE_NUL))
+        message = MESSAGE_NUL if pattern == NO_NUL_PATTERN else self.error_messages["pattern"]
+        self.validators.append(WholeRegexValidator(pattern, message=message))
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("not_text")
+        return super().to_internal_value(data)
+
+
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+class SlugTextField(TextField):
+    """A catalogue code (slug): exactly what the schema's pattern allows."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 50)
+        super().__init__(pattern=SLUG_PATTERN, **kwargs)
+
+
+class QueryIntegerField(serializers.IntegerField):
+    """A whole number in a query string: digits only, no sign, spaces or decimal point."""
+
+    def to_internal_value(self, data):
+        if not (isinstance(data, str) and re.fullmatch(r"[0-9]{1,18}", data)):
+            self.fail("invalid")
         return super().to_internal_value(data)
 
 

@@ -8,7 +8,8 @@ goes through providers_visible_to, so another provider's object is a 404.
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -25,6 +26,7 @@ from providers.api_permissions import (
     ReadsApplications,
     SafeMethod,
 )
+from providers.credit_code import complete_credit_code
 from providers.models import Application, PrescreenResult, Provider
 from providers.selectors import application_for_user, applications_for_user
 from providers.serializers import (
@@ -38,6 +40,37 @@ from providers.serializers import (
     ProviderOutputSerializer,
 )
 from providers.services.applications import application_create, application_submit
+
+# The first providers of the demo data; the schema offers them as examples of a provider code.
+EXAMPLE_PROVIDER_CODES = ("SP000001", "SP000002")
+PROVIDER_CODE = OpenApiParameter(
+    "code",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="provider code (服务商编号), e.g. SP000001",
+    examples=[OpenApiExample(code, value=code) for code in EXAMPLE_PROVIDER_CODES],
+)
+
+APPLICATION_EXAMPLE = OpenApiExample(
+    "入驻申请",
+    request_only=True,
+    value={
+        "company_name": "杭州星火代运营",
+        "legal_name": "杭州星火电子商务有限公司",
+        "credit_code": complete_credit_code("91330106MA2H0Q3K2"),
+        "region": "east",
+        "regions_served": ["east", "south"],
+        "provider_types": ["store_operation"],
+        "registered_on": "2019-03-15",
+        "registered_capital_fen": 500_000_000,
+        "team_size": 30,
+        "served_gmv_12m_fen": 5_000_000_000,
+        "introduction": "专注抖音电商代运营",
+        "contact_name": "李娜",
+        "contact_phone": "13900000000",
+        "contact_email": "lina@example.com",
+    },
+)
 
 REFUSED = OpenApiResponse(
     description="Well formed, but refused by the program's rules now; `fields` names the field."
@@ -86,6 +119,7 @@ class ProviderListApi(generics.ListAPIView):
         return queryset
 
 
+@extend_schema(parameters=[PROVIDER_CODE])
 class ProviderDetailApi(generics.RetrieveAPIView):
     """One provider; another provider's code is a 404."""
 
@@ -102,7 +136,7 @@ class ProviderDetailApi(generics.RetrieveAPIView):
         return get_object_or_404(queryset, code=self.kwargs["code"])
 
 
-@extend_schema(parameters=[ExitEvaluationFilterSerializer])
+@extend_schema(parameters=[PROVIDER_CODE, ExitEvaluationFilterSerializer])
 class ProviderCriteriaResultListApi(generics.ListAPIView):
     """A provider's exit-criteria evaluations, newest month first, each with every criterion's
     observed value, threshold and verdict as judged."""
@@ -172,6 +206,7 @@ class ApplicationListCreateApi(generics.ListAPIView):
     @extend_schema(
         request=ApplicationInputSerializer,
         responses={201: ApplicationDetailOutputSerializer, 409: REFUSED},
+        examples=[APPLICATION_EXAMPLE],
     )
     def post(self, request):
         """Creates a draft application (入驻申请); submit it with `…/submit/`.

@@ -12,6 +12,7 @@ from integrations.serializers import (
     EnumField,
     MonthField,
     QueryParametersSerializer,
+    SlugTextField,
     TextField,
     WholeNumberField,
 )
@@ -61,8 +62,8 @@ class ProviderOutputSerializer(serializers.ModelSerializer):
 
 class ProviderFilterSerializer(QueryParametersSerializer):
     status = EnumField(LifecycleStatus, required=False)
-    region = serializers.SlugField(required=False)
-    provider_type = serializers.SlugField(required=False)
+    region = SlugTextField(required=False)
+    provider_type = SlugTextField(required=False)
     q = TextField(required=False, max_length=100, help_text="code or name contains")
 
 

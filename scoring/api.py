@@ -2,7 +2,12 @@
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,8 +17,9 @@ from integrations.idempotent_views import IDEMPOTENCY_KEY_PARAMETER, respond_ide
 from integrations.models import ApiScope
 from integrations.parsers import ExactJSONParser
 from integrations.permissions import SIGNED_IN
+from integrations.schema import RequiredBodySchema
 from providers.access import providers_visible_to
-from providers.api import query, visible_provider
+from providers.api import PROVIDER_CODE, query, visible_provider
 from providers.api_permissions import AnyStaffRole, IngestsMetrics, ProviderMember, SafeMethod
 from providers.selectors import membership_for_user
 from scoring.models import ImportKind, MetricsImport, Score, ScoreKind
@@ -96,7 +102,9 @@ def _scorecard(provider, month) -> dict:
 class ProviderScoresApi(APIView):
     permission_classes = PROVIDER_READERS
 
-    @extend_schema(parameters=[ScorecardQuerySerializer], responses=ScorecardSerializer)
+    @extend_schema(
+        parameters=[PROVIDER_CODE, ScorecardQuerySerializer], responses=ScorecardSerializer
+    )
     def get(self, request, code: str):
         """A provider's five capability scores and overall score for a month, each with its
         explanation (weight × score for every term, summing to the score), the change from the
@@ -148,6 +156,49 @@ BATCH_INPUT = PolymorphicProxySerializer(
 )
 
 
+BATCH_EXAMPLES = [
+    OpenApiExample(
+        "月度指标值",
+        request_only=True,
+        value={
+            "kind": "metrics",
+            "rows": [
+                {
+                    "month": "2025-06",
+                    "provider_code": "SP000001",
+                    "metric_key": "shipment_48h_rate",
+                    "value": "0.97",
+                },
+                {
+                    "month": "2025-06",
+                    "provider_code": "SP000001",
+                    "metric_key": "refund_rate",
+                    "value": 0.02,
+                },
+            ],
+        },
+    ),
+    OpenApiExample(
+        "月度成交（GMV）",
+        request_only=True,
+        value={
+            "kind": "gmv",
+            "rows": [
+                {
+                    "month": "2025-06",
+                    "provider_code": "SP000001",
+                    "merchant_code": "M000001",
+                    "gross_gmv_fen": 865_000_000,
+                    "refund_fen": 12_000_000,
+                    "orders": 5321,
+                    "refund_orders": 97,
+                }
+            ],
+        },
+    ),
+]
+
+
 def _imports_visible(user):
     """Program staff read every import; a provider's user reads its provider's own uploads."""
     if user.is_staff:
@@ -162,6 +213,7 @@ class MetricsBatchListCreateApi(generics.ListAPIView):
     permission_classes = [*SIGNED_IN, (SafeMethod & AnyStaffRole) | IngestsMetrics | ProviderMember]
     required_scope = ApiScope.INGEST
     parser_classes = [ExactJSONParser]
+    schema = RequiredBodySchema()
     serializer_class = MetricsImportOutputSerializer
 
     def get_queryset(self):
@@ -181,6 +233,7 @@ class MetricsBatchListCreateApi(generics.ListAPIView):
     @extend_schema(
         request=BATCH_INPUT,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        examples=BATCH_EXAMPLES,
         responses={
             201: MetricsImportOutputSerializer,
             200: OpenApiResponse(
@@ -189,10 +242,8 @@ class MetricsBatchListCreateApi(generics.ListAPIView):
             409: OpenApiResponse(
                 description="Rows refused by the row rules (unknown provider, rate outside 0–1, "
                 "no contract that month, refund above gross, a repeated row…); nothing was "
-                "stored. `fields` names each bad field as rows[i].field."
-            ),
-            422: OpenApiResponse(
-                description="The Idempotency-Key was already used with a different body."
+                "stored. `fields` names each bad field as rows[i].field. Also the answer when the "
+                "Idempotency-Key was used with another body, or its first request is still running."
             ),
         },
     )

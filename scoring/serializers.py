@@ -18,6 +18,7 @@ from integrations.serializers import (
     EnumField,
     FlagField,
     MonthField,
+    QueryIntegerField,
     QueryParametersSerializer,
     TextField,
     WholeNumberField,
@@ -58,7 +59,7 @@ class ScoreFilterSerializer(QueryParametersSerializer):
     month = MonthField(required=False)
     kind = EnumField(ScoreKind, required=False)
     provider = TextField(required=False, max_length=20, help_text="provider code, e.g. SP000001")
-    version = serializers.IntegerField(
+    version = QueryIntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text="scoring model version"
     )
 
