@@ -36,6 +36,16 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 )
 
 
+REPLAYED_PARAMETER = OpenApiParameter(
+    name=REPLAYED_HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    response=True,
+    enum=["true"],
+    description="Sent, as `true`, when the answer is the replay of an earlier request's.",
+)
+
+
 def _key(request) -> str | None:
     raw = request.META.get("HTTP_IDEMPOTENCY_KEY")
     if raw is None:

@@ -13,7 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from integrations.exceptions import fields_message
-from integrations.idempotent_views import IDEMPOTENCY_KEY_PARAMETER, respond_idempotently
+from integrations.idempotent_views import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    REPLAYED_PARAMETER,
+    respond_idempotently,
+)
 from integrations.models import ApiScope
 from integrations.parsers import ExactJSONParser
 from integrations.permissions import SIGNED_IN
@@ -232,7 +236,7 @@ class MetricsBatchListCreateApi(generics.ListAPIView):
 
     @extend_schema(
         request=BATCH_INPUT,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_PARAMETER],
         examples=BATCH_EXAMPLES,
         responses={
             201: MetricsImportOutputSerializer,

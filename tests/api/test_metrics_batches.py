@@ -312,3 +312,24 @@ def test_a_body_over_the_upload_limit_is_a_413(world, admin, settings):
     response = admin.post(BATCHES, metric_batch(world.a.provider, world.month), format="json")
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_a_session_post_needs_the_csrf_token_and_then_takes_a_key(world):
+    """The portal's scripts post with the session cookie: without the CSRF token a POST is
+    refused; with it, batches and their Idempotency-Key work as with an API key."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.a.user)
+    batch = metric_batch(world.a.provider, world.month)
+    refused = client.post(BATCHES, batch, content_type="application/json")
+    token = "k" * 32  # a CSRF secret, as the cookie the portal's pages set carries
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+    headers = {"HTTP_X_CSRFTOKEN": token, "HTTP_IDEMPOTENCY_KEY": "portal-1"}
+    first = client.post(BATCHES, batch, content_type="application/json", **headers)
+    again = client.post(BATCHES, batch, content_type="application/json", **headers)
+
+    assert refused.status_code == 403
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
