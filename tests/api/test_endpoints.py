@@ -285,3 +285,21 @@ def test_a_provider_key_reads_only_its_own_provider(world):
     assert client.get(f"/api/v1/providers/{world.b.provider.code}/scores/").status_code == 404
     rows = client.get("/api/v1/ledger/").json()["results"]
     assert {row["provider_code"] for row in rows} == {world.a.provider.code}
+
+
+def test_an_applicant_without_a_provider_reads_only_its_own_applications(world):
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    first, second = APIClient(), APIClient()
+    first.force_authenticate(UserFactory())
+    second.force_authenticate(UserFactory())
+    created = first.post(APPLICATIONS, application_body(41), format="json").json()
+
+    assert [row["id"] for row in first.get(APPLICATIONS).json()["results"]] == [created["id"]]
+    assert second.get(APPLICATIONS).json()["count"] == 0
+    assert second.get(f"{APPLICATIONS}{created['id']}/").status_code == 404
+    assert second.post(f"{APPLICATIONS}{created['id']}/submit/").status_code == 404
+    # Reading providers' data needs a provider: an applicant has none.
+    assert second.get("/api/v1/scores/").status_code == 403
