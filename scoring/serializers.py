@@ -222,23 +222,21 @@ BATCH_INPUTS = {
     ImportKind.GMV: GmvBatchInputSerializer,
 }
 MESSAGE_KIND = serializers.ChoiceField.default_error_messages["invalid_choice"]
+MESSAGE_REQUIRED = serializers.Field.default_error_messages["required"]
 
 
 def batch_validate(data) -> dict:
     """The batch, checked against its kind's shape; a ValidationError (400) names the field."""
-    kind = data.get("kind") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        message = serializers.Serializer.default_error_messages["invalid"]
+        raise serializers.ValidationError(
+            {"non_field_errors": [message.format(datatype=type(data).__name__)]}
+        )
+    if "kind" not in data:
+        raise serializers.ValidationError({"kind": [MESSAGE_REQUIRED]})
+    kind = data["kind"]
     serializer_class = BATCH_INPUTS.get(kind) if isinstance(kind, str) else None
     if serializer_class is None:
-        if not isinstance(data, dict):
-            raise serializers.ValidationError(
-                {
-                    "non_field_errors": [
-                        serializers.Serializer.default_error_messages["invalid"].format(
-                            datatype=type(data).__name__
-                        )
-                    ]
-                }
-            )
         raise serializers.ValidationError({"kind": [MESSAGE_KIND.format(input=kind)]})
     batch = serializer_class(data=data)
     batch.is_valid(raise_exception=True)
