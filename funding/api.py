@@ -1,106 +1,155 @@
-"""Read-only API of program progress and forecast, for staff dashboards and integrations."""
+"""Tiers, allocations, the ledger, and program progress and forecast over the API.
+
+Money is read by finance, the program admin and the auditor; a provider's user reads its own
+provider's approved allocations and ledger entries. Progress and the forecast are the program's
+headline figures, for every staff role.
+"""
 
 from dataclasses import asdict
 
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.permissions import IsAdminUser
+from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from funding.models import LedgerEntry, ProposalLine, ProposalStatus, Tier, TierMembership
 from funding.selectors import program_forecast, program_progress
-from integrations.serializers import MonthField, QueryParametersSerializer
+from funding.serializers import (
+    AllocationFilterSerializer,
+    AllocationOutputSerializer,
+    ForecastSerializer,
+    LedgerEntryOutputSerializer,
+    LedgerFilterSerializer,
+    MonthQuerySerializer,
+    ProgressSerializer,
+    TierMembershipFilterSerializer,
+    TierMembershipOutputSerializer,
+    TierOutputSerializer,
+)
+from integrations.permissions import SIGNED_IN
+from providers.access import providers_visible_to
+from providers.api import query
+from providers.api_permissions import AnyStaffRole, NotStaff, ProviderMember, ReadsMoney
 from zaofeng.periods import previous_month
 
-
-class MonthQuerySerializer(QueryParametersSerializer):
-    month = MonthField(required=False, help_text="YYYY-MM (default: last month)")
-
-
-class TrendPointSerializer(serializers.Serializer):
-    month = serializers.DateField()
-    at_1b = serializers.IntegerField()
-    at_100m = serializers.IntegerField()
-    band_100m_1b = serializers.IntegerField()
+# ------------------------------------------------------------------------------
+# Tiers
+# ------------------------------------------------------------------------------
 
 
-class ProviderGapSerializer(serializers.Serializer):
-    provider_id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-    trailing_net_gmv_fen = serializers.IntegerField()
-    lacking_fen = serializers.IntegerField()
+class TierListApi(generics.ListAPIView):
+    """The tiers toward the targets, highest first: GMV threshold, minimum score, target."""
+
+    permission_classes = [*SIGNED_IN, AnyStaffRole | ProviderMember]
+    serializer_class = TierOutputSerializer
+    queryset = Tier.objects.order_by("rank")
 
 
-class PoolUseSerializer(serializers.Serializer):
-    pool_id = serializers.IntegerField()
-    kind = serializers.CharField()
-    period_start = serializers.DateField()
-    period_kind = serializers.CharField()
-    total = serializers.IntegerField()
-    granted = serializers.IntegerField()
-    disbursed = serializers.IntegerField()
-    balance = serializers.IntegerField()
-    utilisation = serializers.DecimalField(max_digits=6, decimal_places=4)
+@extend_schema(parameters=[TierMembershipFilterSerializer])
+class TierMembershipListApi(generics.ListAPIView):
+    """Which provider holds which tier: now, or after a month's review (`month`)."""
+
+    permission_classes = [*SIGNED_IN, AnyStaffRole | ProviderMember]
+    serializer_class = TierMembershipOutputSerializer
+
+    def get_queryset(self):
+        data = query(TierMembershipFilterSerializer, self.request)
+        memberships = (
+            TierMembership.objects.filter(provider__in=providers_visible_to(self.request.user))
+            .select_related("provider", "tier")
+            .order_by("tier__rank", "provider__code", "-started_on")
+        )
+        if "month" in data:
+            # In effect for months started_on ≤ m < ended_on (funding.selectors.memberships_at).
+            memberships = memberships.filter(started_on__lte=data["month"]).filter(
+                Q(ended_on__isnull=True) | Q(ended_on__gt=data["month"])
+            )
+        else:
+            memberships = memberships.filter(ended_on__isnull=True)
+        if "tier" in data:
+            memberships = memberships.filter(tier__code=data["tier"])
+        if "provider" in data:
+            memberships = memberships.filter(provider__code=data["provider"])
+        return memberships
 
 
-class AllocationTotalSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    fund_fen = serializers.IntegerField()
-    impressions = serializers.IntegerField()
-    providers = serializers.IntegerField()
+# ------------------------------------------------------------------------------
+# Allocations and the ledger
+# ------------------------------------------------------------------------------
+
+MONEY_READERS = [*SIGNED_IN, ReadsMoney | NotStaff]
 
 
-class ProgressSerializer(serializers.Serializer):
-    month = serializers.DateField()
-    threshold_1b_fen = serializers.IntegerField()
-    threshold_100m_fen = serializers.IntegerField()
-    target_1b = serializers.IntegerField()
-    target_100m = serializers.IntegerField()
-    at_1b = serializers.IntegerField()
-    at_100m = serializers.IntegerField(help_text="inclusive: providers at ≥ ¥1B count too")
-    band_100m_1b = serializers.IntegerField()
-    trend = TrendPointSerializer(many=True)
-    closest_below_1b = ProviderGapSerializer(many=True)
-    closest_below_100m = ProviderGapSerializer(many=True)
-    pools = PoolUseSerializer(many=True)
-    by_tier = AllocationTotalSerializer(many=True)
-    by_region = AllocationTotalSerializer(many=True)
+@extend_schema(parameters=[AllocationFilterSerializer])
+class AllocationListApi(generics.ListAPIView):
+    """Allocation proposal lines: each provider's fund and traffic for a period, computed and as
+    edited by finance. A provider's user sees only its approved allocations."""
+
+    permission_classes = MONEY_READERS
+    serializer_class = AllocationOutputSerializer
+
+    def get_queryset(self):
+        data = query(AllocationFilterSerializer, self.request)
+        user = self.request.user
+        lines = ProposalLine.objects.select_related("proposal", "provider", "tier").order_by(
+            "-proposal__period_start", "-proposal_id", "tier__rank", "provider__code"
+        )
+        if not user.is_staff:
+            lines = lines.filter(
+                provider__in=providers_visible_to(user), proposal__status=ProposalStatus.APPROVED
+            )
+        if "period" in data:
+            lines = lines.filter(proposal__period_start=data["period"])
+        if "status" in data:
+            lines = lines.filter(proposal__status=data["status"])
+        if "provider" in data:
+            lines = lines.filter(provider__code=data["provider"])
+        if "tier" in data:
+            lines = lines.filter(tier__code=data["tier"])
+        return lines
 
 
-class ForecastQuarterSerializer(serializers.Serializer):
-    month = serializers.DateField()
-    quarter = serializers.CharField()
-    at_1b = serializers.IntegerField()
-    at_100m = serializers.IntegerField()
-    target_1b = serializers.IntegerField()
-    target_100m = serializers.IntegerField()
+@extend_schema(parameters=[LedgerFilterSerializer])
+class LedgerListApi(generics.ListAPIView):
+    """The append-only ledger, newest first: grants, disbursements, clawbacks, corrections.
+    A provider's user sees its own entries."""
+
+    permission_classes = MONEY_READERS
+    serializer_class = LedgerEntryOutputSerializer
+
+    def get_queryset(self):
+        data = query(LedgerFilterSerializer, self.request)
+        user = self.request.user
+        entries = LedgerEntry.objects.select_related("pool", "provider", "tier").order_by(
+            "-created_at", "-id"
+        )
+        if not user.is_staff:
+            entries = entries.filter(provider__in=providers_visible_to(user))
+        if "kind" in data:
+            entries = entries.filter(kind=data["kind"])
+        if "pool_kind" in data:
+            entries = entries.filter(pool__kind=data["pool_kind"])
+        if "period" in data:
+            entries = entries.filter(pool__period_start=data["period"])
+        if "provider" in data:
+            entries = entries.filter(provider__code=data["provider"])
+        return entries
 
 
-class ProjectionSerializer(serializers.Serializer):
-    provider_id = serializers.IntegerField()
-    trailing_net_gmv_fen = serializers.IntegerField()
-    growth_ppm = serializers.IntegerField()
-    projected_fen = serializers.ListField(child=serializers.IntegerField())
-
-
-class ForecastSerializer(serializers.Serializer):
-    month = serializers.DateField()
-    quarters = ForecastQuarterSerializer(many=True)
-    providers = ProjectionSerializer(many=True)
+# ------------------------------------------------------------------------------
+# Progress and forecast
+# ------------------------------------------------------------------------------
 
 
 def _month(request):
-    query = MonthQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data.get("month") or previous_month()
+    return query(MonthQuerySerializer, request).get("month") or previous_month()
 
 
 class ProgressApi(APIView):
     """Providers at ≥ ¥1B and ≥ ¥100M against 100 and 200, the trend, the gaps, pools, totals."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [*SIGNED_IN, AnyStaffRole]
 
     @extend_schema(parameters=[MonthQuerySerializer], responses=ProgressSerializer)
     def get(self, request):
@@ -113,7 +162,7 @@ class ProgressApi(APIView):
 class ForecastApi(APIView):
     """Projected trailing GMV per provider for the next four quarters and projected counts."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [*SIGNED_IN, AnyStaffRole]
 
     @extend_schema(parameters=[MonthQuerySerializer], responses=ForecastSerializer)
     def get(self, request):
@@ -132,3 +181,13 @@ class ForecastApi(APIView):
             ],
         }
         return Response(ForecastSerializer(data).data)
+
+
+@extend_schema(deprecated=True, description="Old path of `program/progress/`; use that.")
+class LegacyProgressApi(ProgressApi):
+    pass
+
+
+@extend_schema(deprecated=True, description="Old path of `program/forecast/`; use that.")
+class LegacyForecastApi(ForecastApi):
+    pass

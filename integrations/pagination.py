@@ -1,9 +1,12 @@
+import re
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
 MESSAGE_NOT_A_COUNT = _("应为不小于 %(minimum)d 的整数。")
 MESSAGE_LIMIT_TOO_LARGE = _("每页最多 %(maximum)d 条。")
+MESSAGE_OFFSET_TOO_LARGE = _("偏移量最大为 %(maximum)d。")
 
 
 class StrictLimitOffsetPagination(LimitOffsetPagination):
@@ -11,15 +14,17 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 500
+    # PostgreSQL's OFFSET is a bigint; a larger number would be a server error, not a 400.
+    max_offset = 2**31 - 1
 
     def _whole_number(self, request, name: str, *, minimum: int, default: int) -> int:
         raw = request.query_params.get(name)
         if raw is None:
             return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValidationError({name: [MESSAGE_NOT_A_COUNT % {"minimum": minimum}]}) from None
+        # Digits only: int() would also take " 5", "+5" and "5_0", which the schema does not.
+        if not re.fullmatch(r"[0-9]{1,18}", raw):
+            raise ValidationError({name: [MESSAGE_NOT_A_COUNT % {"minimum": minimum}]})
+        value = int(raw)
         if value < minimum:
             raise ValidationError({name: [MESSAGE_NOT_A_COUNT % {"minimum": minimum}]})
         return value
@@ -35,7 +40,12 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         return limit
 
     def get_offset(self, request):
-        return self._whole_number(request, self.offset_query_param, minimum=0, default=0)
+        offset = self._whole_number(request, self.offset_query_param, minimum=0, default=0)
+        if offset > self.max_offset:
+            raise ValidationError(
+                {self.offset_query_param: [MESSAGE_OFFSET_TOO_LARGE % {"maximum": self.max_offset}]}
+            )
+        return offset
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -43,5 +53,5 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             if parameter["name"] == self.limit_query_param:
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_limit})
             if parameter["name"] == self.offset_query_param:
-                parameter["schema"].update({"minimum": 0})
+                parameter["schema"].update({"minimum": 0, "maximum": self.max_offset})
         return parameters

@@ -1,6 +1,9 @@
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
 from integrations.models import ApiKey, ApiScope
+
+MESSAGE_SCOPE = _("该 API 密钥的权限范围不允许此请求。")
 
 
 class ApiKeyScope(BasePermission):
@@ -9,7 +12,7 @@ class ApiKeyScope(BasePermission):
     A view names the scope its writes need with `required_scope` (default: ingest).
     """
 
-    message = "This API key's scopes do not allow this request."
+    message = MESSAGE_SCOPE
 
     def has_permission(self, request, view):
         if not isinstance(request.auth, ApiKey):
@@ -18,3 +21,7 @@ class ApiKeyScope(BasePermission):
         if request.method in SAFE_METHODS:
             return bool(scopes)  # any scope may read what its user may read
         return getattr(view, "required_scope", ApiScope.INGEST) in scopes
+
+
+# What every endpoint starts from; a view adds the role checks it needs after these.
+SIGNED_IN = (IsAuthenticated, ApiKeyScope)
