@@ -42,6 +42,7 @@ from providers.models.registry import (
     merchant_code_validator,
     provider_code_validator,
 )
+from providers.models.staff import StaffProfile
 
 __all__ = [
     "APPEALABLE_ACTIONS",
@@ -76,6 +77,7 @@ __all__ = [
     "RectificationPlanStatus",
     "Region",
     "ServiceContract",
+    "StaffProfile",
     "Violation",
     "ViolationKind",
     "ViolationRevocation",
