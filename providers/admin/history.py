@@ -17,6 +17,9 @@ class AuditHistoryAdmin(SimpleHistoryAdmin):
     otherwise fall back to the latest historical copy of an object outside the queryset).
     """
 
+    # simple-history's list with an empty change reason shown as "—" instead of "None".
+    object_history_list_template = "admin/providers/object_history_list.html"
+
     def _visible_or_404(self, request, object_id) -> None:
         if provider_scope(request.user).everything:
             return

@@ -353,7 +353,7 @@ class DecisionRecordInline(admin.TabularInline):
     fk_name = "application"
     extra = 0
     can_delete = False
-    fields = ["decided_at", "action", "from_status", "to_status", "decided_by_name", "reason"]
+    fields = ["decided_at", "action", "from_label", "to_label", "decided_by_name", "reason"]
     readonly_fields = fields
     ordering = ["decided_at"]
     show_change_link = True
@@ -363,6 +363,14 @@ class DecisionRecordInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("原状态"))
+    def from_label(self, obj):
+        return obj.from_label
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, obj):
+        return obj.to_label
 
 
 class DecideForm(ReasonForm):
@@ -423,6 +431,10 @@ class ApplicationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
         "decided_by",
         "decision_reason",
     ]
+
+    @admin.display(description=_("申请编号"), ordering="pk")
+    def number(self, obj):
+        return obj.number
 
     def get_inlines(self, request, obj):
         if obj is None:
@@ -596,8 +608,8 @@ class DecisionRecordAdmin(RegionScopedAdmin, ReadOnlyAdmin):
         "provider",
         "application",
         "action",
-        "from_status",
-        "to_status",
+        "from_label",
+        "to_label",
         "decided_at",
         "decided_by_name",
         "run_id",
@@ -866,8 +878,8 @@ class ProviderDecisionInline(admin.TabularInline):
     fields = [
         "decided_at",
         "action",
-        "from_status",
-        "to_status",
+        "from_label",
+        "to_label",
         "decided_by_name",
         "run_id",
         "reason",
@@ -882,3 +894,11 @@ class ProviderDecisionInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("原状态"))
+    def from_label(self, obj):
+        return obj.from_label
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, obj):
+        return obj.to_label
