@@ -1,5 +1,7 @@
 import pytest
+from django.core.files.storage import FileSystemStorage
 
+from providers.models import ApplicationDocument
 from providers.roles import Role
 from tests.factories import ProviderFactory, RegionFactory, StaffUserFactory, region_manager
 
@@ -34,3 +36,12 @@ def manager(south):
 def staff(db):
     """One user per role, by role."""
     return {role: StaffUserFactory(username=f"staff-{role.value}", role=role) for role in Role}
+
+
+@pytest.fixture(autouse=True)
+def private_storage(monkeypatch, tmp_path):
+    """Documents go to a directory of each test's own (as in tests/providers)."""
+    location = tmp_path / "private"
+    field = ApplicationDocument._meta.get_field("file")
+    monkeypatch.setattr(field, "storage", FileSystemStorage(location=str(location)))
+    return location
