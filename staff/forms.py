@@ -16,16 +16,16 @@ NOTHING_SELECTED = _("请先勾选服务商，或选择“全部符合筛选条�
 KIND_REQUIRED = _("请选择评估类型。")
 
 
-class MonthField(forms.CharField):
+class MonthField(forms.Field):
     """A month typed as YYYY-MM, cleaned to its first day."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 7)
         kwargs.setdefault("help_text", _("YYYY-MM"))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 7, "size": 8}))
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        value = super().to_python(value)
+        value = str(value or "").strip()
         if not value:
             return None
         try:
