@@ -92,6 +92,7 @@ def _chart_labels() -> dict[str, str]:
         "funnel": _g("入驻漏斗"),
         "score": _g("得分"),
         "providers": _g("服务商数"),
+        "no_scores": _g("该月尚无评分"),
     }
 
 

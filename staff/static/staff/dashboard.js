@@ -40,7 +40,7 @@
     legend: { top: 0 },
     grid: { left: 48, right: 64, top: 36, bottom: 32 },
     xAxis: { type: "category", data: data.trend.months },
-    yAxis: { type: "value", minInterval: 1, max: function (v) { return Math.ceil(Math.max(v.max, data.targets.at_100m) * 1.1); } },
+    yAxis: { type: "value", minInterval: 1, max: function (v) { return Math.ceil(Math.max(v.max, data.targets.at_100m) * 1.1 / 10) * 10; } },
     series: [
       { name: L.at_1b, type: "line", data: data.trend.at_1b, markLine: targetLine(data.targets.at_1b, L.target) },
       { name: L.at_100m, type: "line", data: data.trend.at_100m, markLine: targetLine(data.targets.at_100m, L.target) }
@@ -75,10 +75,15 @@
 
   draw("funnel", {
     tooltip: { trigger: "item", formatter: "{b}：{c}" },
-    series: [{ name: L.funnel, type: "funnel", sort: "none", left: "10%", width: "80%", minSize: "10%", data: data.funnel, label: { formatter: "{b}  {c}" } }]
+    series: [{
+      name: L.funnel, type: "funnel", sort: "none", left: "10%", width: "80%", minSize: "8%",
+      min: 0, max: Math.max(1, Math.max.apply(null, data.funnel.map(function (s) { return s.value; }))),
+      data: data.funnel, label: { formatter: "{b}  {c}" }
+    }]
   });
 
   draw("scores", {
+    title: data.scores.series.length ? undefined : { text: L.no_scores, left: "center", top: "middle", textStyle: { color: "#6b7280", fontSize: 14 } },
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
     grid: { left: 48, right: 24, top: 48, bottom: 32 },
