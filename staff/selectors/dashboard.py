@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, F, IntegerField, Max, Q, Sum
 from django.db.models.functions import Cast, Coalesce, Floor, Least
 from django.utils.translation import gettext_lazy as _
 
-from funding.forecast import QUARTERS_AHEAD, trailing_projection
+from funding.forecast import QUARTERS_AHEAD, quarterly_growth
 from funding.models import (
     TIER_1B,
     TIER_100M,
@@ -357,6 +357,32 @@ def _scores(
     return scored_month, model.version, distributions
 
 
+def _forecast(trailing: dict[int, list[int]], month: date, targets: Targets):
+    """funding.selectors.program_forecast on the same figures: each provider's growth over the
+    last quarter (funding.forecast.quarterly_growth), compounded quarter by quarter and rounded
+    down to the fen. The powers are taken on the growth's integer numerator and denominator,
+    the same exact figures trailing_projection computes with Fractions, at a fraction of the
+    cost for ten thousand providers (tests compare the two)."""
+    quarter_ago = TREND_MONTHS - 4
+    counts = [[0, 0] for _ in range(QUARTERS_AHEAD)]
+    for values in trailing.values():
+        now = values[-1]
+        if now <= 0:
+            continue
+        growth = quarterly_growth(now_fen=now, quarter_ago_fen=values[quarter_ago])
+        numerator, denominator = growth.numerator, growth.denominator
+        for index in range(QUARTERS_AHEAD):
+            power = index + 1
+            projected = now * numerator**power // denominator**power
+            counts[index][0] += projected >= targets.threshold_1b_fen
+            counts[index][1] += projected >= targets.threshold_100m_fen
+    points = []
+    for index, (at_1b, at_100m) in enumerate(counts):
+        end = add_months(month, 3 * (index + 1))
+        points.append(ForecastPoint(str(Quarter.of(end)), end, at_1b, at_100m))
+    return points
+
+
 def program_dashboard(*, scope: ProviderScope, month: date) -> Dashboard:
     """Everything the dashboard shows for month, within scope, in a bounded number of queries."""
     month = month_start(month)
@@ -377,27 +403,7 @@ def program_dashboard(*, scope: ProviderScope, month: date) -> Dashboard:
     trend = tuple(TrendPoint(point, *counts_at(index)) for index, point in enumerate(months))
     now = {pid: values[-1] for pid, values in trailing.items()}
 
-    # funding.selectors.program_forecast, on the same figures: growth over the last quarter.
-    quarter_ago = TREND_MONTHS - 4
-    projections = [
-        trailing_projection(
-            provider_id=pid, now_fen=values[-1], quarter_ago_fen=values[quarter_ago]
-        )
-        for pid, values in trailing.items()
-        if values[-1] > 0
-    ]
-    forecast = []
-    for index in range(QUARTERS_AHEAD):
-        end = add_months(month, 3 * (index + 1))
-        projected = [p.projected_fen[index] for p in projections]
-        forecast.append(
-            ForecastPoint(
-                quarter=str(Quarter.of(end)),
-                month=end,
-                at_1b=sum(v >= targets.threshold_1b_fen for v in projected),
-                at_100m=sum(v >= targets.threshold_100m_fen for v in projected),
-            )
-        )
+    forecast = _forecast(trailing, month, targets)
 
     program = _scoped(
         Provider.objects.exclude(status__in=PROGRESS_EXCLUDED_STATUSES), scope, "region"

@@ -1,6 +1,7 @@
 """The program dashboard: the same counts as funding's progress and forecast, narrowed for a
 region manager, in a number of queries that does not grow with the number of providers."""
 
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -202,3 +203,26 @@ def test_a_bad_month_falls_back_to_last_month_and_says_so(client):
     response = client.get(reverse("staff:dashboard"), {"month": "2026-13"})
     assert response.status_code == 200
     assert "YYYY-MM" in response.content.decode()
+
+
+def test_growing_and_shrinking_providers_forecast_as_funding_does(east):
+    rng = random.Random(7)
+    for _ in range(40):
+        provider = ProviderFactory(region=east)
+        level = rng.randint(1, 200) * YI_FEN // 100
+        trend = rng.uniform(-0.15, 0.25)
+        gmv_history(
+            provider,
+            monthly_net_fen=[max(0, int(level * (1 + trend) ** i)) for i in range(15)],
+            months=15,
+        )
+    dashboard = program_dashboard(scope=EVERYTHING, month=M)
+    forecast = program_forecast(month=M)
+    assert [(p.at_1b, p.at_100m) for p in dashboard.forecast] == [
+        (q.at_1b, q.at_100m) for q in forecast.quarters
+    ]
+    assert len({p.at_100m for p in dashboard.forecast}) > 1  # the growth really moves them
+    progress = program_progress(month=M)
+    assert [(p.at_1b, p.at_100m) for p in dashboard.trend] == [
+        (p.at_1b, p.at_100m) for p in progress.trend
+    ]
