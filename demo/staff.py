@@ -35,9 +35,7 @@ def seed_staff(*, rng: random.Random) -> None:
     Provider.history.bulk_history_create(list(unrecorded), default_change_reason=BASELINE_REASON)
 
     editor = users.get(username=DEMO_EDITOR)
-    candidates = list(
-        Provider.objects.filter(status=LifecycleStatus.ACTIVE).order_by("code")[:50]
-    )
+    candidates = list(Provider.objects.filter(status=LifecycleStatus.ACTIVE).order_by("code")[:50])
     for provider in rng.sample(candidates, min(EDITED_PROVIDERS, len(candidates))):
         provider.contact_name = rng.choice(CONTACTS)
         provider.contact_phone = f"139{rng.randrange(10**8):08d}"
