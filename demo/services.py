@@ -22,6 +22,7 @@ from demo.registry import (
     seed_violations,
 )
 from demo.scoring import seed_scores
+from demo.staff import seed_staff
 from providers.models import Merchant, Provider
 
 
@@ -144,6 +145,7 @@ def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> Dem
         # Tiers and pools last: they read the GMV, scores and statuses the steps above wrote.
         seed_funding(end_month=end_month)
         users += seed_portal_users(rng=rng("portal"))
+        seed_staff(rng=rng("staff"))
     return DemoSummary(
         loaded=True,
         providers=len(plans),

@@ -24,6 +24,8 @@ from evaluations.services.runs import (
     evaluation_resume,
     evaluation_start,
 )
+from providers.admin.exports import EXPORT_ACTIONS
+from providers.admin.scoping import RegionScopedAdmin
 from zaofeng.periods import PeriodError, format_month, parse_month, previous_month
 
 RESULTS_SHOWN = 100
@@ -90,7 +92,7 @@ class EvaluationBatchInline(ReadOnlyInline):
         return len(obj.provider_ids)
 
 
-class EvaluationResultInline(ReadOnlyInline):
+class EvaluationResultInline(RegionScopedAdmin, ReadOnlyInline):
     model = EvaluationResult
     fields = ["provider", "status", "detail", "updated_at"]
     readonly_fields = fields
@@ -274,13 +276,14 @@ class EvaluationRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationResult)
-class EvaluationResultAdmin(admin.ModelAdmin):
+class EvaluationResultAdmin(RegionScopedAdmin, admin.ModelAdmin):
     list_display = ["provider", "kind", "period", "status", "run", "updated_at"]
     list_filter = ["status", "kind", "period"]
     search_fields = ["provider__code", "provider__name", "=run__id"]
     list_select_related = ["provider", "run"]
     readonly_fields = ["run", "kind", "period", "provider", "status", "detail", "updated_at"]
     fields = readonly_fields
+    actions = EXPORT_ACTIONS
 
     def has_add_permission(self, request):
         return False

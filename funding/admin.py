@@ -64,6 +64,9 @@ from funding.services.ledger import (
     reconciliation_check,
 )
 from funding.services.tiers import demotion_confirm, demotion_reject
+from providers.admin.exports import EXPORT_ACTIONS
+from providers.admin.history import AuditHistoryAdmin
+from providers.admin.scoping import RegionScopedAdmin
 from providers.models import Provider
 from zaofeng.money import format_count_cn, format_fen_cn
 from zaofeng.periods import previous_month
@@ -124,7 +127,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 # Tiers
 # ------------------------------------------------------------------------------
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(AuditHistoryAdmin):
     list_display = [
         "rank",
         "name",
@@ -160,8 +163,9 @@ class TierAdmin(admin.ModelAdmin):
 
 
 @admin.register(TierMembership)
-class TierMembershipAdmin(ReadOnlyAdmin):
+class TierMembershipAdmin(RegionScopedAdmin, ReadOnlyAdmin):
     list_display = ["provider", "tier", "started_on", "ended_on", "periods_below"]
+    actions = EXPORT_ACTIONS
     list_filter = ["tier", ("ended_on", admin.EmptyFieldListFilter), "periods_below"]
     search_fields = ["provider__code", "provider__name"]
     list_select_related = ["provider", "tier"]
@@ -169,7 +173,8 @@ class TierMembershipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TierAssessment)
-class TierAssessmentAdmin(ReadOnlyAdmin):
+class TierAssessmentAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    actions = EXPORT_ACTIONS
     list_display = [
         "provider",
         "month",
@@ -191,7 +196,8 @@ class TierAssessmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(ReadOnlyAdmin):
+class TierChangeAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    actions = EXPORT_ACTIONS
     list_display = [
         "provider",
         "month",
@@ -213,7 +219,7 @@ class TierChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PendingDemotion)
-class PendingDemotionAdmin(ReadOnlyAdmin):
+class PendingDemotionAdmin(RegionScopedAdmin, ReadOnlyAdmin):
     list_display = [
         "provider",
         "month",
@@ -279,7 +285,7 @@ class TierBudgetInline(admin.TabularInline):
 
 
 @admin.register(Pool)
-class PoolAdmin(admin.ModelAdmin):
+class PoolAdmin(AuditHistoryAdmin):
     list_display = [
         "__str__",
         "kind",
@@ -387,7 +393,7 @@ class TierPolicyInline(admin.TabularInline):
 
 
 @admin.register(AllocationPolicy)
-class AllocationPolicyAdmin(admin.ModelAdmin):
+class AllocationPolicyAdmin(AuditHistoryAdmin):
     list_display = [
         "name",
         "is_current",
@@ -453,7 +459,7 @@ class AllocationPolicyAdmin(admin.ModelAdmin):
 # ------------------------------------------------------------------------------
 # Proposals
 # ------------------------------------------------------------------------------
-class ProposalLineInline(admin.TabularInline):
+class ProposalLineInline(RegionScopedAdmin, admin.TabularInline):
     model = ProposalLine
     form = ProposalLineForm
     extra = 0
@@ -502,7 +508,7 @@ class ProposalLineInline(admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(AuditHistoryAdmin):
     list_display = [
         "__str__",
         "period_start",
@@ -691,18 +697,52 @@ class ProposalAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProposalEdit)
-class ProposalEditAdmin(ReadOnlyAdmin):
+class ProposalEditAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    region_lookups = ("line__provider__region",)
     list_display = ["line", "field", "old_value", "new_value", "reason", "edited_by", "edited_at"]
     list_filter = ["field"]
     search_fields = ["line__provider__code", "line__provider__name", "reason"]
     list_select_related = ["line", "edited_by"]
 
 
+@admin.register(ProposalLine)
+class ProposalLineAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    """Every proposal's allocations as one list, to filter and export; edits happen on the
+    proposal's own page (with a reason)."""
+
+    list_display = [
+        "proposal",
+        "provider",
+        "region",
+        "tier",
+        "new_entrant",
+        "overall_score",
+        "trailing_net_gmv_fen",
+        "computed_fund_fen",
+        "fund_fen",
+        "computed_impressions",
+        "impressions",
+        "is_edited",
+    ]
+    list_filter = ["proposal__status", "proposal__period_start", "tier", "new_entrant"]
+    search_fields = ["provider__code", "provider__name", "=proposal__id"]
+    list_select_related = ["proposal", "provider__region", "tier"]
+    actions = EXPORT_ACTIONS
+
+    @admin.display(description=_("区域"), ordering="provider__region")
+    def region(self, obj):
+        return obj.provider.region
+
+    @admin.display(description=_("已人工调整"), boolean=True)
+    def is_edited(self, obj):
+        return obj.is_edited
+
+
 # ------------------------------------------------------------------------------
 # Ledger
 # ------------------------------------------------------------------------------
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(RegionScopedAdmin, ReadOnlyAdmin):
     list_display = [
         "id",
         "created_at",
@@ -718,7 +758,20 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["=id", "provider__code", "provider__name", "idempotency_key", "reason"]
     list_select_related = ["pool", "provider", "tier", "created_by"]
     date_hierarchy = "created_at"
-    actions = ["claw_back"]
+    actions = ["claw_back", *EXPORT_ACTIONS]
+    export_fields = [
+        "id",
+        "created_at",
+        "kind",
+        "pool",
+        "provider",
+        "tier",
+        "amount",
+        "amount_display",
+        "grant",
+        "reason",
+        "created_by",
+    ]
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -756,7 +809,8 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DisbursementRequest)
-class DisbursementRequestAdmin(admin.ModelAdmin):
+class DisbursementRequestAdmin(RegionScopedAdmin, AuditHistoryAdmin):
+    region_lookups = ("grant__provider__region",)
     list_display = [
         "id",
         "grant",
@@ -772,7 +826,7 @@ class DisbursementRequestAdmin(admin.ModelAdmin):
     list_select_related = ["grant__pool", "grant__provider", "requested_by", "approved_by"]
     autocomplete_fields = ["grant"]
     form = DisbursementRequestForm
-    actions = ["approve_requests", "pay_requests", "reject_requests"]
+    actions = ["approve_requests", "pay_requests", "reject_requests", *EXPORT_ACTIONS]
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from providers.models import Provider
 from zaofeng.money import format_count_cn, format_fen_cn
@@ -51,6 +52,8 @@ class Tier(models.Model):
     )
     is_active = models.BooleanField(_("启用"), default=True)
     description = models.TextField(_("说明"), blank=True)
+
+    history = HistoricalRecords(verbose_name=_("层级变更历史"))
 
     class Meta:
         verbose_name = _("层级")
@@ -309,6 +312,8 @@ class PendingDemotion(models.Model):
     decision_note = models.TextField(_("处理说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    history = HistoricalRecords(verbose_name=_("待确认降级变更历史"))
+
     class Meta:
         verbose_name = _("待确认降级")
         verbose_name_plural = _("待确认降级")
@@ -359,6 +364,8 @@ class Pool(models.Model):
     balance = models.BigIntegerField(_("可分配余额"), default=0, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    history = HistoricalRecords(verbose_name=_("资源池变更历史"))
+
     class Meta:
         verbose_name = _("资源池")
         verbose_name_plural = _("资源池")
@@ -407,6 +414,8 @@ class TierBudget(models.Model):
     )
     amount = models.BigIntegerField(_("预算额"))
 
+    history = HistoricalRecords(verbose_name=_("层级预算变更历史"))
+
     class Meta:
         verbose_name = _("层级预算")
         verbose_name_plural = _("层级预算")
@@ -454,6 +463,8 @@ class AllocationPolicy(models.Model):
     notes = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    history = HistoricalRecords(verbose_name=_("分配策略变更历史"))
+
     class Meta:
         verbose_name = _("分配策略")
         verbose_name_plural = _("分配策略")
@@ -486,6 +497,8 @@ class TierPolicy(models.Model):
     )
     base_fund_fen = models.BigIntegerField(_("每个服务商基础资金（分）"), default=0)
     base_impressions = models.BigIntegerField(_("每个服务商基础曝光量"), default=0)
+
+    history = HistoricalRecords(verbose_name=_("层级分配规则变更历史"))
 
     class Meta:
         verbose_name = _("层级分配规则")
@@ -565,6 +578,8 @@ class Proposal(models.Model):
     approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
     approval_key = models.CharField(_("批准幂等键"), max_length=100, blank=True)
 
+    history = HistoricalRecords(verbose_name=_("分配方案变更历史"))
+
     class Meta:
         verbose_name = _("分配方案")
         verbose_name_plural = _("分配方案")
@@ -619,6 +634,8 @@ class ProposalLine(models.Model):
     fund_fen = models.BigIntegerField(_("资金（分）"), default=0)
     impressions = models.BigIntegerField(_("曝光量"), default=0)
     explanation = models.JSONField(_("计算说明"), default=dict, blank=True)
+
+    history = HistoricalRecords(verbose_name=_("分配明细变更历史"))
 
     class Meta:
         verbose_name = _("分配明细")
@@ -863,6 +880,8 @@ class DisbursementRequest(models.Model):
         blank=True,
         related_name="disbursement_request",
     )
+
+    history = HistoricalRecords(verbose_name=_("发放申请变更历史"))
 
     class Meta:
         verbose_name = _("发放申请")

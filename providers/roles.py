@@ -36,36 +36,81 @@ GROUP_NAMES = {
 
 @dataclass(frozen=True)
 class Grant:
-    """Actions on models of an app; models=None means every model of the app."""
+    """Actions on models of an app; models=None means every model of the app.
+
+    An action is the first word of a permission's codename: view, add, change, delete, or one of
+    the lifecycle permissions of a provider (warn, exit). EVERY_ACTION grants them all.
+    """
 
     app_label: str
     actions: tuple[str, ...]
     models: tuple[str, ...] | None = None
 
 
+EVERY_ACTION = ("*",)
 _VIEW_ALL = tuple(Grant(app, ("view",)) for app in PROGRAM_APPS)
+# Region managers read program data of their regions only; notifications are users' inboxes,
+# which no region rule can narrow, so they are left out.
+_VIEW_PROGRAM = tuple(Grant(app, ("view",)) for app in PROGRAM_APPS if app != "notifications")
 
 ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
+    # Everything in the program, criteria, scoring models, tiers and policies included.
     Role.PROGRAM_ADMIN: (
-        *(Grant(app, ("view", "add", "change", "delete")) for app in PROGRAM_APPS),
+        *(Grant(app, EVERY_ACTION) for app in PROGRAM_APPS),
         Grant("django_celery_beat", ("view", "add", "change", "delete")),
         Grant("integrations", ("view", "add", "change", "delete")),
         Grant("auth", ("view",), ("user", "group")),
     ),
+    # Applications, warnings and rectification, appeals; violations they find on the way.
     Role.REVIEWER: (
         *_VIEW_ALL,
         Grant(
             "providers",
             ("add", "change"),
-            ("application", "applicationdocument", "appeal", "rectificationplan", "violation"),
+            (
+                "application",
+                "applicationcase",
+                "applicationdocument",
+                "appeal",
+                "rectificationplan",
+                "violation",
+            ),
         ),
+        Grant("providers", ("warn",), ("provider",)),
     ),
-    Role.REGION_MANAGER: (*_VIEW_ALL,),
+    # The providers of their own regions only (providers.access): they read them, record the
+    # violations they find and warn; exits, bans and reviews belong to other roles.
+    Role.REGION_MANAGER: (
+        *_VIEW_PROGRAM,
+        Grant("providers", ("add", "change"), ("violation",)),
+        Grant("providers", ("warn",), ("provider",)),
+    ),
+    # Pools, proposals and their approval, the ledger, disbursements and clawbacks; tiers,
+    # pending demotions, policies and criteria stay with the program admin.
     Role.FINANCE: (
         *_VIEW_ALL,
-        Grant("funding", ("add", "change")),
+        Grant(
+            "funding",
+            ("add", "change"),
+            (
+                "pool",
+                "tierbudget",
+                "proposal",
+                "proposalline",
+                "proposaledit",
+                "ledgerentry",
+                "disbursementrequest",
+            ),
+        ),
+        Grant("funding", ("delete",), ("tierbudget",)),
     ),
-    Role.AUDITOR: (*_VIEW_ALL, Grant("django_celery_beat", ("view",))),
+    # Reads everything, changes nothing.
+    Role.AUDITOR: (
+        *_VIEW_ALL,
+        Grant("django_celery_beat", ("view",)),
+        Grant("integrations", ("view",)),
+        Grant("auth", ("view",), ("user", "group")),
+    ),
 }
 
 
@@ -80,7 +125,7 @@ def roles_sync(*, group_model, permission_model) -> None:
                 codenames = codenames.filter(content_type__model__in=grant.models)
             for permission in codenames.select_related("content_type"):
                 action = permission.codename.split("_", 1)[0]
-                if action in grant.actions:
+                if grant.actions == EVERY_ACTION or action in grant.actions:
                     wanted.add(permission.pk)
         group.permissions.set(wanted)
 

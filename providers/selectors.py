@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from providers.access import staff_rows_visible_to
 from providers.criteria import CriterionSpec
 from providers.lifecycle import APPEAL_DAYS
 from providers.models import (
@@ -137,13 +138,14 @@ def _staff_may_view(user, model_name: str) -> bool:
 
 
 def applications_for_user(*, user) -> QuerySet[Application]:
-    """Applications a user may read: staff with the view permission see all; anyone else sees
-    those they filed and those of the provider they belong to."""
+    """Applications a user may read: staff with the view permission see those in their scope
+    (a region manager, those of their regions); anyone else sees those they filed and those of
+    the provider they belong to."""
     applications = Application.objects.select_related("provider", "region")
     if not user.is_authenticated:
         return applications.none()
     if _staff_may_view(user, "application"):
-        return applications
+        return staff_rows_visible_to(applications, user=user, region_lookups=("region",))
     own = Q(applicant=user)
     membership = membership_for_user(user)
     if membership is not None:
@@ -161,7 +163,11 @@ def document_for_user(*, user, pk: int) -> ApplicationDocument:
     documents = ApplicationDocument.objects.select_related("application")
     if not user.is_authenticated:
         raise Http404("No such document.")
-    if not _staff_may_view(user, "applicationdocument"):
+    if _staff_may_view(user, "applicationdocument"):
+        documents = staff_rows_visible_to(
+            documents, user=user, region_lookups=("application__region",)
+        )
+    else:
         documents = documents.filter(application__in=applications_for_user(user=user))
     return get_object_or_404(documents, pk=pk)
 

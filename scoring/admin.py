@@ -5,6 +5,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from providers.admin.exports import EXPORT_ACTIONS
+from providers.admin.history import AuditHistoryAdmin
+from providers.admin.scoping import RegionScopedAdmin
 from scoring.forms import MetricsUploadForm
 from scoring.models import (
     CapabilityWeight,
@@ -31,14 +34,14 @@ UPLOAD_TITLE = _("上传数据文件")
 
 
 @admin.register(Metric)
-class MetricAdmin(admin.ModelAdmin):
+class MetricAdmin(AuditHistoryAdmin):
     list_display = ["key", "name", "name_en", "capability", "unit", "higher_is_better"]
     list_filter = ["capability", "unit", "higher_is_better"]
     search_fields = ["key", "name", "name_en"]
 
 
 @admin.register(MetricValue)
-class MetricValueAdmin(admin.ModelAdmin):
+class MetricValueAdmin(RegionScopedAdmin, admin.ModelAdmin):
     list_display = ["provider", "metric", "month", "value"]
     list_filter = ["metric__capability", "metric", "month"]
     search_fields = ["provider__code", "provider__name", "metric__key"]
@@ -48,7 +51,7 @@ class MetricValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(GmvFact)
-class GmvFactAdmin(admin.ModelAdmin):
+class GmvFactAdmin(RegionScopedAdmin, admin.ModelAdmin):
     list_display = [
         "provider",
         "merchant",
@@ -63,6 +66,7 @@ class GmvFactAdmin(admin.ModelAdmin):
     autocomplete_fields = ["provider", "merchant"]
     list_select_related = ["provider", "merchant"]
     date_hierarchy = "month"
+    actions = EXPORT_ACTIONS
 
 
 # ----------------------------------------------------------------------------------------------
@@ -98,7 +102,7 @@ class CapabilityWeightInline(FrozenWhenPublishedInline):
 
 
 @admin.register(ScoringModel)
-class ScoringModelAdmin(admin.ModelAdmin):
+class ScoringModelAdmin(AuditHistoryAdmin):
     list_display = ["name", "version", "status", "published_at", "based_on"]
     list_filter = ["status"]
     search_fields = ["name"]
@@ -173,7 +177,7 @@ class ScoringModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
+class ScoreAdmin(RegionScopedAdmin, admin.ModelAdmin):
     """Scores are computed, never typed in: read-only, with the explanation of each."""
 
     list_display = ["provider", "month", "kind", "value", "scoring_model", "cohort"]
@@ -194,6 +198,7 @@ class ScoreAdmin(admin.ModelAdmin):
         "computed_at",
     ]
     readonly_fields = fields
+    actions = EXPORT_ACTIONS
 
     def has_add_permission(self, request):
         return False
@@ -234,7 +239,7 @@ class ScoreAdmin(admin.ModelAdmin):
 # Imports: the history of uploads, and the upload page with its table of bad rows.
 # ----------------------------------------------------------------------------------------------
 @admin.register(MetricsImport)
-class MetricsImportAdmin(admin.ModelAdmin):
+class MetricsImportAdmin(RegionScopedAdmin, admin.ModelAdmin):
     list_display = [
         "started_at",
         "file_name",

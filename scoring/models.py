@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from providers.models import Merchant, Provider, ProviderType
 
@@ -47,6 +48,8 @@ class Metric(models.Model):
     capability = models.CharField(_("所属能力"), max_length=30, choices=Capability.choices)
     higher_is_better = models.BooleanField(_("越高越好"), default=True)
     description = models.TextField(_("说明"), blank=True)
+
+    history = HistoricalRecords(verbose_name=_("指标变更历史"))
 
     class Meta:
         verbose_name = _("指标")
@@ -178,6 +181,8 @@ class ScoringModel(models.Model):
         related_name="+",
     )
 
+    history = HistoricalRecords(verbose_name=_("评分模型变更历史"))
+
     class Meta:
         verbose_name = _("评分模型")
         verbose_name_plural = _("评分模型")
@@ -244,6 +249,8 @@ class ScoringModelMetric(models.Model):
         help_text=_("线性曲线：达到此值得 100 分"),
     )
 
+    history = HistoricalRecords(verbose_name=_("评分指标变更历史"))
+
     class Meta:
         verbose_name = _("评分指标")
         verbose_name_plural = _("评分指标")
@@ -291,6 +298,8 @@ class CapabilityWeight(models.Model):
         decimal_places=4,
         help_text=_("同一服务商类型的五项能力权重合计为 1"),
     )
+
+    history = HistoricalRecords(verbose_name=_("能力权重变更历史"))
 
     class Meta:
         verbose_name = _("能力权重")

@@ -10,7 +10,7 @@ import calendar
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -54,6 +54,10 @@ TOO_MANY_ATTEMPTS = _("批次已执行 {attempts} 次仍未完成（可能每次
 RUN_CANCELLED = _("评估任务已由 {user} 取消。")
 RUN_CLOSED = _("评估任务已结束（已取消），本批次未记录结果。")
 AFTER_RUN_FAILED = _("收尾步骤失败：{error}")
+SELECTION_NOT_PER_PROVIDER = _("{kind} 不按服务商逐个评估，不能只对所选服务商发起。")
+SELECTION_EMPTY = _("请至少选择一个服务商。")
+# A run for chosen providers only keeps their ids here, in its summary.
+SELECTION_KEY = "selection"
 
 # The run record keeps the first errors; every provider's own result row keeps its reason.
 ERRORS_KEPT = 100
@@ -95,15 +99,26 @@ def evaluation_start(
     inline: bool = False,
     batch_size: int | None = None,
     progress: Callable[[RunProgress], None] | None = None,
+    provider_ids: Iterable[int] | None = None,
 ) -> EvaluationRun:
     """Starts a run of kind for month and returns it.
 
     Queued on the workers, or run here to the end when inline (progress is then called after each
     batch). Refuses a second run of the same kind and month while one is queued or running, and a
     run when the queue cannot be reached; in neither case is a run left queued.
+
+    With provider_ids the run covers those of the kind's providers only (staff's "evaluate the
+    selection"); the month's results of every other provider stay as they were.
     """
     kind_spec = _kind_or_refuse(kind)
     _month_or_refuse(month)
+    selection = None
+    if provider_ids is not None:
+        selection = sorted({int(pid) for pid in provider_ids})
+        if kind_spec.run_batch is None:
+            raise ValidationError({"kind": SELECTION_NOT_PER_PROVIDER.format(kind=kind_spec.label)})
+        if not selection:
+            raise ValidationError({"provider_ids": SELECTION_EMPTY})
     if trigger not in RunTrigger.values:
         raise ValidationError({"trigger": UNKNOWN_TRIGGER.format(trigger=trigger)})
     via_queue = not inline and not _tasks_run_in_process()
@@ -121,6 +136,7 @@ def evaluation_start(
                 batch_size=max(
                     1, batch_size or kind_spec.batch_size or settings.EVALUATION_BATCH_SIZE
                 ),
+                summary={SELECTION_KEY: selection} if selection is not None else {},
             )
     except IntegrityError as exc:
         # The partial unique index on (kind, period) for active runs said no.
@@ -210,6 +226,8 @@ def run_plan(*, run_id: int) -> list[int]:
             if kind is None:
                 raise KindNotLoaded(KIND_NOT_LOADED.format(kind=run.kind))
             ids = sorted(set(kind.providers(period=run.period, as_of=run.as_of)))
+            if SELECTION_KEY in run.summary:
+                ids = sorted(set(ids) & set(run.summary[SELECTION_KEY]))
             chunks = [ids[i : i + run.batch_size] for i in range(0, len(ids), run.batch_size)]
             EvaluationBatch.objects.bulk_create(
                 EvaluationBatch(run=run, number=number, provider_ids=chunk)
@@ -426,8 +444,12 @@ def run_finalize(*, run_id: int) -> EvaluationRun | None:
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "finished_at", "summary", "errors"])
         # Results of earlier runs of this kind and month for providers this run no longer covers
-        # are replaced by nothing: the month's results are this run's.
-        EvaluationResult.objects.filter(kind=run.kind, period=run.period).exclude(run=run).delete()
+        # are replaced by nothing: the month's results are this run's. A run for a selection
+        # replaced its providers' results and leaves the others'.
+        if SELECTION_KEY not in run.summary:
+            EvaluationResult.objects.filter(kind=run.kind, period=run.period).exclude(
+                run=run
+            ).delete()
     return run
 
 

@@ -15,6 +15,9 @@ from providers.admin.actions import (
     action_with_form,
     each_or_report,
 )
+from providers.admin.exports import EXPORT_ACTIONS
+from providers.admin.history import AuditHistoryAdmin
+from providers.admin.scoping import RegionScopedAdmin
 from providers.models import (
     Appeal,
     AppealStatus,
@@ -142,7 +145,7 @@ class CriteriaSetForm(forms.ModelForm):
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(admin.ModelAdmin):
+class CriteriaSetAdmin(AuditHistoryAdmin):
     form = CriteriaSetForm
     list_display = ["__str__", "kind", "provider_type", "version", "status", "published_at"]
     list_filter = ["kind", "status", "provider_type"]
@@ -350,7 +353,7 @@ class DecisionRecordInline(admin.TabularInline):
     fk_name = "application"
     extra = 0
     can_delete = False
-    fields = ["decided_at", "action", "from_status", "to_status", "decided_by_name", "reason"]
+    fields = ["decided_at", "action", "from_label", "to_label", "decided_by_name", "reason"]
     readonly_fields = fields
     ordering = ["decided_at"]
     show_change_link = True
@@ -360,6 +363,14 @@ class DecisionRecordInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("原状态"))
+    def from_label(self, obj):
+        return obj.from_label
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, obj):
+        return obj.to_label
 
 
 class DecideForm(ReasonForm):
@@ -378,7 +389,8 @@ class DecideForm(ReasonForm):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
+    region_lookups = ("region",)
     form = ApplicationForm
     list_display = [
         "number",
@@ -396,7 +408,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     filter_horizontal = ["provider_types", "regions_served"]
     list_select_related = ["reviewer"]
     date_hierarchy = "submitted_at"
-    actions = ["submit", "review_start", "decide"]
+    actions = ["submit", "review_start", "decide", *EXPORT_ACTIONS]
     inlines = [
         ApplicationCaseInline,
         ApplicationDocumentInline,
@@ -419,6 +431,10 @@ class ApplicationAdmin(admin.ModelAdmin):
         "decided_by",
         "decision_reason",
     ]
+
+    @admin.display(description=_("申请编号"), ordering="pk")
+    def number(self, obj):
+        return obj.number
 
     def get_inlines(self, request, obj):
         if obj is None:
@@ -562,8 +578,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(DecisionRecord)
-class DecisionRecordAdmin(ReadOnlyAdmin):
+class DecisionRecordAdmin(RegionScopedAdmin, ReadOnlyAdmin):
     """The append-only record; nobody edits or deletes it here (nor can the database)."""
+
+    region_lookups = ("provider__region", "application__region")
+    actions = EXPORT_ACTIONS
 
     list_display = [
         "decided_at",
@@ -589,8 +608,8 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
         "provider",
         "application",
         "action",
-        "from_status",
-        "to_status",
+        "from_label",
+        "to_label",
         "decided_at",
         "decided_by_name",
         "run_id",
@@ -624,7 +643,7 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ExitEvaluation)
-class ExitEvaluationAdmin(ReadOnlyAdmin):
+class ExitEvaluationAdmin(RegionScopedAdmin, ReadOnlyAdmin):
     list_display = ["provider", "month", "verdict", "transition", "run_id", "evaluated_at"]
     list_filter = ["verdict", "month"]
     search_fields = ["provider__code", "provider__name"]
@@ -647,7 +666,8 @@ class ExitEvaluationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ViolationRevocation)
-class ViolationRevocationAdmin(ReadOnlyAdmin):
+class ViolationRevocationAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    region_lookups = ("violation__provider__region",)
     list_display = ["violation", "appeal", "revoked_at"]
     search_fields = ["violation__provider__code", "violation__provider__name"]
     list_select_related = ["violation__provider", "appeal"]
@@ -681,13 +701,13 @@ class UpholdForm(ReasonForm):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(RegionScopedAdmin, AuditHistoryAdmin):
     list_display = ["provider", "appealed", "filed_at", "status", "decided_by", "decided_at"]
     list_filter = ["status"]
     search_fields = ["provider__code", "provider__name", "grounds", "decision_reason"]
     list_select_related = ["provider", "decision", "decided_by"]
     date_hierarchy = "filed_at"
-    actions = ["uphold", "dismiss"]
+    actions = ["uphold", "dismiss", *EXPORT_ACTIONS]
     fields = [
         "provider",
         "appealed",
@@ -762,7 +782,7 @@ class AppealAdmin(admin.ModelAdmin):
 
 
 @admin.register(RectificationPlan)
-class RectificationPlanAdmin(admin.ModelAdmin):
+class RectificationPlanAdmin(RegionScopedAdmin, AuditHistoryAdmin):
     list_display = ["provider", "submitted_at", "status", "reviewed_by", "reviewed_at"]
     list_filter = ["status"]
     search_fields = ["provider__code", "provider__name", "content"]
@@ -822,7 +842,7 @@ class RectificationPlanAdmin(admin.ModelAdmin):
 # ------------------------------------------------------------------------------
 
 
-def _provider_action(service, description: str, name: str):
+def _provider_action(service, description: str, name: str, permission: str):
     def action(modeladmin, request, queryset):
         return action_with_form(
             modeladmin=modeladmin,
@@ -835,15 +855,18 @@ def _provider_action(service, description: str, name: str):
         )
 
     action.__name__ = name
-    return admin.action(permissions=["change"], description=description)(action)
+    return admin.action(permissions=[permission], description=description)(action)
 
 
+# "warn" and "exit" are the lifecycle permissions of a provider (ProviderAdmin checks them).
 provider_actions = [
-    _provider_action(provider_warn, _("预警"), "lifecycle_warn"),
-    _provider_action(provider_warning_lift, _("解除预警"), "lifecycle_warning_lift"),
-    _provider_action(provider_rectification_start, _("进入整改（30天）"), "lifecycle_rectify"),
-    _provider_action(provider_exit, _("清退"), "lifecycle_exit"),
-    _provider_action(provider_ban, _("封禁"), "lifecycle_ban"),
+    _provider_action(provider_warn, _("预警"), "lifecycle_warn", "warn"),
+    _provider_action(provider_warning_lift, _("解除预警"), "lifecycle_warning_lift", "warn"),
+    _provider_action(
+        provider_rectification_start, _("进入整改（30天）"), "lifecycle_rectify", "warn"
+    ),
+    _provider_action(provider_exit, _("清退"), "lifecycle_exit", "exit"),
+    _provider_action(provider_ban, _("封禁"), "lifecycle_ban", "exit"),
 ]
 
 
@@ -855,8 +878,8 @@ class ProviderDecisionInline(admin.TabularInline):
     fields = [
         "decided_at",
         "action",
-        "from_status",
-        "to_status",
+        "from_label",
+        "to_label",
         "decided_by_name",
         "run_id",
         "reason",
@@ -871,3 +894,11 @@ class ProviderDecisionInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("原状态"))
+    def from_label(self, obj):
+        return obj.from_label
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, obj):
+        return obj.to_label

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from providers.admin.exports import EXPORT_ACTIONS
+from providers.admin.history import AuditHistoryAdmin
 from providers.admin.lifecycle import ProviderDecisionInline, provider_actions
+from providers.admin.scoping import RegionScopedAdmin
 from providers.models import (
     Membership,
     Merchant,
@@ -10,12 +12,13 @@ from providers.models import (
     ProviderType,
     Region,
     ServiceContract,
+    StaffProfile,
     Violation,
 )
 
 
 @admin.register(ProviderType, Region)
-class CatalogueAdmin(admin.ModelAdmin):
+class CatalogueAdmin(AuditHistoryAdmin):
     list_display = ["code", "name", "name_en"]
     search_fields = ["code", "name", "name_en"]
 
@@ -46,7 +49,8 @@ class ViolationInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(SimpleHistoryAdmin):
+class ProviderAdmin(RegionScopedAdmin, AuditHistoryAdmin):
+    region_lookups = ("region",)
     list_display = ["code", "name", "region", "type_list", "status", "joined_on"]
     list_filter = ["status", "region", "provider_types"]
     search_fields = ["code", "name", "legal_name", "credit_code"]
@@ -64,7 +68,7 @@ class ProviderAdmin(SimpleHistoryAdmin):
     ]
     date_hierarchy = "joined_on"
     inlines = [MembershipInline, ServiceContractInline, ViolationInline, ProviderDecisionInline]
-    actions = provider_actions
+    actions = [*provider_actions, *EXPORT_ACTIONS]
     fieldsets = [
         (
             None,
@@ -103,16 +107,23 @@ class ProviderAdmin(SimpleHistoryAdmin):
         # A provider leaves the program by a transition; its decision records are append-only.
         return False
 
+    # Lifecycle decisions have permissions of their own (Provider.Meta.permissions).
+    def has_warn_permission(self, request):
+        return request.user.has_perm("providers.warn_provider")
+
+    def has_exit_permission(self, request):
+        return request.user.has_perm("providers.exit_provider")
+
 
 @admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
+class MerchantAdmin(AuditHistoryAdmin):
     list_display = ["code", "name", "kind", "category"]
     list_filter = ["kind", "category"]
     search_fields = ["code", "name"]
 
 
 @admin.register(ServiceContract)
-class ServiceContractAdmin(SimpleHistoryAdmin):
+class ServiceContractAdmin(RegionScopedAdmin, AuditHistoryAdmin):
     list_display = ["provider", "merchant", "started_on", "ended_on"]
     list_filter = ["merchant__kind"]
     search_fields = ["provider__code", "provider__name", "merchant__code", "merchant__name"]
@@ -122,7 +133,7 @@ class ServiceContractAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(RegionScopedAdmin, AuditHistoryAdmin):
     list_display = ["user", "provider", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__email", "provider__code", "provider__name"]
@@ -131,7 +142,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Violation)
-class ViolationAdmin(SimpleHistoryAdmin):
+class ViolationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
     list_display = ["provider", "kind", "severity", "points", "occurred_on", "source"]
     list_filter = ["severity", "kind", "source"]
     search_fields = ["provider__code", "provider__name", "evidence"]
@@ -139,6 +150,7 @@ class ViolationAdmin(SimpleHistoryAdmin):
     list_select_related = ["provider"]
     date_hierarchy = "occurred_on"
     readonly_fields = ["recorded_by", "created_at"]
+    actions = EXPORT_ACTIONS
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -148,3 +160,22 @@ class ViolationAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         # A violation is revoked through an appeal (ViolationRevocation), never deleted.
         return False
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(AuditHistoryAdmin):
+    """Which regions a region manager covers; program admins keep it."""
+
+    list_display = ["user", "region_list", "note", "updated_at"]
+    list_filter = ["regions"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "note"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["regions"]
+    list_select_related = ["user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("regions")
+
+    @admin.display(description=_("负责区域"))
+    def region_list(self, obj):
+        return "、".join(region.label for region in obj.regions.all())

@@ -42,6 +42,7 @@ from providers.models.registry import (
     merchant_code_validator,
     provider_code_validator,
 )
+from providers.models.staff import StaffProfile
 from providers.models.team import Invitation, InvitationStatus, invitation_token_hash
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "RectificationPlanStatus",
     "Region",
     "ServiceContract",
+    "StaffProfile",
     "Violation",
     "ViolationKind",
     "ViolationRevocation",

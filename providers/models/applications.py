@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
 
 from providers.credit_code import validate_credit_code
 from providers.criteria import CriterionLevel, CriterionRow, Operator, criterion_row_render
@@ -120,6 +121,8 @@ class Application(StateMachineModel, models.Model):
     decision_reason = models.TextField(_("审核意见"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(verbose_name=_("入驻申请变更历史"))
 
     class Meta:
         verbose_name = _("入驻申请")
@@ -251,6 +254,8 @@ class ApplicationDocument(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    history = HistoricalRecords(verbose_name=_("申请材料变更历史"))
 
     class Meta:
         verbose_name = _("申请材料")

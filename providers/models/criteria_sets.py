@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from providers.criteria import (
     CriterionDefinitionError,
@@ -71,6 +72,8 @@ class CriteriaSet(models.Model):
         related_name="+",
     )
 
+    history = HistoricalRecords(verbose_name=_("标准版本变更历史"))
+
     class Meta:
         verbose_name = _("标准版本")
         verbose_name_plural = _("准入/准出标准")
@@ -119,6 +122,8 @@ class Criterion(models.Model):
     weight = models.PositiveSmallIntegerField(_("权重"), default=1, help_text=_("仅软性判定计分"))
     sentence = models.CharField(_("说明（中文）"), max_length=200)
     sentence_en = models.CharField(_("说明（英文）"), max_length=300)
+
+    history = HistoricalRecords(verbose_name=_("判定条件变更历史"))
 
     class Meta:
         verbose_name = _("判定条件")

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
 
 from providers.criteria import CriterionRow, VerdictLevel, criterion_row_render
 from providers.models.applications import Application
@@ -235,6 +236,8 @@ class Appeal(StateModel, models.Model):
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     decision_reason = models.TextField(_("处理意见"), blank=True)
 
+    history = HistoricalRecords(verbose_name=_("申诉变更历史"))
+
     class Meta:
         verbose_name = _("申诉")
         verbose_name_plural = _("申诉")
@@ -320,6 +323,8 @@ class RectificationPlan(models.Model):
     )
     reviewed_at = models.DateTimeField(_("审阅时间"), null=True, blank=True)
     review_note = models.TextField(_("审阅意见"), blank=True)
+
+    history = HistoricalRecords(verbose_name=_("整改计划变更历史"))
 
     class Meta:
         verbose_name = _("整改计划")

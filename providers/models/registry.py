@@ -38,12 +38,16 @@ class BilingualNamed(models.Model):
 
 
 class ProviderType(BilingualNamed):
+    history = HistoricalRecords(verbose_name=_("服务商类型变更历史"))
+
     class Meta(BilingualNamed.Meta):
         verbose_name = _("服务商类型")
         verbose_name_plural = _("服务商类型")
 
 
 class Region(BilingualNamed):
+    history = HistoricalRecords(verbose_name=_("区域变更历史"))
+
     class Meta(BilingualNamed.Meta):
         verbose_name = _("区域")
         verbose_name_plural = _("区域")
@@ -126,6 +130,12 @@ class Provider(StateMachineModel, models.Model):
         verbose_name_plural = _("服务商")
         ordering = ["code"]
         indexes = [models.Index(fields=["status"]), models.Index(fields=["region", "status"])]
+        # Lifecycle decisions are permissions of their own, so that roles can be given some of
+        # them without the right to edit the registry (providers/roles.py).
+        permissions = [
+            ("warn_provider", _("可对服务商预警、解除预警、责令整改")),
+            ("exit_provider", _("可清退、封禁服务商")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(registered_capital_fen__isnull=True) | Q(registered_capital_fen__gte=0),
@@ -216,6 +226,8 @@ class Merchant(models.Model):
     )
     category = models.CharField(_("经营类目"), max_length=50)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords(verbose_name=_("商家/品牌变更历史"))
 
     class Meta:
         verbose_name = _("商家/品牌")

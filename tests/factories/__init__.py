@@ -5,3 +5,4 @@ from tests.factories.funding import *  # noqa: F403
 from tests.factories.lifecycle import *  # noqa: F403
 from tests.factories.providers import *  # noqa: F403
 from tests.factories.scoring import *  # noqa: F403
+from tests.factories.staff import *  # noqa: F403
