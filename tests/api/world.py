@@ -31,6 +31,7 @@ from tests.factories import (
     ProposalLineFactory,
     ProviderFactory,
     ServiceContractFactory,
+    StaffProfileFactory,
     StaffUserFactory,
     tier,
 )
@@ -136,6 +137,12 @@ def world_build(codes: tuple[str, str] | None = None) -> World:
             month=month, name="山海直播基地", code=code_b, merchant_code=codes and "M000002"
         ),
         staff={role: StaffUserFactory(role=role, username=f"staff-{role}") for role in STAFF_ROLES},
+    )
+    # The region manager covers both providers' regions; the region rule itself is tested with
+    # providers outside them in tests/staff and tests/api/test_region_scope.py.
+    StaffProfileFactory(
+        user=world.staff[Role.REGION_MANAGER.value],
+        regions=list({world.a.provider.region, world.b.provider.region}),
     )
     scores_compute(month=month, provider_ids=[world.a.provider.pk, world.b.provider.pk])
     _approved_allocation(world)
