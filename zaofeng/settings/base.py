@@ -56,6 +56,8 @@ LOCAL_APPS = [
     "providers",
     "scoring",
     "funding",
+    # Above funding: it reads grants and proposes clawbacks.
+    "risk",
     "evaluations",
     "portal",
     "staff",
