@@ -208,7 +208,7 @@ def signal_open(*, signal: RiskSignal, by, reason: str) -> RiskSignal:
             reason=reason,
         )
         notification_send(
-            provider_id=opened.provider_id,
+            provider=opened.provider,
             kind="risk",
             title=str(_("平台正在核查贵司 {month} 的经营数据")).format(
                 month=format_month(opened.month)
