@@ -116,7 +116,9 @@ def test_a_provider_linked_to_an_exited_one_is_put_on_review():
     providers = program_month(spike=False)
     a, b, c = providers[:3]
     Provider.objects.filter(pk=a.pk).update(contact_phone="138 0000 0001")
-    Provider.objects.filter(pk=b.pk).update(contact_phone="13800000001", status=LifecycleStatus.EXITED)
+    Provider.objects.filter(pk=b.pk).update(
+        contact_phone="13800000001", status=LifecycleStatus.EXITED
+    )
     Provider.objects.filter(pk=c.pk).update(legal_representative="无关")
     raised = risk_evaluate(month=MONTH)
     assert set(raised) == {a.pk}
