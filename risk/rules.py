@@ -132,16 +132,6 @@ def _baseline(history: ProviderHistory, month: int, measure) -> float | None:
     return values[1]
 
 
-def _by_group(histories, month, observe) -> dict[str, dict[int, float]]:
-    """Each peer group's observed values for a month: {group: {provider: value}}."""
-    groups: dict[str, dict[int, float]] = defaultdict(dict)
-    for history in histories:
-        value = observe(history, month)
-        if value is not None:
-            groups[history.group(month)][history.provider_id] = value
-    return groups
-
-
 def _gross(figures: MonthFigures) -> float | None:
     return figures.gross_fen if figures.gross_fen > 0 else None
 
@@ -188,25 +178,153 @@ class _Scored:
     group: str
 
 
-def _scored(histories, month, observe, cache=None) -> dict[int, _Scored]:
-    """Every provider's value for the month with its robust z within its peer group.
+class _Panel:
+    """The histories as arrays (provider × month), built once per evaluation and shared by the
+    rules: the measures and peer statistics are computed for every provider at once."""
 
-    Rules that look at the same measure share one computation through the cache."""
-    if cache is not None:
-        key = (observe, month)
-        if key not in cache:
-            cache[key] = _scored(histories, month, observe)
-        return cache[key]
-    scored = {}
-    for group, values in _by_group(histories, month, observe).items():
-        statistic = peer_statistic(list(values.values()))
-        if statistic is None:
-            continue
-        for provider_id, value in values.items():
-            z = statistic.z(value)
-            if z is not None:
-                scored[provider_id] = _Scored(value, statistic, z, group)
-    return scored
+    def __init__(self, histories: Sequence[ProviderHistory]):
+        import numpy as np
+
+        self.np = np
+        self.histories = histories
+        self.ids = [h.provider_id for h in histories]
+        self.row = {provider_id: i for i, provider_id in enumerate(self.ids)}
+        indices = [m for h in histories for m in h.months]
+        self.first = min(indices) if indices else 0
+        width = (max(indices) - self.first + 1) if indices else 1
+        shape = (len(histories), width)
+        self.gross = np.full(shape, np.nan)
+        self.refund = np.full(shape, np.nan)
+        self.orders = np.full(shape, np.nan)
+        self.claims = np.full(shape, np.nan)
+        self.group = np.full(shape, -1, dtype=np.int64)
+        self.group_names: list[str] = []
+        names: dict[str, int] = {}
+        for i, history in enumerate(histories):
+            for month, figures in history.months.items():
+                t = month - self.first
+                self.gross[i, t] = figures.gross_fen
+                self.refund[i, t] = figures.refund_fen
+                self.orders[i, t] = figures.orders
+                if figures.trust_claims is not None:
+                    self.claims[i, t] = figures.trust_claims
+                name = history.group(month)
+                if name not in names:
+                    names[name] = len(self.group_names)
+                    self.group_names.append(name)
+                self.group[i, t] = names[name]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            positive = np.where(self.gross > 0, self.gross, np.nan)
+            self.rate = self.refund / positive
+            self.order_value = np.where(self.orders > 0, self.gross / self.orders, np.nan)
+
+    def column(self, values, month: int):
+        t = month - self.first
+        if t < 0 or t >= values.shape[1]:
+            return self.np.full(values.shape[0], self.np.nan)
+        return values[:, t]
+
+    def baseline(self, values, month: int):
+        """The median of the 3 months before `month`; NaN unless all three are there."""
+        np = self.np
+        t = month - self.first
+        if t - BASELINE_MONTHS < 0 or t > values.shape[1]:
+            return np.full(values.shape[0], np.nan)
+        window = values[:, t - BASELINE_MONTHS : t]
+        return np.median(window, axis=1)  # NaN propagates: a missing month gives no baseline
+
+    def measure(self, name: str, month: int, min_orders: int = 1):
+        np = self.np
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if name == "log_growth":
+                base = self.baseline(np.where(self.gross > 0, self.gross, np.nan), month)
+                return np.log(self.column(self.gross, month) / np.where(base > 0, base, np.nan))
+            if name == "refund_rise":
+                return self.column(self.rate, month) - self.baseline(self.rate, month)
+            if name == "rise_before_spike":
+                return self.column(self.rate, month) - self.baseline(self.rate, month - 1)
+            if name == "order_value_change":
+                base = self.baseline(self.order_value, month)
+                return np.log(self.column(self.order_value, month) / base)
+            if name == "trust_claims":
+                orders = self.column(self.orders, month)
+                rate = self.column(self.claims, month) * 10_000 / orders
+                return np.where(orders >= min_orders, rate, np.nan)
+        raise KeyError(name)
+
+
+class _ScoredMeasure:
+    """One measure for one month with every provider's robust z within its peer group."""
+
+    def __init__(self, panel: _Panel, name: str, month: int, **options):
+        np = panel.np
+        self.panel = panel
+        values = panel.measure(name, month, **options)
+        groups = panel.column(panel.group.astype(float), month)
+        valid = np.isfinite(values) & (groups >= 0)
+        self.values = values
+        self.z = np.full(values.shape, np.nan)
+        self.median = np.full(values.shape, np.nan)
+        self.count = np.zeros(values.shape, dtype=np.int64)
+        self.groups = groups
+        for code in np.unique(groups[valid]):
+            members = valid & (groups == code)
+            group_values = values[members]
+            if group_values.size < 5:
+                continue
+            centre = np.median(group_values)
+            mad = np.median(np.abs(group_values - centre))
+            self.median[members] = centre
+            self.count[members] = group_values.size
+            if mad > 0:
+                self.z[members] = MAD_SCALE * (group_values - centre) / mad
+
+    def get(self, provider_id: int) -> "_Scored | None":
+        i = self.panel.row.get(provider_id)
+        if i is None or not self.panel.np.isfinite(self.z[i]):
+            return None
+        group = self.panel.group_names[int(self.groups[i])]
+        statistic = PeerStatistic(float(self.median[i]), 0.0, int(self.count[i]))
+        return _Scored(float(self.values[i]), statistic, float(self.z[i]), group)
+
+    def at_least(self, z: float) -> list[int]:
+        np = self.panel.np
+        with np.errstate(invalid="ignore"):
+            rows = np.nonzero(self.z >= z)[0]
+        return [self.panel.ids[i] for i in rows]
+
+    def at_most(self, z: float) -> list[int]:
+        np = self.panel.np
+        with np.errstate(invalid="ignore"):
+            rows = np.nonzero(self.z <= z)[0]
+        return [self.panel.ids[i] for i in rows]
+
+
+_last_panel: list = []  # the panel of the histories evaluated last: months of one world reuse it
+
+
+def _panel_of(histories) -> _Panel:
+    if (
+        _last_panel
+        and _last_panel[0].histories is histories
+        and len(_last_panel[0].ids) == len(histories)
+    ):
+        return _last_panel[0]
+    panel = _Panel(histories)
+    _last_panel[:] = [panel]
+    return panel
+
+
+def _scored(histories, month, name: str, cache=None, **options) -> _ScoredMeasure:
+    """A measure's robust z for every provider in the month; rules share them via the cache."""
+    cache = {} if cache is None else cache
+    panel = cache.get("panel")
+    if panel is None or panel.histories is not histories:
+        panel = cache["panel"] = _panel_of(histories)
+    key = (name, month, tuple(sorted(options.items())))
+    if key not in cache:
+        cache[key] = _ScoredMeasure(panel, name, month, **options)
+    return cache[key]
 
 
 def _verdict(rule, provider_id, month, scored: _Scored, threshold, observed=None, **detail):
@@ -231,12 +349,11 @@ def gmv_spike_refund_surge(histories, month, params, cache=None) -> list[Verdict
     """Gross GMV far above the provider's own recent months (robust z within its peers), with
     its refund rate risen by at least refund_points over its own recent months."""
     z_min, points = float(params["z"]), float(params["refund_points"])
-    spikes = _scored(histories, month, log_growth, cache)
+    spikes = _scored(histories, month, "log_growth", cache)
+    by_id = {history.provider_id: history for history in histories}
     verdicts = []
-    for history in histories:
-        spike = spikes.get(history.provider_id)
-        if spike is None or spike.z < z_min:
-            continue
+    for provider_id in spikes.at_least(z_min):
+        history, spike = by_id[provider_id], spikes.get(provider_id)
         rise = refund_rise(history, month)
         if rise is not None and rise >= points:
             verdicts.append(
@@ -257,12 +374,11 @@ def gmv_spike_refund_surge(histories, month, params, cache=None) -> list[Verdict
 def spike_after_grant(histories, month, params, cache=None) -> list[Verdict]:
     """A GMV spike within months_after months of a grant to the provider."""
     z_min, after = float(params["z"]), int(params["months_after"])
-    spikes = _scored(histories, month, log_growth, cache)
+    spikes = _scored(histories, month, "log_growth", cache)
+    by_id = {history.provider_id: history for history in histories}
     verdicts = []
-    for history in histories:
-        spike = spikes.get(history.provider_id)
-        if spike is None or spike.z < z_min:
-            continue
+    for provider_id in spikes.at_least(z_min):
+        history, spike = by_id[provider_id], spikes.get(provider_id)
         granted = [g for g in history.grant_months if g <= month <= g + after]
         if granted:
             verdicts.append(
@@ -283,18 +399,16 @@ def refund_surge_after_spike(histories, month, params, cache=None) -> list[Verdi
     """Refunds surging (robust z within peers, and by refund_points) the month after a spike:
     the signature of brushed orders refunded once the month's GMV is counted."""
     z_min, points = float(params["z"]), float(params["refund_points"])
-    spikes = _scored(histories, month - 1, log_growth, cache)
-    rises = _scored(histories, month, _rise_against_before_spike, cache)
+    spikes = _scored(histories, month - 1, "log_growth", cache)
+    rises = _scored(histories, month, "rise_before_spike", cache)
     verdicts = []
-    for history in histories:
-        spike, rise = spikes.get(history.provider_id), rises.get(history.provider_id)
-        if spike is None or rise is None or spike.z < z_min or rise.z < z_min:
-            continue
+    for provider_id in sorted(set(spikes.at_least(z_min)) & set(rises.at_least(z_min))):
+        spike, rise = spikes.get(provider_id), rises.get(provider_id)
         if rise.value >= points:
             verdicts.append(
                 _verdict(
                     RuleKind.REFUND_SURGE_AFTER_SPIKE,
-                    history.provider_id,
+                    provider_id,
                     month,
                     rise,
                     z_min,
@@ -319,9 +433,10 @@ def order_value_collapse(histories, month, params, cache=None) -> list[Verdict]:
     """Average order value fallen far below the provider's own recent months (many tiny
     orders), by at least `drop` and with a robust z at or below −z within its peers."""
     z_min, drop = float(params["z"]), float(params["drop"])
-    changes = _scored(histories, month, order_value_change, cache)
+    changes = _scored(histories, month, "order_value_change", cache)
     verdicts = []
-    for provider_id, change in changes.items():
+    for provider_id in changes.at_most(-z_min):
+        change = changes.get(provider_id)
         if change.z <= -z_min and math.exp(change.value) <= 1 - drop:
             verdicts.append(
                 _verdict(
@@ -351,9 +466,10 @@ def trust_card_claims(histories, month, params, cache=None) -> list[Verdict]:
     # A few claims on few orders is noise, however high its rate: a count floor keeps it out.
     min_claims = int(params["min_claims"])
     histories_by_id = {history.provider_id: history for history in histories}
-    rates = _scored(histories, month, lambda h, m: trust_claims_per_10k(h, m, min_orders))
+    rates = _scored(histories, month, "trust_claims", cache, min_orders=min_orders)
     verdicts = []
-    for provider_id, rate in rates.items():
+    for provider_id in rates.at_least(z_min):
+        rate = rates.get(provider_id)
         claims = histories_by_id[provider_id].months[month].trust_claims
         if (
             rate.z >= z_min
