@@ -97,12 +97,14 @@ class RiskSignalAdmin(RegionScopedAdmin, ReadOnlyAdmin):
 
 
 @admin.register(RiskDecision)
-class RiskDecisionAdmin(ReadOnlyAdmin):
+class RiskDecisionAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    region_lookups = ("signal__provider__region",)
     list_display = ["signal", "action", "from_status", "to_status", "decided_by_name", "decided_at"]
     list_filter = ["action"]
 
 
 @admin.register(ClawbackProposal)
-class ClawbackProposalAdmin(ReadOnlyAdmin):
+class ClawbackProposalAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    region_lookups = ("signal__provider__region",)
     list_display = ["signal", "grant", "amount", "status", "decided_at"]
     list_filter = ["status"]

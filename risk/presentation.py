@@ -51,12 +51,12 @@ def signal_reason(signal: RiskSignal) -> str:
         )
     if signal.rule == RuleKind.LINKED_PROVIDERS:
         return _("与 {count} 家已清退或封禁的服务商共用{shared}。").format(
-            count=int(signal.observed), shared=_shared(detail.get("shared", ""))
+            count=int(signal.observed), shared=shared_label(detail.get("shared", ""))
         )
     return peers
 
 
-def _shared(kinds: str) -> str:
+def shared_label(kinds: str) -> str:
     names = {
         "legal_representative": _("法定代表人"),
         "phone": _("联系电话"),

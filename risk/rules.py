@@ -327,13 +327,17 @@ def _scored(histories, month, name: str, cache=None, **options) -> _ScoredMeasur
     return cache[key]
 
 
-def _verdict(rule, provider_id, month, scored: _Scored, threshold, observed=None, **detail):
+def _verdict(
+    rule, provider_id, month, scored: _Scored, threshold, observed=None, ratio=False, **detail
+):
+    """ratio: the measure is a log ratio, shown (observed and peer median) as a multiple."""
+    median = math.exp(scored.statistic.median) if ratio else scored.statistic.median
     return Verdict(
         rule=rule,
         provider_id=provider_id,
         month=month,
         observed=_dec(scored.value if observed is None else observed),
-        peer_median=_dec(scored.statistic.median),
+        peer_median=_dec(median),
         z=_dec(scored.z, "0.01"),
         threshold=Decimal(str(threshold)),
         peer_group=scored.group,
@@ -364,6 +368,7 @@ def gmv_spike_refund_surge(histories, month, params, cache=None) -> list[Verdict
                     spike,
                     z_min,
                     observed=math.exp(spike.value),
+                    ratio=True,
                     refund_rise=_dec(rise),
                     refund_points=points,
                 )
@@ -389,6 +394,7 @@ def spike_after_grant(histories, month, params, cache=None) -> list[Verdict]:
                     spike,
                     z_min,
                     observed=math.exp(spike.value),
+                    ratio=True,
                     grant_month=max(granted),
                 )
             )
@@ -446,6 +452,7 @@ def order_value_collapse(histories, month, params, cache=None) -> list[Verdict]:
                     change,
                     -z_min,
                     observed=math.exp(change.value),
+                    ratio=True,
                     drop=drop,
                 )
             )

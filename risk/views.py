@@ -21,7 +21,7 @@ from risk.forms import (
     SignalDecisionForm,
 )
 from risk.models import ClawbackProposal
-from risk.presentation import signal_reason
+from risk.presentation import shared_label, signal_reason
 from risk.selectors import (
     linked_providers,
     signal_chart,
@@ -95,7 +95,10 @@ def signal_detail(request, pk):
                 "growth": _g("环比增长（倍）"),
                 "peer_growth": _g("同层级环比增长 10%–90%"),
             },
-            "linked": linked_providers(signal.provider),
+            "linked": [
+                (other, shared_label(",".join(kinds)))
+                for other, kinds in linked_providers(signal.provider)
+            ],
             "decisions": signal.decisions.select_related("decided_by").order_by("decided_at", "id"),
             "clawbacks": signal.clawbacks.select_related("grant", "grant__pool", "clawback"),
             "form": SignalDecisionForm(),

@@ -24,6 +24,7 @@ from risk.models import (
     RiskDecision,
     RiskRuleSet,
     RiskSignal,
+    RuleKindChoices,
     SignalAction,
     SignalStatus,
 )
@@ -97,7 +98,7 @@ def risk_evaluate(
                 signal=signal,
                 action=SignalAction.RAISED,
                 to_status=SignalStatus.OPEN,
-                reason=f"v{rule_set.version} {signal.rule}",
+                reason=f"v{rule_set.version} {RuleKindChoices(signal.rule).label}",
                 figures=_figures(signal),
             )
             for signal in created

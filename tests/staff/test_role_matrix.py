@@ -66,9 +66,15 @@ FUNDING = {
     "funding.tierchange",
     "funding.tiermembership",
 }
+RISK = {
+    "risk.clawbackproposal",
+    "risk.riskdecision",
+    "risk.riskruleset",
+    "risk.risksignal",
+}
 EVALUATIONS = {"evaluations.evaluationresult", "evaluations.evaluationrun"}
 NOTIFICATIONS = {"notifications.notification"}
-PROGRAM = PROVIDERS | SCORING | FUNDING | EVALUATIONS | NOTIFICATIONS
+PROGRAM = PROVIDERS | SCORING | FUNDING | RISK | EVALUATIONS | NOTIFICATIONS
 BEAT = {
     "django_celery_beat.clockedschedule",
     "django_celery_beat.crontabschedule",
@@ -182,6 +188,7 @@ STAFF_PAGES = [
     ("staff:queue", ("warnings",)),
     ("staff:queue", ("appeals",)),
     ("staff:queue", ("demotions",)),
+    ("risk-staff:queue", ()),
 ]
 
 
