@@ -16,6 +16,7 @@ MESSAGE_ONLY_DRAFT = _("只能发布草稿版本。")
 MESSAGE_NO_STAGES = _("阶段定义至少需要一个阶段。")
 MESSAGE_POSITIONS = _("阶段顺序应为 1、2、3…连续编号。")
 MESSAGE_NO_PUBLISHED = _("还没有已发布的阶段定义。")
+MESSAGE_DRAFT_EXISTS = _("已有草稿版本，请先编辑或发布它。")
 
 
 def stage_problems(*, entry_criteria, regression_criteria) -> dict[str, str]:
@@ -55,9 +56,12 @@ def definition_published() -> StageDefinition | None:
 
 
 def definition_new_version(*, definition: StageDefinition) -> StageDefinition:
-    """Copies a version (usually the published one) into a new draft to edit."""
+    """Copies a version (usually the published one) into a new draft to edit; one draft at a
+    time."""
     with transaction.atomic():
         latest = StageDefinition.objects.select_for_update().order_by("-version").first()
+        if StageDefinition.objects.filter(status=DefinitionStatus.DRAFT).exists():
+            raise ValidationError(MESSAGE_DRAFT_EXISTS)
         draft = StageDefinition.objects.create(
             version=latest.version + 1,
             stuck_months=definition.stuck_months,

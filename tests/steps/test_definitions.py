@@ -6,6 +6,7 @@ from django.db import DatabaseError, transaction
 
 from steps.models import DefinitionStatus, Stage, StageDefinition
 from steps.services.definitions import (
+    MESSAGE_DRAFT_EXISTS,
     MESSAGE_ONLY_DRAFT,
     definition_new_version,
     definition_publish,
@@ -48,6 +49,9 @@ def test_a_new_version_is_an_editable_copy_and_publishing_it_retires_the_old_one
     v1 = definition_published()
     draft = definition_new_version(definition=v1)
     assert (draft.version, draft.status, draft.stages.count()) == (2, DefinitionStatus.DRAFT, 5)
+    with pytest.raises(ValidationError) as second:
+        definition_new_version(definition=v1)
+    assert second.value.messages == [str(MESSAGE_DRAFT_EXISTS)]
     Stage.objects.filter(definition=draft, position=2).update(
         entry_criteria=[{"input": "public_traffic_fen", "operator": "gte", "threshold": "20000000"}]
     )
