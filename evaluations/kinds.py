@@ -362,6 +362,16 @@ def risk_after_run(*, run) -> dict[str, Any]:
     return {"signals_by_rule": by_rule, "ranked": ranked}
 
 
+def steps_after_run(*, run) -> dict[str, Any]:
+    """Places every merchant with channel facts on its STEPS stage for the month, then checks
+    that recomputing the month from the facts matches what is stored (mismatches: 0)."""
+    from steps.services.assessment import steps_assess
+
+    outcome = steps_assess(month=run.period)
+    check = steps_assess(month=run.period, write=False)
+    return {"steps": {**outcome_detail(outcome), "mismatches": check.changed}}
+
+
 SCORING = kind_register(
     Kind(
         name="scoring",
@@ -421,5 +431,14 @@ RISK = kind_register(
         after_run=risk_after_run,
         batch_size=5000,
         description=_("按已发布的风险规则检查当月成交、退款与关联关系，产生待核查的信号。"),
+    )
+)
+STEPS = kind_register(
+    Kind(
+        name="steps",
+        label=_("品牌经营阶段"),
+        providers=no_providers,
+        after_run=steps_after_run,
+        description=_("按当月商家渠道数据判定每个商家的 STEPS 阶段，记录前进与回退。"),
     )
 )

@@ -72,9 +72,17 @@ RISK = {
     "risk.riskruleset",
     "risk.risksignal",
 }
+STEPS = {
+    "steps.channelfact",
+    "steps.channelimport",
+    "steps.merchantstage",
+    "steps.stageassessment",
+    "steps.stagedefinition",
+    "steps.stagetransition",
+}
 EVALUATIONS = {"evaluations.evaluationresult", "evaluations.evaluationrun"}
 NOTIFICATIONS = {"notifications.notification"}
-PROGRAM = PROVIDERS | SCORING | FUNDING | RISK | EVALUATIONS | NOTIFICATIONS
+PROGRAM = PROVIDERS | SCORING | STEPS | FUNDING | RISK | EVALUATIONS | NOTIFICATIONS
 BEAT = {
     "django_celery_beat.clockedschedule",
     "django_celery_beat.crontabschedule",
@@ -90,7 +98,7 @@ AXES = {"axes.accessattempt", "axes.accessfailurelog", "axes.accesslog"}
 LISTS = {
     Role.PROGRAM_ADMIN: PROGRAM | BEAT | INTEGRATIONS | AUTH,
     Role.REVIEWER: PROGRAM,
-    Role.REGION_MANAGER: PROGRAM - NOTIFICATIONS,
+    Role.REGION_MANAGER: PROGRAM - NOTIFICATIONS - STEPS,
     Role.FINANCE: PROGRAM,
     Role.AUDITOR: PROGRAM | BEAT | INTEGRATIONS | AUTH,
 }
@@ -189,6 +197,7 @@ STAFF_PAGES = [
     ("staff:queue", ("appeals",)),
     ("staff:queue", ("demotions",)),
     ("risk-staff:queue", ()),
+    ("staff:steps", ()),
 ]
 
 
