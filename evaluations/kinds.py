@@ -298,10 +298,13 @@ MISMATCHES_KEPT = 20
 
 
 def tiers_after_run(*, run) -> dict[str, Any]:
-    """Checks every pool's balance against its ledger once the tiers are placed."""
+    """Checks every pool's balance against its ledger once the tiers are placed, and the
+    month's provider-month rollup (which the review read) against the GMV facts."""
     from funding.services.ledger import reconciliation_check
+    from scoring.services.rollup import rollup_rebuild
 
     report = reconciliation_check()
+    rollup = rollup_rebuild(month=run.period, apply=False)
     return {
         "reconciliation": {
             **outcome_detail(report),
@@ -309,7 +312,13 @@ def tiers_after_run(*, run) -> dict[str, Any]:
             "mismatches": [
                 outcome_detail(mismatch) for mismatch in report.mismatches[:MISMATCHES_KEPT]
             ],
-        }
+        },
+        "rollup_reconciliation": {
+            "ok": rollup.ok,
+            "rows_checked": rollup.rows_checked,
+            "mismatch_count": rollup.changed_count,
+            "mismatches": [change.describe() for change in rollup.changes[:MISMATCHES_KEPT]],
+        },
     }
 
 

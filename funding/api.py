@@ -28,7 +28,7 @@ from funding.serializers import (
     TierOutputSerializer,
 )
 from integrations.permissions import SIGNED_IN
-from providers.access import providers_visible_to
+from providers.access import provider_scope, providers_visible_to
 from providers.api import query
 from providers.api_permissions import AnyStaffRole, NotStaff, ProviderMember, ReadsMoney
 from zaofeng.periods import previous_month
@@ -147,26 +147,30 @@ def _month(request):
 
 
 class ProgressApi(APIView):
-    """Providers at ≥ ¥1B and ≥ ¥100M against 100 and 200, the trend, the gaps, pools, totals."""
+    """Providers at ≥ ¥1B and ≥ ¥100M against 100 and 200, the trend, the gaps, pools, totals.
+
+    A region manager gets its regions' share only (`scope` "regions", `region_codes`), against
+    the program's targets."""
 
     permission_classes = [*SIGNED_IN, AnyStaffRole]
 
     @extend_schema(parameters=[MonthQuerySerializer], responses=ProgressSerializer)
     def get(self, request):
-        progress = program_progress(month=_month(request))
+        progress = program_progress(month=_month(request), scope=provider_scope(request.user))
         data = asdict(progress)
         data["pools"] = [{**asdict(use), "utilisation": use.utilisation} for use in progress.pools]
         return Response(ProgressSerializer(data).data)
 
 
 class ForecastApi(APIView):
-    """Projected trailing GMV per provider for the next four quarters and projected counts."""
+    """Projected trailing GMV per provider for the next four quarters and projected counts; a
+    region manager's providers only."""
 
     permission_classes = [*SIGNED_IN, AnyStaffRole]
 
     @extend_schema(parameters=[MonthQuerySerializer], responses=ForecastSerializer)
     def get(self, request):
-        forecast = program_forecast(month=_month(request))
+        forecast = program_forecast(month=_month(request), scope=provider_scope(request.user))
         data = {
             "month": forecast.month,
             "quarters": [asdict(quarter) for quarter in forecast.quarters],

@@ -207,6 +207,14 @@ class AllocationTotalSerializer(serializers.Serializer):
     providers = serializers.IntegerField()
 
 
+class GroupCountSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    providers = serializers.IntegerField(help_text="in the program at the month's end")
+    at_100m = serializers.IntegerField()
+    at_1b = serializers.IntegerField()
+
+
 class ProgressSerializer(serializers.Serializer):
     month = serializers.DateField()
     threshold_1b_fen = serializers.IntegerField()
@@ -222,6 +230,17 @@ class ProgressSerializer(serializers.Serializer):
     pools = PoolUseSerializer(many=True)
     by_tier = AllocationTotalSerializer(many=True)
     by_region = AllocationTotalSerializer(many=True)
+    scope = serializers.ChoiceField(
+        choices=["everything", "regions"],
+        source="scope_kind",
+        help_text="whose figures: the program's, or a region manager's share (its regions only)",
+    )
+    region_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="the regions of a region manager's share"
+    )
+    providers_in_program = serializers.IntegerField()
+    regions = GroupCountSerializer(many=True)
+    provider_types = GroupCountSerializer(many=True)
 
 
 class ForecastQuarterSerializer(serializers.Serializer):

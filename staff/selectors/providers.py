@@ -43,10 +43,10 @@ from providers.models import (
     ServiceContract,
     Violation,
 )
-from scoring.models import GmvFact, Score, ScoreKind
+from scoring.models import ProviderMonth, Score, ScoreKind
 from scoring.selectors import latest_published_scoring_model
 from zaofeng.money import format_count_cn, format_fen_cn
-from zaofeng.periods import add_months, format_month
+from zaofeng.periods import format_month, month_start
 
 # ------------------------------------------------------------------------------
 # The list
@@ -77,13 +77,9 @@ class ProviderFilters:
 
 
 def trailing_gmv_subquery(month: date) -> Subquery:
-    window = GmvFact.objects.filter(
-        provider=OuterRef("pk"), month__gte=add_months(month, -11), month__lte=month
-    )
-    return Subquery(
-        window.values("provider").annotate(total=Sum("net_gmv_fen")).values("total"),
-        output_field=BigIntegerField(),
-    )
+    """The provider's trailing net GMV at month, from the provider-month rollup."""
+    row = ProviderMonth.objects.filter(provider=OuterRef("pk"), month=month_start(month))
+    return Subquery(row.values("trailing_net_gmv_fen")[:1], output_field=BigIntegerField())
 
 
 def providers_list(*, scope: ProviderScope, month: date, filters: ProviderFilters) -> QuerySet:
