@@ -263,3 +263,24 @@ class ForecastSerializer(serializers.Serializer):
     month = serializers.DateField()
     quarters = ForecastQuarterSerializer(many=True)
     providers = ProjectionSerializer(many=True)
+
+
+class StandingTierSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    threshold_fen = serializers.IntegerField()
+    min_overall_score = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class StandingSerializer(serializers.Serializer):
+    """funding.selectors.standing.Standing: the figures the portal and staff pages show."""
+
+    month = serializers.DateField()
+    status = serializers.CharField(help_text="lifecycle status at the month's end")
+    tier = StandingTierSerializer(allow_null=True, help_text="held after the month's review")
+    next_tier = StandingTierSerializer(allow_null=True)
+    trailing_net_gmv_fen = serializers.IntegerField()
+    overall_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    score_checked = serializers.BooleanField(help_text="scores count once a model is published")
+    gmv_lacking_fen = serializers.IntegerField(allow_null=True)
+    score_lacking = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)

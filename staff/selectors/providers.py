@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.db.models import (
     BigIntegerField,
-    DecimalField,
     OuterRef,
     Q,
     QuerySet,
@@ -44,7 +43,7 @@ from providers.models import (
     Violation,
 )
 from scoring.models import ProviderMonth, Score, ScoreKind
-from scoring.selectors import latest_published_scoring_model
+from scoring.selectors import latest_published_scoring_model, overall_score_subquery
 from zaofeng.money import format_count_cn, format_fen_cn
 from zaofeng.periods import format_month, month_start
 
@@ -88,10 +87,6 @@ def providers_list(*, scope: ProviderScope, month: date, filters: ProviderFilter
     The figures are correlated subqueries: a page of the list computes them for its own rows
     only; filtering or ordering by GMV computes them once per provider in the scope.
     """
-    model = latest_published_scoring_model()
-    score = Score.objects.filter(
-        provider=OuterRef("pk"), month=month, kind=ScoreKind.OVERALL, scoring_model=model
-    ).values("value")[:1]
     tier = TierMembership.objects.filter(provider=OuterRef("pk"), ended_on__isnull=True)
     providers = (
         staff_rows_visible_to(
@@ -103,9 +98,7 @@ def providers_list(*, scope: ProviderScope, month: date, filters: ProviderFilter
             gmv=Coalesce(trailing_gmv_subquery(month), Value(0), output_field=BigIntegerField()),
             tier_name=Subquery(tier.values("tier__name")[:1]),
             tier_code=Subquery(tier.values("tier__code")[:1]),
-            overall_score=Subquery(
-                score, output_field=DecimalField(max_digits=5, decimal_places=2)
-            ),
+            overall_score=overall_score_subquery(month),
         )
     )
     if filters.q:
