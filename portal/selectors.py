@@ -7,7 +7,7 @@ provider, and says what the provider could do next.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -51,7 +51,10 @@ from providers.selectors import (
     application_decisions,
     application_prescreen_rows,
     applications_for_user,
+    criteria_inputs,
+    criteria_judging,
     criteria_specs_published,
+    probation_snapshot,
     provider_lifecycle,
     violation_inputs,
 )
@@ -64,7 +67,6 @@ from scoring.selectors import (
     ScoreChange,
     ScoreExplanation,
     cohort_medians,
-    criteria_inputs,
     metrics_imports,
     overall_score_of,
     provider_scorecard,
@@ -73,7 +75,7 @@ from scoring.selectors import (
     score_rise_plan,
     trailing_net_gmv_fen,
 )
-from zaofeng.periods import add_months, current_month, format_month, previous_month
+from zaofeng.periods import current_month, format_month, previous_month
 
 SCORE_KINDS = (*Capability.values, ScoreKind.OVERALL)
 
@@ -253,32 +255,47 @@ def _row_from_record(row: Mapping) -> CriteriaRow:
     )
 
 
-def month_end(month: date) -> date:
-    return add_months(month, 1) - timedelta(days=1)
+def _criteria_preview(
+    *, kind: str, provider: Provider, snapshot: Mapping, month: date | None, today: date | None
+) -> tuple[CriteriaRow, ...]:
+    type_ids = list(provider.provider_types.values_list("pk", flat=True))
+    specs = criteria_specs_published(kind=kind, provider_type_ids=type_ids)
+    judging = criteria_judging(kind=kind, month=month, today=today)
+    verdict = criteria_evaluate(specs, snapshot, as_of=judging.as_of, missing=judging.missing)
+    return tuple(_row_from_result(result) for result in verdict.results)
 
 
 def exit_check(*, provider: Provider, month: date) -> tuple[CriteriaRow, ...]:
     """The exit criteria judged on the provider's own figures for a month, as the exit run
-    would judge them (scoring's and the violation register's inputs); nothing is recorded."""
-    type_ids = list(provider.provider_types.values_list("pk", flat=True))
-    specs = criteria_specs_published(kind=CriteriaKind.EXIT, provider_type_ids=type_ids)
-    snapshot = {
-        **criteria_inputs(month=month, provider_ids=[provider.pk])[provider.pk],
-        **violation_inputs(month=month, provider_ids=[provider.pk])[provider.pk],
-    }
-    verdict = criteria_evaluate(specs, snapshot, as_of=month_end(month), missing=Missing.SKIP)
-    return tuple(_row_from_result(result) for result in verdict.results)
+    judges them (the same inputs, missing-value rule and date); nothing is recorded."""
+    snapshot = criteria_inputs(kind=CriteriaKind.EXIT, month=month, provider_ids=[provider.pk])
+    return _criteria_preview(
+        kind=CriteriaKind.EXIT,
+        provider=provider,
+        snapshot=snapshot[provider.pk],
+        month=month,
+        today=None,
+    )
 
 
-def probation_check(*, provider: Provider, month: date) -> tuple[CriteriaRow, ...]:
-    type_ids = list(provider.provider_types.values_list("pk", flat=True))
-    specs = criteria_specs_published(kind=CriteriaKind.PROBATION, provider_type_ids=type_ids)
-    snapshot = {
-        **criteria_inputs(month=month, provider_ids=[provider.pk])[provider.pk],
-        **violation_inputs(month=month, provider_ids=[provider.pk])[provider.pk],
-    }
-    verdict = criteria_evaluate(specs, snapshot, as_of=month_end(month), missing=Missing.SKIP)
-    return tuple(_row_from_result(result) for result in verdict.results)
+def probation_check(
+    *, provider: Provider, month: date, today: date | None = None
+) -> tuple[CriteriaRow, ...]:
+    """The probation goals as the deadline check would judge them today: on the latest exit
+    evaluation since probation began (month's figures until there is one), a missing figure
+    failing; nothing is recorded."""
+    today = today or timezone.localdate()
+    basis = probation_snapshot(provider=provider, today=today)
+    snapshot = (
+        basis[1]
+        if basis
+        else criteria_inputs(kind=CriteriaKind.PROBATION, month=month, provider_ids=[provider.pk])[
+            provider.pk
+        ]
+    )
+    return _criteria_preview(
+        kind=CriteriaKind.PROBATION, provider=provider, snapshot=snapshot, month=month, today=today
+    )
 
 
 def provider_admission_check(*, provider: Provider, today: date) -> tuple[CriteriaRow, ...]:
@@ -370,7 +387,7 @@ def criteria_tables(*, provider: Provider | None, user, today: date) -> tuple[Cr
                     title=_g("考察期目标"),
                     note=_g("考察期至 %(end)s，届时须全部达标方可转为正常合作。")
                     % {"end": provider.probation_ends_on},
-                    rows=probation_check(provider=provider, month=month),
+                    rows=probation_check(provider=provider, month=month, today=today),
                 )
             )
         tables.append(

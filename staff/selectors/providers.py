@@ -1,6 +1,5 @@
 """Providers as staff read them: the filtered list, and one provider's whole story on a timeline."""
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -45,7 +44,7 @@ from providers.models import (
 from scoring.models import ProviderMonth, Score, ScoreKind
 from scoring.selectors import latest_published_scoring_model, overall_score_subquery
 from zaofeng.money import format_count_cn, format_fen_cn
-from zaofeng.periods import format_month, month_start
+from zaofeng.periods import format_month, month_end, month_start
 
 # ------------------------------------------------------------------------------
 # The list
@@ -209,8 +208,7 @@ class TimelineEntry:
 
 def _month_end(month: date) -> datetime:
     """Monthly records (scores, tier changes) stand at the end of the month they are about."""
-    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    return timezone.make_aware(datetime.combine(last, time(23, 59)))
+    return timezone.make_aware(datetime.combine(month_end(month), time(23, 59)))
 
 
 def _day(day: date) -> datetime:
