@@ -436,6 +436,8 @@ def metrics_import(
                 # Line 0: the file as a whole, before any row could be read.
                 if file_format(file_name) is None:
                     tally.add_errors([RowError(0, "", file_name, REASON_UNSUPPORTED)])
+                elif exc.reason:
+                    tally.add_errors([RowError(0, "", file_name, exc.reason)])
                 else:
                     tally.add_errors([RowError(0, "", "", REASON_UNREADABLE)])
                 raise _Refused from exc
