@@ -21,7 +21,9 @@ MESSAGE_CONTENT_REQUIRED = _("请填写整改措施。")
 MESSAGE_PLAN_REVIEWED = _("该整改计划已审阅，不能重复处理。")
 MESSAGE_NOTE_REQUIRED = _("退回整改计划时请写明原因。")
 MESSAGE_PAST_DEADLINE = _("整改期已于 %(due)s 截止，不能再提交整改计划。")
-MESSAGE_PLAN_OPEN = _("已有一份整改计划在审阅中（%(submitted)s 提交），请等审阅结果后再提交新的计划。")
+MESSAGE_PLAN_OPEN = _(
+    "已有一份整改计划在审阅中（%(submitted)s 提交），请等审阅结果后再提交新的计划。"
+)
 
 
 def rectification_plan_submit(*, provider: Provider, by, content: str) -> RectificationPlan:

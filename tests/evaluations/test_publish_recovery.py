@@ -158,15 +158,18 @@ def own_redis(tmp_path):
 
 
 @pytest.fixture
-def on_own_redis(own_redis, via_queue, settings):
-    """This process publishes to the test's own Redis."""
+def on_own_redis(own_redis, via_queue, settings, monkeypatch):
+    """This process publishes to the test's own Redis (Celery reads the URL from the
+    environment before its configuration)."""
     settings.CELERY_BROKER_URL = OWN_REDIS_URL
+    monkeypatch.setenv("CELERY_BROKER_URL", OWN_REDIS_URL)
     saved = celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool
     celery_app.conf.broker_url = OWN_REDIS_URL
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     yield own_redis
     celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = saved
+    monkeypatch.undo()
 
 
 @pytest.mark.django_db
