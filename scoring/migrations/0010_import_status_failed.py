@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0008_historical_frozen_metric_fields'),
+        ('scoring', '0009_provider_month_rollup'),
     ]
 
     operations = [
