@@ -66,6 +66,12 @@ FUNDING = {
     "funding.tierchange",
     "funding.tiermembership",
 }
+RISK = {
+    "risk.clawbackproposal",
+    "risk.riskdecision",
+    "risk.riskruleset",
+    "risk.risksignal",
+}
 STEPS = {
     "steps.channelfact",
     "steps.channelimport",
@@ -76,7 +82,7 @@ STEPS = {
 }
 EVALUATIONS = {"evaluations.evaluationresult", "evaluations.evaluationrun"}
 NOTIFICATIONS = {"notifications.notification"}
-PROGRAM = PROVIDERS | SCORING | STEPS | FUNDING | EVALUATIONS | NOTIFICATIONS
+PROGRAM = PROVIDERS | SCORING | STEPS | FUNDING | RISK | EVALUATIONS | NOTIFICATIONS
 BEAT = {
     "django_celery_beat.clockedschedule",
     "django_celery_beat.crontabschedule",
@@ -190,6 +196,7 @@ STAFF_PAGES = [
     ("staff:queue", ("warnings",)),
     ("staff:queue", ("appeals",)),
     ("staff:queue", ("demotions",)),
+    ("risk-staff:queue", ()),
     ("staff:steps", ()),
 ]
 

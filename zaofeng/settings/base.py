@@ -58,6 +58,8 @@ LOCAL_APPS = [
     # STEPS journeys read merchants (providers) and sit beside scoring; nothing below imports them.
     "steps",
     "funding",
+    # Above funding: it reads grants and proposes clawbacks.
+    "risk",
     "evaluations",
     "portal",
     "staff",
