@@ -19,7 +19,7 @@ def return_older_duplicates(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("providers", "0009_merge_staff_profiles"),
+        ("providers", "0010_provider_link_identifiers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
