@@ -248,6 +248,15 @@ EVALUATION_BATCH_MAX_RETRIES = env_int("EVALUATION_BATCH_MAX_RETRIES", 3)
 # Retry n waits base × 2ⁿ seconds (with jitter), capped, so a database blip is ridden out.
 EVALUATION_RETRY_BACKOFF_SECONDS = env_int("EVALUATION_RETRY_BACKOFF_SECONDS", 30)
 EVALUATION_RETRY_BACKOFF_MAX_SECONDS = env_int("EVALUATION_RETRY_BACKOFF_MAX_SECONDS", 10 * 60)
+# An Idempotency-Key claimed by a request that never answered (its process died) is taken over
+# by a retry after this long (integrations/services/idempotency.py, docs/hardening.md).
+IDEMPOTENCY_CLAIM_EXPIRY_SECONDS = env_int("IDEMPOTENCY_CLAIM_EXPIRY_SECONDS", 120)
+
+# The minute sweeper (evaluations.services.runs.runs_sweep) resends a run queued this long with
+# no message sent, e.g. when the starting process died between its commit and the send.
+EVALUATION_PUBLISH_GRACE_SECONDS = env_int("EVALUATION_PUBLISH_GRACE_SECONDS", 30)
+# A fault hook for tests only: sleep this long between committing a run and sending its message.
+EVALUATION_PUBLISH_PAUSE_SECONDS = env_int("EVALUATION_PUBLISH_PAUSE_SECONDS", 0)
 if CELERY_VISIBILITY_TIMEOUT <= max(CELERY_TASK_TIME_LIMIT, EVALUATION_RETRY_BACKOFF_MAX_SECONDS):
     raise ImproperlyConfigured(
         "CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT and "
