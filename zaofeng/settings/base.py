@@ -119,10 +119,20 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+# Lock-out (zaofeng/signin.py): a username after this many failures from any addresses, and an
+# address after that many failures over any usernames (password spraying), for AXES_COOLOFF_TIME.
+SIGN_IN_USERNAME_FAILURE_LIMIT = env_int("SIGN_IN_USERNAME_FAILURE_LIMIT", 5)
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int("SIGN_IN_ADDRESS_FAILURE_LIMIT", 20)
+AXES_FAILURE_LIMIT = SIGN_IN_USERNAME_FAILURE_LIMIT
 AXES_COOLOFF_TIME = 0.5  # hours: a locked-out user may try again after 30 minutes
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "zaofeng.signin.SignInLockHandler"
 AXES_RESET_ON_SUCCESS = True
+# How many proxies (load balancers) of ours stand in front of the web servers and append to
+# X-Forwarded-For; the client address is the entry the outermost one wrote (zaofeng/client_ip.py).
+# 0: nothing in front, X-Forwarded-For and X-Request-ID from clients are ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "zaofeng.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"  # the portal's page, in Chinese
 
 # ------------------------------------------------------------------------------

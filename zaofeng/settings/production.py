@@ -9,6 +9,8 @@ from .base import env_bool, env_int, env_list  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["zaofeng.example"])
+# One load balancer in front of the web servers unless said otherwise (docs/deploy.md).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 
 # ------------------------------------------------------------------------------
 # Security: behind a TLS-terminating load balancer that sets X-Forwarded-Proto.
