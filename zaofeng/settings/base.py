@@ -300,6 +300,11 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------
 # Program
 # ------------------------------------------------------------------------------
+# Separation of duties (funding/services/duties.py): a proposal's approver neither created nor
+# edited it; a disbursement's approver did not request it and, with PAYER_DISTINCT, its payer
+# neither requested nor approved it. On in production; off here so one demo user can try it all.
+SEPARATION_OF_DUTIES = env_bool("SEPARATION_OF_DUTIES", default=False)
+SEPARATION_OF_DUTIES_PAYER_DISTINCT = env_bool("SEPARATION_OF_DUTIES_PAYER_DISTINCT", default=True)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", default="zaofeng-demo")
 
 LOGGING = {

@@ -30,3 +30,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# No one moves money alone (docs/security.md).
+SEPARATION_OF_DUTIES = env_bool("SEPARATION_OF_DUTIES", default=True)
