@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,7 @@ THIRD_PARTY_APPS = [
     "simple_history",
     "axes",
     "import_export",
+    "csp",
 ]
 # Lower apps first: the dependency arrows point portal/staff/evaluations → funding → scoring →
 # providers → notifications; integrations (API keys, idempotency) sits below them all.
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     # Ends idle and over-long sessions (zaofeng/sessions.py).
     "zaofeng.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must be last: it inspects the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -92,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -143,6 +147,35 @@ AXES_RESET_ON_SUCCESS = True
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "zaofeng.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"  # the portal's page, in Chinese
+
+# ------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts only from this site or carrying the response's
+# nonce ({{ CSP_NONCE }}); styles may be inline (ECharts' tooltips and the admin write style
+# attributes); nothing may frame the site. Report-only outside production unless CSP_REPORT_ONLY
+# says otherwise; production enforces it (docs/security.md).
+# ------------------------------------------------------------------------------
+CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF, "data:"],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+CSP_REPORT_URI = env_str("CSP_REPORT_URI", default="")
+if CSP_REPORT_URI:
+    CSP_DIRECTIVES["report-uri"] = [CSP_REPORT_URI]
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", default=True)
+if CSP_REPORT_ONLY:
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # ------------------------------------------------------------------------------
 # Internationalisation: Chinese first, English second; Asia/Shanghai time.
