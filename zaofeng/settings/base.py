@@ -49,6 +49,7 @@ THIRD_PARTY_APPS = [
     "axes",
     "import_export",
     "csp",
+    "django_prometheus",
 ]
 # Lower apps first: the dependency arrows point portal/staff/evaluations → funding → scoring →
 # providers → notifications; integrations (API keys, idempotency) sits below them all.
@@ -67,6 +68,10 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # Request latency and counts for /metrics (zaofeng/metrics.py); its pair closes the list.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # A request id on every request, response and log line (zaofeng/observability.py).
+    "zaofeng.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -80,8 +85,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Axes must be last: it inspects the outcome of authentication.
+    # Axes must be last of those that act: it inspects the outcome of authentication.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [
@@ -154,7 +160,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"  # the portal's page, in 
 # attributes); nothing may frame the site. Report-only outside production unless CSP_REPORT_ONLY
 # says otherwise; production enforces it (docs/security.md).
 # ------------------------------------------------------------------------------
-CSP_DIRECTIVES = {
+SECURITY_POLICY_DIRECTIVES = {
     "default-src": [SELF],
     "script-src": [SELF, NONCE],
     "style-src": [SELF, UNSAFE_INLINE],
@@ -166,15 +172,15 @@ CSP_DIRECTIVES = {
     "form-action": [SELF],
     "frame-ancestors": [NONE],
 }
-CSP_REPORT_URI = env_str("CSP_REPORT_URI", default="")
-if CSP_REPORT_URI:
-    CSP_DIRECTIVES["report-uri"] = [CSP_REPORT_URI]
-CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", default=True)
-if CSP_REPORT_ONLY:
+SECURITY_POLICY_REPORT_URI = env_str("CSP_REPORT_URI", default="")
+if SECURITY_POLICY_REPORT_URI:
+    SECURITY_POLICY_DIRECTIVES["report-uri"] = [SECURITY_POLICY_REPORT_URI]
+SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", default=True)
+if SECURITY_POLICY_REPORT_ONLY:
     CONTENT_SECURITY_POLICY = None
-    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": SECURITY_POLICY_DIRECTIVES}
 else:
-    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": SECURITY_POLICY_DIRECTIVES}
     CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # ------------------------------------------------------------------------------
@@ -212,6 +218,28 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded documents must be on storage every web host reaches. "local" (the default) is the disk
+# under PRIVATE_STORAGE_ROOT: one host, or a shared mount. "s3" is an S3-compatible bucket
+# (django-storages); boto3 reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment.
+DOCUMENT_STORAGE = env_str("DOCUMENT_STORAGE", default="local")
+if DOCUMENT_STORAGE == "s3":
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("DOCUMENT_S3_BUCKET", default=""),
+            "endpoint_url": env_str("DOCUMENT_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env_str("DOCUMENT_S3_REGION", default="") or None,
+            "location": env_str("DOCUMENT_S3_PREFIX", default="private"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+        },
+    }
+    if not STORAGES["private"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("DOCUMENT_STORAGE=s3 needs DOCUMENT_S3_BUCKET.")
+elif DOCUMENT_STORAGE != "local":
+    raise ImproperlyConfigured(f"DOCUMENT_STORAGE must be local or s3, not {DOCUMENT_STORAGE!r}.")
 # Outside production, WhiteNoise serves straight from the finders, so no collectstatic is needed.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -349,11 +377,35 @@ SEPARATION_OF_DUTIES = env_bool("SEPARATION_OF_DUTIES", default=False)
 SEPARATION_OF_DUTIES_PAYER_DISTINCT = env_bool("SEPARATION_OF_DUTIES_PAYER_DISTINCT", default=True)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", default="zaofeng-demo")
 
+# ------------------------------------------------------------------------------
+# Observability (docs/deploy.md): logs as JSON lines with a request id in production, one access
+# line per request (REQUEST_LOG), /metrics for operators, /healthz with the workers' heartbeat.
+# ------------------------------------------------------------------------------
+LOG_FORMAT = env_str("LOG_FORMAT", default="plain")
+REQUEST_LOG = env_bool("REQUEST_LOG", default=False)
+METRICS_TOKEN = env_str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", default=[])
+METRICS_REDIS_PREFIX = env_str("METRICS_REDIS_PREFIX", default="zaofeng:metrics:")
+WORKER_HEARTBEAT_PREFIX = env_str("WORKER_HEARTBEAT_PREFIX", default="zaofeng:worker:")
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+WORKER_HEARTBEAT_TTL_SECONDS = env_int("WORKER_HEARTBEAT_TTL_SECONDS", 60)
+HEALTH_QUEUES = env_list("HEALTH_QUEUES", default=["celery"])
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "zaofeng.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "zaofeng.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
     # Axes announces itself on every start; only its warnings (lock-outs) matter.
     "loggers": {"axes": {"level": "WARNING"}},

@@ -23,7 +23,7 @@ STORAGES = {
 }
 CELERY_TASK_ALWAYS_EAGER = True
 # Tests run under the policy production enforces, so a blocked script fails them.
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}  # noqa: F405
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": SECURITY_POLICY_DIRECTIVES}  # noqa: F405
 CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 AXES_ENABLED = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
