@@ -43,7 +43,7 @@ def server(tmp_path):
     port = _free_port()
     env = {
         "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "zaofeng.settings.production",
         "SECRET_KEY": "smoke-test-secret-key-not-for-production-0123456789",
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -133,3 +133,61 @@ def test_the_production_profile_serves_under_gunicorn(server):
     assert access[request_id]["status"] == 200
     assert access[request_id]["client_ip"] == "203.0.113.9"
     assert access["lb-0123456789abcdef"]["path"] == "/healthz"
+
+
+def _production_settings(monkeypatch, **env) -> dict:
+    """The production settings module's values, evaluated afresh for this environment."""
+    import runpy
+
+    for name in ("CACHE_URL", "DOCUMENT_STORAGE", "DOCUMENT_S3_BUCKET", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x" * 50)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    cached = sys.modules.pop("zaofeng.settings.base")
+    try:
+        return runpy.run_module("zaofeng.settings.production", run_name="production_probe")
+    finally:
+        sys.modules["zaofeng.settings.base"] = cached
+
+
+def test_production_refuses_a_per_process_cache_with_several_workers(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
+        _production_settings(monkeypatch)
+    assert _production_settings(monkeypatch, WEB_CONCURRENCY="1")["CACHES"]
+
+
+def test_production_separates_duties_and_enforces_the_policy(monkeypatch):
+    values = _production_settings(monkeypatch, CACHE_URL="redis://127.0.0.1:6379/5")
+    assert values["SEPARATION_OF_DUTIES"] is True
+    assert values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["script-src"]
+    assert values["CONTENT_SECURITY_POLICY_REPORT_ONLY"] is None
+    assert values["TRUSTED_PROXY_COUNT"] == 1
+    assert values["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
+
+
+def test_documents_go_to_s3_when_the_environment_says_so(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+    from django.utils.module_loading import import_string
+
+    values = _production_settings(
+        monkeypatch,
+        CACHE_URL="redis://127.0.0.1:6379/5",
+        DOCUMENT_STORAGE="s3",
+        DOCUMENT_S3_BUCKET="zaofeng-documents",
+        DOCUMENT_S3_ENDPOINT_URL="https://s3.example.internal",
+    )
+    private = values["STORAGES"]["private"]
+    assert private["BACKEND"] == "storages.backends.s3.S3Storage"
+    storage = import_string(private["BACKEND"])(**private["OPTIONS"])
+    assert storage.bucket_name == "zaofeng-documents"
+    assert storage.endpoint_url == "https://s3.example.internal"
+    assert storage.default_acl == "private"
+    local = _production_settings(monkeypatch, CACHE_URL="redis://127.0.0.1:6379/5")
+    assert local["STORAGES"]["private"]["BACKEND"].endswith("FileSystemStorage")
+    with pytest.raises(ImproperlyConfigured, match="DOCUMENT_S3_BUCKET"):
+        _production_settings(
+            monkeypatch, CACHE_URL="redis://127.0.0.1:6379/5", DOCUMENT_STORAGE="s3"
+        )
