@@ -44,3 +44,11 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl): two
+# servers on one host (a second checkout, the smoke test) would fight over it. Off unless asked.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
