@@ -27,3 +27,5 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": SECURITY_POLICY_DIRECTIVES}  # noqa: F4
 CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 AXES_ENABLED = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tests change data with factories, not through the services that make cached answers stale.
+READ_CACHE_SECONDS = 0
