@@ -8,7 +8,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup run test browser lint format messages migrate demo services clean
+.PHONY: help setup run serve test browser lint format messages migrate demo services clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,10 @@ demo: migrate ## Load the demo data once (idempotent)
 
 run: demo ## Serve the portal with demo data on 127.0.0.1:8000, with a Celery worker and beat
 	@bin/run-portal
+
+serve: setup ## Serve in the production profile under gunicorn (collectstatic, migrate; WEB_CONCURRENCY workers)
+	DJANGO_SETTINGS_MODULE=zaofeng.settings.production bin/release
+	DJANGO_SETTINGS_MODULE=zaofeng.settings.production $(VENV)/bin/gunicorn --config gunicorn.conf.py
 
 services: ## Start PostgreSQL and Redis if they are down
 	@bin/ensure-services
