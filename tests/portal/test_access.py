@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from providers.models import MembershipRole
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 # Pages a provider's members read; an applicant is sent to its applications instead.
 MEMBER_PAGES = [
