@@ -62,15 +62,8 @@ PLACES = (
         ("demotions",),
         "demotions",
     ),
-    _Place(
-        "evaluations",
-        _("评估任务"),
-        "admin:evaluations_evaluationrun_changelist",
-        "evaluations.view_evaluationrun",
-    ),
-    _Place(
-        "allocation", _("资金分配"), "admin:funding_proposal_changelist", "funding.view_proposal"
-    ),
+    _Place("evaluations", _("评估任务"), "staff:evaluations", "evaluations.view_evaluationrun"),
+    _Place("allocation", _("资金分配"), "staff:allocations", "funding.view_proposal"),
     _Place(
         "ledger", _("资金台账"), "admin:funding_ledgerentry_changelist", "funding.view_ledgerentry"
     ),

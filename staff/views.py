@@ -43,6 +43,7 @@ from staff.forms import (
     WarningDecisionForm,
 )
 from staff.selectors.dashboard import program_dashboard
+from staff.selectors.evaluations import selection_coverage
 from staff.selectors.providers import (
     CATEGORY_LABELS,
     provider_allocation_totals,
@@ -207,11 +208,14 @@ def provider_bulk(request):
     except QueueUnavailable as exc:
         messages.error(request, str(exc.message))
         return redirect(back)
+    # The run covers the kind's providers among those ticked, not every ticked one: say both.
+    covered = selection_coverage(kind=run.kind, month=run.period, as_of=run.as_of, provider_ids=ids)
     messages.success(
         request,
-        _g("评估任务 #%(run)s 已发起：%(count)d 个服务商。") % {"run": run.pk, "count": len(ids)},
+        _g("评估任务 #%(run)s 已发起：所选 %(count)d 个服务商中，%(covered)d 个在该评估范围内。")
+        % {"run": run.pk, "count": len(ids), "covered": covered},
     )
-    return redirect("admin:evaluations_evaluationrun_change", run.pk)
+    return redirect("staff:evaluation", run.pk)
 
 
 @perms.staff_page

@@ -17,3 +17,9 @@ def staff_nav(context, current: str = "", with_counts: bool = True):
         else (),
         "current": current,
     }
+
+
+@register.filter
+def elided_pages(paginator, number):
+    """{% for n in page.paginator|elided_pages:page.number %}: 1 … 4 5 [6] 7 8 … 20"""
+    return paginator.get_elided_page_range(number, on_each_side=2, on_ends=1)
