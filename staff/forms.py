@@ -307,3 +307,48 @@ class RunStartForm(forms.Form):
         self.fields["kind"].choices = _kind_choices()
         if not self.is_bound:
             self.initial.setdefault("period", format_month(previous_month()))
+
+
+# ------------------------------------------------------------------------------
+# Review queues: search, filters, sort
+# ------------------------------------------------------------------------------
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    region = forms.ModelChoiceField(
+        label=_("区域"), queryset=Region.objects.order_by("id"), required=False, empty_label="—"
+    )
+    provider_type = forms.ModelChoiceField(
+        label=_("服务商类型"),
+        queryset=ProviderType.objects.order_by("id"),
+        required=False,
+        empty_label="—",
+    )
+    age = forms.ChoiceField(
+        label=_("时限"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("overdue", _("已超时限")),
+            ("due_soon", _("即将到期（2 天内）")),
+            ("within", _("未超时限")),
+        ],
+    )
+    order = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[("oldest", _("最早的在前")), ("newest", _("最新的在前"))],
+    )
+
+    def query(self):
+        from staff.selectors.queues import QueueQuery
+
+        if not self.is_valid():
+            return QueueQuery()
+        data = self.cleaned_data
+        return QueueQuery(
+            search=data.get("q") or "",
+            region_id=data["region"].pk if data.get("region") else None,
+            provider_type_id=data["provider_type"].pk if data.get("provider_type") else None,
+            age=data.get("age") or "",
+            order=data.get("order") or "oldest",
+        )

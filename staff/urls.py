@@ -11,6 +11,8 @@ urlpatterns = [
     path("providers/<str:code>/", views.provider_detail, name="provider"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:tab>/", views.queues, name="queue"),
+    path("queues/applications/<int:pk>/", views.application_case, name="application_case"),
+    path("queues/appeals/<int:pk>/", views.appeal_case, name="appeal_case"),
     path(
         "queues/applications/<int:pk>/decide/",
         views.decide_application,

@@ -18,7 +18,7 @@ from evaluations.services.runs import (
     run_as_of,
 )
 from staff import permissions as perms
-from staff.forms import EVALUATION_NOT_CONFIRMED, RunFilterForm, RunStartForm
+from staff.forms import RunFilterForm, RunStartForm
 from staff.selectors.evaluations import (
     failed_provider_ids,
     kind_label,

@@ -26,7 +26,11 @@ def worker(clean_broker, tmp_path_factory):  # noqa: F811 - the fixture imported
         "console",
         log_dir=tmp_path_factory.mktemp("logs"),
         app=PROJECT_APP,
-        env={"CELERY_TASK_TIME_LIMIT": "120", "CELERY_TASK_SOFT_TIME_LIMIT": "100"},
+        env={
+            "CELERY_TASK_TIME_LIMIT": "120",
+            "CELERY_TASK_SOFT_TIME_LIMIT": "100",
+            "CELERY_VISIBILITY_TIMEOUT": "300",
+        },
     )
     started.start().wait_ready()
     yield started
@@ -34,7 +38,9 @@ def worker(clean_broker, tmp_path_factory):  # noqa: F811 - the fixture imported
 
 
 def test_a_started_run_reaches_100_percent_on_the_page_without_a_reload(
-    page, worker, via_queue  # noqa: F811
+    page,
+    worker,
+    via_queue,  # noqa: F811
 ):
     ProviderFactory.create_batch(4)
     StaffUserFactory(username="console-admin", role=Role.PROGRAM_ADMIN)

@@ -111,8 +111,10 @@ def test_the_summary_counts_what_ran_and_names_the_failed_providers(program_admi
     assert "计划评估 3 个服务商：成功 2 个，失败 1 个。" in page
     assert "共 2 个批次：完成 1，失败 1，未完成 0。" in page
     failures = re.search(r'<table class="dense" id="failures-table">.*?</table>', page, re.S)
-    assert "SP000333" in failures.group(0) and "缺少当月指标" in failures.group(0)
-    assert "scoring" not in page and "{" not in re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    assert "SP000333" in failures.group(0)
+    assert "缺少当月指标" in failures.group(0)
+    assert "scoring" not in page
+    assert "{" not in re.sub(r"<script.*?</script>", "", page, flags=re.S)
 
 
 def test_the_progress_box_is_served_alone_for_the_poll(program_admin_client):
@@ -120,13 +122,15 @@ def test_the_progress_box_is_served_alone_for_the_poll(program_admin_client):
     box = program_admin_client.get(reverse("staff:evaluation_progress", args=[active.pk]))
     text = box.content.decode()
     assert text.strip().startswith('<div class="run-progress"')
-    assert 'data-active="true"' in text and 'data-percent="40"' in text
+    assert 'data-active="true"' in text
+    assert 'data-percent="40"' in text
     assert "data-poll=" in text
     finished = EvaluationRunFactory(kind="exit", providers_total=3, providers_done=3)
     text = program_admin_client.get(
         reverse("staff:evaluation_progress", args=[finished.pk])
     ).content.decode()
-    assert 'data-active="false"' in text and 'data-percent="100"' in text
+    assert 'data-active="false"' in text
+    assert 'data-percent="100"' in text
     assert "data-poll=" not in text
 
 
