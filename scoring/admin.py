@@ -23,6 +23,7 @@ from scoring.models import (
 )
 from scoring.selectors import score_explanation
 from scoring.services.imports import metrics_import
+from scoring.services.rollup import provider_months_refresh
 from scoring.services.scoring_models import (
     PUBLISHED_IS_FROZEN,
     scoring_model_new_version,
@@ -67,6 +68,24 @@ class GmvFactAdmin(RegionScopedAdmin, admin.ModelAdmin):
     list_select_related = ["provider", "merchant"]
     date_hierarchy = "month"
     actions = EXPORT_ACTIONS
+
+    # A fact edited by hand moves the provider's rollup with it, in the same transaction.
+    def save_model(self, request, obj, form, change):
+        previous = GmvFact.objects.filter(pk=obj.pk).values_list("month", flat=True).first()
+        super().save_model(request, obj, form, change)
+        provider_months_refresh(
+            pairs={(obj.provider_id, obj.month)}
+            | ({(obj.provider_id, previous)} if previous else set())
+        )
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        provider_months_refresh(pairs=[(obj.provider_id, obj.month)])
+
+    def delete_queryset(self, request, queryset):
+        pairs = set(queryset.values_list("provider_id", "month"))
+        super().delete_queryset(request, queryset)
+        provider_months_refresh(pairs=pairs)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -144,6 +144,46 @@ class GmvFact(models.Model):
         return f"{self.provider_id} {self.merchant_id} {self.month:%Y-%m}"
 
 
+class ProviderMonth(models.Model):
+    """A provider's GMV for one month, summed over its merchants, with its trailing 12 months.
+
+    The rollup every program-wide read uses instead of the raw facts. Rows run from a
+    provider's first month with facts to 11 months after its last (months without facts hold
+    zeros), so a month without a row has no GMV in its trailing window either. The GMV import
+    maintains it in the same transaction as the facts; `rollup_rebuild` recomputes it.
+    """
+
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("服务商"), on_delete=models.CASCADE, related_name="months"
+    )
+    month = models.DateField(_("月份"), help_text=_("当月第一天"))
+    # year × 12 + month − 1: month arithmetic that PostgreSQL and SQLite do alike.
+    month_index = models.IntegerField(_("月序号"))
+    gross_gmv_fen = models.BigIntegerField(_("成交额（分）"), default=0)
+    refund_fen = models.BigIntegerField(_("退款额（分）"), default=0)
+    net_gmv_fen = models.BigIntegerField(_("净成交额（分）"), default=0)
+    orders = models.BigIntegerField(_("订单数"), default=0)
+    refund_orders = models.BigIntegerField(_("退款订单数"), default=0)
+    merchants = models.IntegerField(_("有成交的商家数"), default=0)
+    trailing_net_gmv_fen = models.BigIntegerField(_("近12个月净成交额（分）"), default=0)
+
+    class Meta:
+        verbose_name = _("服务商月度汇总")
+        verbose_name_plural = _("服务商月度汇总")
+        ordering = ["-month", "provider"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "month"], name="provider_month_unique"),
+            models.UniqueConstraint(
+                fields=["provider", "month_index"], name="provider_month_index_unique"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="provider_month_first_day"),
+        ]
+        indexes = [models.Index(fields=["month", "trailing_net_gmv_fen"])]
+
+    def __str__(self):
+        return f"{self.provider_id} {self.month:%Y-%m}"
+
+
 class ScoringModelStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")

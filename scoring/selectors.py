@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import Provider
@@ -20,6 +20,7 @@ from scoring.models import (
     Metric,
     MetricsImport,
     MetricValue,
+    ProviderMonth,
     Score,
     ScoreKind,
     ScoringModel,
@@ -34,18 +35,12 @@ def trailing_net_gmv_fen(
 ) -> dict[int, int]:
     """Net GMV (after refunds) over the twelve months up to and including month, per provider.
 
-    Providers with no GMV in the window are absent from the mapping.
+    Read from the provider-month rollup. Providers with no GMV in the window are absent.
     """
-    last = month_start(month)
-    facts = GmvFact.objects.filter(month__gte=add_months(last, -11), month__lte=last)
+    rows = ProviderMonth.objects.filter(month=month_start(month)).exclude(trailing_net_gmv_fen=0)
     if provider_ids is not None:
-        facts = facts.filter(provider_id__in=list(provider_ids))
-    rows = (
-        facts.values("provider_id")
-        .annotate(total=Sum("net_gmv_fen"))
-        .values_list("provider_id", "total")
-    )
-    return {provider_id: int(total) for provider_id, total in rows}
+        rows = rows.filter(provider_id__in=list(provider_ids))
+    return dict(rows.order_by().values_list("provider_id", "trailing_net_gmv_fen"))
 
 
 def latest_published_scoring_model() -> ScoringModel | None:

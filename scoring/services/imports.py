@@ -47,6 +47,7 @@ from scoring.models import (
     MetricUnit,
     MetricValue,
 )
+from scoring.services.rollup import provider_months_refresh, provider_months_refresh_from
 from zaofeng.periods import format_month
 
 logger = logging.getLogger(__name__)
@@ -235,6 +236,8 @@ class _PostgresSink:
             cursor.execute(f"ANALYZE {self.STAGE}")
             cursor.execute(sql)
             deleted, created, updated = cursor.fetchone()
+        if target.model is GmvFact:
+            provider_months_refresh_from(table=self.STAGE)
         return created, updated, deleted
 
 
@@ -312,6 +315,8 @@ class _BatchSink:
             ]
             if stale:
                 deleted += model.objects.filter(pk__in=stale).delete()[0]
+        if model is GmvFact:
+            provider_months_refresh(pairs=self.scope)
         return self.created, self.updated, deleted
 
 

@@ -21,6 +21,7 @@ from scoring.models import (
     ScoringModelMetric,
     ScoringModelStatus,
 )
+from scoring.services.rollup import provider_months_refresh
 from tests.factories.providers import MerchantFactory, ProviderFactory, ProviderTypeFactory
 
 __all__ = [
@@ -50,6 +51,12 @@ class GmvFactFactory(factory.django.DjangoModelFactory):
     refund_fen = 500_000_000
     orders = 100_000
     refund_orders = 5_000
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        fact = super()._create(model_class, *args, **kwargs)
+        provider_months_refresh(pairs=[(fact.provider_id, fact.month)])
+        return fact
 
 
 class MetricValueFactory(factory.django.DjangoModelFactory):

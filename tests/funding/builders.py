@@ -11,6 +11,7 @@ from funding.services.allocation import pool_save
 from funding.services.ledger import ledger_append
 from providers.roles import Role
 from scoring.models import GmvFact
+from scoring.services.rollup import provider_months_refresh
 from tests.factories import MerchantFactory, ScoreFactory, StaffUserFactory
 from zaofeng.periods import trailing_months
 
@@ -36,6 +37,9 @@ def gmv_history(provider, *, monthly_net_fen, last: date = M, months: int = 12, 
             refund_fen=refund_fen,
         )
         for month, amount in zip(trailing_months(last, len(amounts)), amounts, strict=True)
+    )
+    provider_months_refresh(
+        pairs=[(provider.pk, month) for month in trailing_months(last, len(amounts))]
     )
 
 

@@ -33,6 +33,7 @@ from providers.models import (
 from providers.roles import Role
 from scoring.models import GmvFact, Score, ScoreKind
 from scoring.selectors import latest_published_scoring_model
+from scoring.services.rollup import rollup_rebuild
 from staff.selectors.dashboard import program_dashboard
 from tests.factories import StaffUserFactory, region_manager
 from zaofeng.periods import trailing_months
@@ -92,6 +93,7 @@ def _load(rng: random.Random) -> None:
             for index, month in enumerate(months)
         )
     GmvFact.objects.bulk_create(rows, batch_size=10_000)
+    rollup_rebuild()
     model = latest_published_scoring_model()
     Score.objects.bulk_create(
         (
