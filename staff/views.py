@@ -114,7 +114,12 @@ def dashboard(request):
         {
             "form": form,
             "dashboard": data,
-            "chart_data": {**data.chart_data(), "labels": _chart_labels()},
+            # A region's counts are its share of the program: no program-wide target lines.
+            "chart_data": {
+                **data.chart_data(),
+                "labels": _chart_labels(),
+                "share_of_program": scope.by_region,
+            },
             "regions": request.user.staff_profile.regions.all()
             if scope.by_region and hasattr(request.user, "staff_profile")
             else (),

@@ -26,6 +26,9 @@
   }
 
   function targetLine(value, label) {
+    if (data.share_of_program) {
+      return undefined; // a region manager's counts are a share, not measured against 100 / 200
+    }
     return {
       silent: true,
       symbol: "none",
@@ -40,7 +43,7 @@
     legend: { top: 0 },
     grid: { left: 48, right: 64, top: 36, bottom: 32 },
     xAxis: { type: "category", data: data.trend.months },
-    yAxis: { type: "value", minInterval: 1, max: function (v) { return Math.ceil(Math.max(v.max, data.targets.at_100m) * 1.1 / 10) * 10; } },
+    yAxis: { type: "value", minInterval: 1, max: function (v) { return Math.ceil(Math.max(v.max, data.share_of_program ? 1 : data.targets.at_100m) * 1.1 / 10) * 10; } },
     series: [
       { name: L.at_1b, type: "line", data: data.trend.at_1b, markLine: targetLine(data.targets.at_1b, L.target) },
       { name: L.at_100m, type: "line", data: data.trend.at_100m, markLine: targetLine(data.targets.at_100m, L.target) }
