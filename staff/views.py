@@ -99,6 +99,9 @@ def _chart_labels() -> dict[str, str]:
         "score": _g("得分"),
         "providers": _g("服务商数"),
         "no_scores": _g("该月尚无评分"),
+        "no_tiers": _g("尚无服务商在层级中"),
+        "no_pools": _g("本月没有资源池"),
+        "no_applicants": _g("尚无入驻申请"),
     }
 
 

@@ -52,3 +52,12 @@ def test_a_region_managers_counts_are_not_drawn_against_the_program_targets(clie
     response = client.get(reverse("staff:dashboard"))
     assert response.context["chart_data"]["share_of_program"] is False
     assert '<progress max="100"' in response.content.decode()
+
+
+def test_empty_charts_have_their_words_and_axes_their_units(client):
+    client.force_login(StaffUserFactory(username="figures-empty", role=Role.AUDITOR))
+    labels = client.get(reverse("staff:dashboard")).context["chart_data"]["labels"]
+    assert labels["no_pools"] == "本月没有资源池"
+    assert labels["no_tiers"] == "尚无服务商在层级中"
+    assert labels["no_applicants"] == "尚无入驻申请"
+    assert labels["providers"] == "服务商数"
