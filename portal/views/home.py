@@ -7,10 +7,7 @@ from providers.models import ApplicationStatus
 
 
 def root_redirect(request):
-    """Staff land on their workbench, everyone else in the provider portal (sign-in first).
-
-    It is also where a sign-in without `next` leads (LOGIN_REDIRECT_URL), so each role lands on
-    its own home."""
+    """Staff land on their workbench, everyone else in the provider portal (sign-in first)."""
     if request.user.is_authenticated and request.user.is_staff:
         return redirect(staff_home_url(request.user))
     return redirect("portal:home")

@@ -117,8 +117,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-# The site root sends each user to their own home: staff to /staff/, providers to the portal.
-LOGIN_REDIRECT_URL = "root"
+# Providers land on the portal's home; staff are sent on from there to /staff/ (portal_page).
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.5  # hours: a locked-out user may try again after 30 minutes
