@@ -40,7 +40,8 @@ def test_a_provider_user_still_lands_in_the_portal(client, provider_user):
     response = client.post(
         reverse("login"), {"username": provider_user.username, "password": PASSWORD}
     )
-    assert client.get(response["Location"])["Location"] == reverse("portal:home")
+    assert response["Location"] == reverse("portal:home")
+    assert client.get(response["Location"]).status_code == 200
 
 
 def test_a_staff_flag_without_a_role_is_sent_to_the_admin_not_a_403(client):
