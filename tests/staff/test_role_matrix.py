@@ -46,6 +46,7 @@ PROVIDERS = {
 }
 SCORING = {
     "scoring.gmvfact",
+    "scoring.providermonth",
     "scoring.metric",
     "scoring.metricvalue",
     "scoring.metricsimport",
