@@ -49,8 +49,10 @@ browser: ## Install Debian's Chromium and CJK fonts for the browser tests, once
 	  echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-test: setup services browser ## Run the whole test suite against PostgreSQL, Redis and a headless Chromium
+test: setup services browser ## Run the whole test suite against PostgreSQL, Redis and a headless Chromium, then the page suite on SQLite
 	$(VENV)/bin/pytest
+	@echo "The page-level suite again on SQLite, the embedded default of make run:"
+	$(VENV)/bin/pytest --ds=zaofeng.settings.test_sqlite -m sqlite
 
 lint: setup ## Check the code with ruff
 	$(VENV)/bin/ruff check .

@@ -147,6 +147,11 @@ class InviteForm(forms.Form):
 # ------------------------------------------------------------------------------
 # Application wizard
 # ------------------------------------------------------------------------------
+# `<input type="date">` holds only yyyy-mm-dd whatever the language; the locale's own format
+# (2025/03/15 in Chinese) would leave it empty and the saved date lost.
+ISO_DATE = "%Y-%m-%d"
+
+
 class ApplicationCompanyForm(forms.Form):
     """Step 1: the company."""
 
@@ -168,7 +173,7 @@ class ApplicationCompanyForm(forms.Form):
     )
     region = forms.ModelChoiceField(label=_("所在区域"), queryset=Region.objects.order_by("id"))
     registered_on = forms.DateField(
-        label=_("企业注册日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("企业注册日期"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
     )
     registered_capital_fen = YuanField(label=_("注册资本（元）"))
 

@@ -131,7 +131,7 @@ def evaluation_start(
             run = EvaluationRun.objects.create(
                 kind=kind,
                 period=month,
-                as_of=_as_of(month),
+                as_of=run_as_of(month),
                 trigger=trigger,
                 started_by=by if getattr(by, "pk", None) else None,
                 batch_size=max(
@@ -216,7 +216,7 @@ def _month_or_refuse(month: date) -> None:
         raise ValidationError({"period": FUTURE_PERIOD.format(period=format_month(month))})
 
 
-def _as_of(month: date) -> date:
+def run_as_of(month: date) -> date:
     """Day-based checks of a past month look at its last day; of this month, at today."""
     last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     return min(timezone.localdate(), last_day)

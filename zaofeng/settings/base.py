@@ -143,6 +143,7 @@ PROVIDER_SESSION_IDLE_SECONDS = env_int("PROVIDER_SESSION_IDLE_SECONDS", 2 * 60 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 60 * 60)
 PROVIDER_SESSION_MAX_SECONDS = SESSION_COOKIE_AGE
 LOGIN_URL = "login"
+# Providers land on the portal's home; staff are sent on from there to /staff/ (portal_page).
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
 # Lock-out (zaofeng/signin.py): a username after this many failures from any addresses, and an
