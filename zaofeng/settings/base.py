@@ -291,6 +291,10 @@ SPECTACULAR_SETTINGS = {
 # Program
 # ------------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", default="zaofeng-demo")
+# The program's first month (YYYY-MM): a target's default date is the end of the second program
+# year (docs/forecast.md). Forecast workers: StatsForecast's n_jobs for one batch.
+PROGRAM_START = env_str("PROGRAM_START", default="2026-01")
+FORECAST_N_JOBS = env_int("FORECAST_N_JOBS", default=1)
 
 LOGGING = {
     "version": 1,
