@@ -240,6 +240,7 @@ class TargetForecastSerializer(serializers.Serializer):
     first_50 = serializers.DateField(allow_null=True)
     first_80 = serializers.DateField(allow_null=True)
     verdict = serializers.ChoiceField(choices=["on_track", "at_risk", "off_track"])
+    target_index = serializers.IntegerField(help_text="index in months of the target date")
     funnel_expected = serializers.FloatField(
         help_text="providers expected from the application funnel at the target, not in the count"
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from evaluations.models import RunTrigger
 from evaluations.services.runs import QueueUnavailable, evaluation_start
+from funding.forecasting.selectors import forecast_chart_data, program_forecast_view
 from funding.services.tiers import demotion_confirm, demotion_reject
 from providers.access import provider_scope, providers_visible_to
 from providers.exports import ExportFormat, table_response
@@ -93,6 +94,9 @@ def _chart_labels() -> dict[str, str]:
         "score": _g("得分"),
         "providers": _g("服务商数"),
         "no_scores": _g("该月尚无评分"),
+        "band": _g("80% 区间"),
+        "median": _g("中位数"),
+        "target_date": _g("目标日期"),
     }
 
 
@@ -102,13 +106,22 @@ def dashboard(request):
     month = form.month_or_default()
     scope = provider_scope(request.user)
     data = program_dashboard(scope=scope, month=month)
+    forecast = program_forecast_view(
+        month=month,
+        provider_ids=None
+        if scope.everything
+        else set(providers_visible_to(request.user).values_list("pk", flat=True)),
+    )
+    chart_data = {**data.chart_data(), "labels": _chart_labels()}
+    chart_data["forecast"] = forecast_chart_data(forecast)
     return render(
         request,
         "staff/dashboard.html",
         {
             "form": form,
             "dashboard": data,
-            "chart_data": {**data.chart_data(), "labels": _chart_labels()},
+            "forecast": forecast,
+            "chart_data": chart_data,
             "regions": request.user.staff_profile.regions.all()
             if scope.by_region and hasattr(request.user, "staff_profile")
             else (),

@@ -35,6 +35,19 @@ class TargetForecast:
     first_80: date | None
     verdict: str
     funnel_expected: float
+    target_index: int
+
+    @property
+    def expected_at_target(self) -> float:
+        return self.expected[self.target_index]
+
+    @property
+    def low_at_target(self) -> int:
+        return self.low[self.target_index]
+
+    @property
+    def high_at_target(self) -> int:
+        return self.high[self.target_index]
 
 
 @dataclass(frozen=True)
@@ -193,6 +206,7 @@ def program_forecast_view(
             first_80=_month_of(forecast, t["first_80"]),
             verdict=t["verdict"],
             funnel_expected=funnel.get("at_target", {}).get(t["code"], 0.0),
+            target_index=t["target_index"],
         )
         for t in program["targets"]
     )
@@ -287,3 +301,39 @@ def provider_forecast_view(*, provider_id: int, month: date | None = None):
         next_date=next_date,
         next_probability=next_probability,
     )
+
+
+def forecast_chart_data(view: ProgramForecastView | None) -> dict:
+    """What a fan chart of the counts draws: per target the 80 % band, median and expectation
+    at each month-end, the target line and the target date's month (plain JSON values)."""
+    if view is None:
+        return {"months": [], "targets": []}
+    return {
+        "months": [f"{m:%Y-%m}" for m in view.months],
+        "targets": [
+            {
+                "code": t.code,
+                "target": t.target,
+                "target_month": f"{t.target_date:%Y-%m}",
+                "low": list(t.low),
+                "band": [hi - lo for lo, hi in zip(t.low, t.high, strict=True)],
+                "high": list(t.high),
+                "median": list(t.median),
+                "expected": [round(v, 1) for v in t.expected],
+            }
+            for t in view.targets
+        ],
+    }
+
+
+def provider_chart_data(view: ProviderForecastView | None) -> dict:
+    """A provider's own fan: 10/50/90 % of trailing net GMV in yuan (whole) at each month-end."""
+    if view is None:
+        return {"months": []}
+    return {
+        "months": [f"{m:%Y-%m}" for m in view.months],
+        "low": [v // 100 for v in view.low],
+        "band": [(hi - lo) // 100 for lo, hi in zip(view.low, view.high, strict=True)],
+        "median": [v // 100 for v in view.median],
+        "threshold": None if view.next_threshold_fen is None else view.next_threshold_fen // 100,
+    }

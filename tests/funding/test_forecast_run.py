@@ -22,7 +22,7 @@ from funding.models import (
 from providers.models import LifecycleStatus
 from tests.factories import MembershipFactory, ProviderFactory, RegionFactory
 from tests.factories.staff import region_manager
-from tests.funding.builders import M, YI_FEN, finance_user, gmv_history
+from tests.funding.builders import YI_FEN, M, finance_user, gmv_history
 from tests.funding.forecasting.worlds import SEASON
 
 pytestmark = pytest.mark.django_db
