@@ -114,14 +114,13 @@ def provider_series(*, month: date, provider_ids=None) -> list[Series]:
 
 
 def forecast_prepare(*, month: date, run_id: int | None = None) -> Forecast:
-    """The month's forecast record with its shared inputs and backtest: made once, then reused
-    (a re-run of the month keeps the backtest; forecast_rebuild=True on the command replaces)."""
+    """The month's forecast record with its shared inputs (seasons, common shock, calibration)
+    and backtest. The batches of one run share them (the first batch makes them); a new run of
+    the month makes them afresh from the rollup as it is now, with the same seeds, so a re-run
+    on unchanged data stores the same figures."""
     month = month_start(month)
     existing = Forecast.objects.filter(month=month, model_version=MODEL_VERSION).first()
-    if existing is not None and existing.inputs:
-        if run_id and existing.run_id != run_id:
-            existing.run_id = run_id
-            existing.save(update_fields=["run_id", "updated_at"])
+    if existing is not None and existing.inputs and (run_id is None or existing.run_id == run_id):
         return existing
     from funding.forecasting.backtest import backtest_run
     from funding.forecasting.engine import common_factor, seasonal_profile
