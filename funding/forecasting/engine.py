@@ -243,7 +243,15 @@ def _ets_fit(name, members, horizon, calibration, n_jobs) -> dict[int, Fit]:
     spread = (forecast["m-hi-80"].to_numpy() - forecast["m-lo-80"].to_numpy()).reshape(
         len(members), horizon
     ) / (2 * Z80)
-    spread = np.nan_to_num(spread, nan=0.5) * calibration
+    # A fit without degrees of freedom left (ETS divides by n − parameters − 1) reports an
+    # infinite or undefined spread: such a series takes the batch's median spread per month.
+    spread = np.where(np.isfinite(spread) & (spread >= 0), spread, np.nan)
+    fallback = np.asarray([0.5 * math.sqrt(h) for h in range(1, horizon + 1)])
+    if np.isfinite(spread).any():
+        with np.errstate(all="ignore"):
+            median = np.nanmedian(spread, axis=0)
+        fallback = np.where(np.isfinite(median), median, fallback)
+    spread = np.where(np.isfinite(spread), spread, fallback[None, :]) * calibration
     mean = np.where(np.isfinite(mean), mean, np.asarray([d[-1] for _s, d, _v in members])[:, None])
     out = {}
     for row, (item, _d, values) in enumerate(members):
