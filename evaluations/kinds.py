@@ -355,6 +355,47 @@ def forecast_after_run(*, run) -> dict[str, Any]:
     }
 
 
+def risk_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
+    """Raises the month's risk signals for the batch; the peers are the whole program's month."""
+    from risk.services.signals import risk_evaluate
+
+    raised = risk_evaluate(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
+    return {
+        provider_id: ProviderOutcome(
+            ok=True, detail={"signals": sorted(s.rule for s in raised.get(provider_id, []))}
+        )
+        for provider_id in provider_ids
+    }
+
+
+def risk_after_run(*, run) -> dict[str, Any]:
+    """Orders the month's signals for review by the anomaly detector and counts them by rule."""
+    from django.db.models import Count
+
+    from risk.models import RiskSignal
+    from risk.services.ranking import signals_rank
+
+    ranked = signals_rank(month=run.period)
+    by_rule = dict(
+        RiskSignal.objects.filter(month=run.period)
+        .values_list("rule")
+        .annotate(count=Count("id"))
+        .order_by()
+        .values_list("rule", "count")
+    )
+    return {"signals_by_rule": by_rule, "ranked": ranked}
+
+
+def steps_after_run(*, run) -> dict[str, Any]:
+    """Places every merchant with channel facts on its STEPS stage for the month, then checks
+    that recomputing the month from the facts matches what is stored (mismatches: 0)."""
+    from steps.services.assessment import steps_assess
+
+    outcome = steps_assess(month=run.period)
+    check = steps_assess(month=run.period, write=False)
+    return {"steps": {**outcome_detail(outcome), "mismatches": check.changed}}
+
+
 SCORING = kind_register(
     Kind(
         name="scoring",
@@ -415,5 +456,25 @@ FORECAST = kind_register(
         # Large batches: the model is fitted for a whole batch in one call (docs/forecast.md).
         batch_size=5_000,
         description=_("按月汇总预测各服务商近12个月净成交额的分布，以及达到 100/200 目标的概率。"),
+    )
+)
+RISK = kind_register(
+    Kind(
+        name="risk",
+        label=_("风险信号"),
+        providers=program_providers,
+        run_batch=risk_batch,
+        after_run=risk_after_run,
+        batch_size=5000,
+        description=_("按已发布的风险规则检查当月成交、退款与关联关系，产生待核查的信号。"),
+    )
+)
+STEPS = kind_register(
+    Kind(
+        name="steps",
+        label=_("品牌经营阶段"),
+        providers=no_providers,
+        after_run=steps_after_run,
+        description=_("按当月商家渠道数据判定每个商家的 STEPS 阶段，记录前进与回退。"),
     )
 )

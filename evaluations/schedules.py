@@ -51,6 +51,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         description="上月的指标与成交数据在月初两天内补齐后，计算上月五大能力评分与综合评分。",
     ),
     ScheduleEntry(
+        name="品牌经营阶段（上月）",
+        runs_at="每月 3 日 02:30",
+        cron=Cron(minute="30", hour="2", day_of_month="3"),
+        kwargs={"kind": "steps", "period": "previous"},
+        description="上月的商家渠道数据与成交数据在月初两天内导入后，判定每个商家的 STEPS 阶段。",
+    ),
+    ScheduleEntry(
         name="准出检查（上月）",
         runs_at="每月 3 日 04:00，月度评分结束之后",
         cron=Cron(minute="0", hour="4", day_of_month="3"),
@@ -82,6 +89,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
             "after_period": "previous",
         },
         description="按刚评审的层级与评分生成本季度的流量与资金分配方案，交财务审批。",
+    ),
+    ScheduleEntry(
+        name="风险信号检查（上月）",
+        runs_at="每月 3 日 03:00，月度评分结束之后",
+        cron=Cron(minute="0", hour="3", day_of_month="3"),
+        kwargs={"kind": "risk", "period": "previous", "after": "scoring"},
+        description="上月成交数据补齐后，按风险规则检查成交激增、退款激增、客单价骤降、信任卡赔付与关联服务商。",
     ),
     ScheduleEntry(
         name="每日期限检查",

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-PROGRAM_APPS = ("providers", "scoring", "funding", "evaluations", "notifications")
+PROGRAM_APPS = (
+    "providers",
+    "scoring",
+    "steps",
+    "funding",
+    "risk",
+    "evaluations",
+    "notifications",
+)
 
 
 class Role(models.TextChoices):
@@ -50,8 +58,11 @@ class Grant:
 EVERY_ACTION = ("*",)
 _VIEW_ALL = tuple(Grant(app, ("view",)) for app in PROGRAM_APPS)
 # Region managers read program data of their regions only; notifications are users' inboxes,
-# which no region rule can narrow, so they are left out.
-_VIEW_PROGRAM = tuple(Grant(app, ("view",)) for app in PROGRAM_APPS if app != "notifications")
+# which no region rule can narrow, so they are left out, and so are the STEPS admin lists
+# (merchants have no region: region managers read STEPS on the scoped staff page /staff/steps/).
+_VIEW_PROGRAM = tuple(
+    Grant(app, ("view",)) for app in PROGRAM_APPS if app not in ("notifications", "steps")
+)
 
 ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
     # Everything in the program, criteria, scoring models, tiers and policies included.
@@ -77,6 +88,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
             ),
         ),
         Grant("providers", ("warn",), ("provider",)),
+        Grant("risk", ("change",), ("risksignal",)),
     ),
     # The providers of their own regions only (providers.access): they read them, record the
     # violations they find and warn; exits, bans and reviews belong to other roles.
@@ -84,6 +96,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
         *_VIEW_PROGRAM,
         Grant("providers", ("add", "change"), ("violation",)),
         Grant("providers", ("warn",), ("provider",)),
+        Grant("risk", ("change",), ("risksignal",)),
     ),
     # Pools, proposals and their approval, the ledger, disbursements and clawbacks; tiers,
     # pending demotions, policies and criteria stay with the program admin.
@@ -103,6 +116,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
             ),
         ),
         Grant("funding", ("delete",), ("tierbudget",)),
+        Grant("risk", ("change",), ("clawbackproposal",)),
     ),
     # Reads everything, changes nothing.
     Role.AUDITOR: (

@@ -55,7 +55,11 @@ LOCAL_APPS = [
     "notifications",
     "providers",
     "scoring",
+    # STEPS journeys read merchants (providers) and sit beside scoring; nothing below imports them.
+    "steps",
     "funding",
+    # Above funding: it reads grants and proposes clawbacks.
+    "risk",
     "evaluations",
     "portal",
     "staff",
