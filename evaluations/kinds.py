@@ -366,6 +366,30 @@ def allocation_after_run(*, run) -> dict[str, Any]:
     return {"proposal_id": proposal.pk}
 
 
+def forecast_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
+    """Forecasts the batch's trailing GMV to the horizon (one StatsForecast call for the batch)."""
+    from funding.services.forecast import forecast_providers
+
+    summary = forecast_providers(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
+    return {
+        pid: ProviderOutcome(ok=True, detail=summary[pid])
+        if pid in summary
+        else ProviderOutcome(ok=True, detail={"model": None})
+        for pid in provider_ids
+    }
+
+
+def forecast_after_run(*, run) -> dict[str, Any]:
+    """The program's count distribution from every provider's forecast, once all are in."""
+    from funding.services.forecast import forecast_summarize
+
+    program = forecast_summarize(month=run.period)
+    return {
+        "providers": program["providers"],
+        "verdicts": {t["code"]: t["verdict"] for t in program["targets"]},
+    }
+
+
 def risk_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
     """Raises the month's risk signals for the batch; the peers are the whole program's month."""
     from risk.services.signals import risk_evaluate
@@ -455,6 +479,18 @@ ALLOCATION = kind_register(
         providers=no_providers,
         after_run=allocation_after_run,
         description=_("按层级与评分生成本期的资源分配方案，待财务审批。"),
+    )
+)
+FORECAST = kind_register(
+    Kind(
+        name="forecast",
+        label=_("目标达成预测"),
+        providers=program_providers,
+        run_batch=forecast_batch,
+        after_run=forecast_after_run,
+        # Large batches: the model is fitted for a whole batch in one call (docs/forecast.md).
+        batch_size=5_000,
+        description=_("按月汇总预测各服务商近12个月净成交额的分布，以及达到 100/200 目标的概率。"),
     )
 )
 RISK = kind_register(

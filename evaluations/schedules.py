@@ -65,6 +65,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         description="按准出标准检查上月：预警、整改、清退。月度评分未结束时每 10 分钟再等一次。",
     ),
     ScheduleEntry(
+        name="目标达成预测（上月）",
+        runs_at="每月 3 日 06:00，月度评分结束之后",
+        cron=Cron(minute="0", hour="6", day_of_month="3"),
+        kwargs={"kind": "forecast", "period": "previous", "after": "scoring"},
+        description="按上月为止的服务商月度汇总预测近12个月净成交额的分布与达到目标的概率，附回测。",
+    ),
+    ScheduleEntry(
         name="季度分层评审（上季度末月）",
         runs_at="每季度首月（1、4、7、10 月）4 日 03:00",
         cron=Cron(minute="0", hour="3", day_of_month="4", month_of_year=QUARTER_FIRST_MONTHS),

@@ -136,6 +136,7 @@ class TierAdmin(AuditHistoryAdmin):
         "threshold_display",
         "min_overall_score",
         "target_count",
+        "target_date",
         "demotion_needs_confirmation",
         "is_active",
         "member_count",

@@ -9,13 +9,16 @@ from dataclasses import asdict
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from funding.forecasting.selectors import program_forecast_view, provider_forecast_view
 from funding.models import LedgerEntry, ProposalLine, ProposalStatus, Tier, TierMembership
-from funding.selectors import program_forecast, program_progress
+from funding.selectors import program_progress
 from funding.selectors.standing import provider_standing
 from funding.serializers import (
     AllocationFilterSerializer,
@@ -25,6 +28,7 @@ from funding.serializers import (
     LedgerFilterSerializer,
     MonthQuerySerializer,
     ProgressSerializer,
+    ProviderForecastSerializer,
     ProviderStandingSerializer,
     TierMembershipFilterSerializer,
     TierMembershipOutputSerializer,
@@ -165,29 +169,50 @@ class ProgressApi(APIView):
         return Response(ProgressSerializer(data).data)
 
 
+NO_FORECAST = _(
+    "该月尚无目标达成预测：请先运行 forecast 评估（manage.py evaluate --kind forecast）。"
+)
+
+
+def _forecast_scope(user):
+    """None for the whole program, else the ids of the providers the user may see."""
+    if provider_scope(user).everything:
+        return None
+    return set(providers_visible_to(user).values_list("pk", flat=True))
+
+
 class ForecastApi(APIView):
-    """Projected trailing GMV per provider for the next four quarters and projected counts; a
-    region manager's providers only."""
+    """The program forecast (scoped like the reader's providers): counts at ≥ ¥1B and ≥ ¥100M at
+    each month-end with their 80 % band, P(target reached by its date), the verdict, the funnel's
+    separate term, the backtest, and the providers most likely to cross next."""
 
     permission_classes = [*SIGNED_IN, AnyStaffRole]
 
     @extend_schema(parameters=[MonthQuerySerializer], responses=ForecastSerializer)
     def get(self, request):
-        forecast = program_forecast(month=_month(request), scope=provider_scope(request.user))
-        data = {
-            "month": forecast.month,
-            "quarters": [asdict(quarter) for quarter in forecast.quarters],
-            "providers": [
-                {
-                    "provider_id": p.provider_id,
-                    "trailing_net_gmv_fen": p.trailing_net_gmv_fen,
-                    "growth_ppm": p.growth_ppm,
-                    "projected_fen": list(p.projected_fen),
-                }
-                for p in forecast.providers
-            ],
-        }
+        view = program_forecast_view(
+            month=_month(request), provider_ids=_forecast_scope(request.user)
+        )
+        if view is None:
+            return Response(ForecastSerializer({"available": False, "message": NO_FORECAST}).data)
+        data = asdict(view)
+        data["available"] = True
         return Response(ForecastSerializer(data).data)
+
+
+class ProviderForecastApi(APIView):
+    """One provider's forecast: 10/50/90 % of trailing net GMV at each month-end and its chance of
+    reaching the next program target by that target's date. Its own users and staff who see it."""
+
+    permission_classes = [*SIGNED_IN, AnyStaffRole | ProviderMember]
+
+    @extend_schema(parameters=[MonthQuerySerializer], responses=ProviderForecastSerializer)
+    def get(self, request, code):
+        provider = get_object_or_404(providers_visible_to(request.user), code=code)
+        view = provider_forecast_view(provider_id=provider.pk, month=_month(request))
+        if view is None:
+            raise NotFound(NO_FORECAST)
+        return Response(ProviderForecastSerializer(asdict(view)).data)
 
 
 @extend_schema(parameters=[PROVIDER_CODE, MonthQuerySerializer])

@@ -12,6 +12,11 @@ urlpatterns: list = [
     path("providers/<str:code>/standing/", api.StandingApi.as_view(), name="provider-standing"),
     path("program/progress/", api.ProgressApi.as_view(), name="progress"),
     path("program/forecast/", api.ForecastApi.as_view(), name="forecast"),
+    path(
+        "program/forecast/providers/<str:code>/",
+        api.ProviderForecastApi.as_view(),
+        name="provider-forecast",
+    ),
     # The first paths of the progress API, kept for clients written against them.
     path("funding/progress/", api.LegacyProgressApi.as_view(), name="progress-legacy"),
     path("funding/forecast/", api.LegacyForecastApi.as_view(), name="forecast-legacy"),

@@ -3,7 +3,7 @@
 Money is integer fen and traffic is integer impressions; every amount column is a BigIntegerField.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +22,19 @@ RECORD_IS_APPEND_ONLY = _("决策记录只能追加，不能修改或删除。")
 # Program targets are the tiers carrying these codes (glossary: tier_1b, tier_100m).
 TIER_1B = "tier_1b"
 TIER_100M = "tier_100m"
+TARGET_DATE_NEEDED = _("项目目标层级须填写目标日期。")
+TARGET_DATE_BEFORE_START = _("目标日期不能早于项目开始（{start}）。")
+
+
+def program_start() -> date:
+    """The program's first month (settings.PROGRAM_START, YYYY-MM)."""
+    year, month = (int(part) for part in settings.PROGRAM_START.split("-"))
+    return date(year, month, 1)
+
+
+def default_target_date() -> date:
+    """The end of the second program year: the day before the program's second anniversary."""
+    return add_months(program_start(), 24) - timedelta(days=1)
 
 
 # ------------------------------------------------------------------------------
@@ -44,6 +57,12 @@ class Tier(models.Model):
     )
     target_count = models.PositiveIntegerField(
         _("目标服务商数"), null=True, blank=True, help_text=_("项目目标层级填写，例如 100 或 200")
+    )
+    target_date = models.DateField(
+        _("目标日期"),
+        null=True,
+        blank=True,
+        help_text=_("项目目标须达成的日期；默认第二个项目年度末"),
     )
     demotion_needs_confirmation = models.BooleanField(
         _("降级需项目管理员确认"),
@@ -71,6 +90,16 @@ class Tier(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.target_count and self.target_date is None:
+            raise ValidationError({"target_date": TARGET_DATE_NEEDED})
+        start = program_start()
+        if self.target_date is not None and self.target_date < start:
+            raise ValidationError(
+                {"target_date": TARGET_DATE_BEFORE_START.format(start=start.isoformat())}
+            )
 
 
 class TierMembership(models.Model):
@@ -895,3 +924,70 @@ class DisbursementRequest(models.Model):
 
     def __str__(self):
         return f"{self.grant_id} {format_fen_cn(self.amount_fen)} ({self.get_status_display()})"
+
+
+# ------------------------------------------------------------------------------
+# Forecasts (docs/forecast.md)
+# ------------------------------------------------------------------------------
+class Forecast(models.Model):
+    """One forecast of the program from the rollup up to `month`, by one model version.
+
+    It keeps what every provider's forecast shared (the platform's seasonal profile, its common
+    shock months, the spread calibration), the program's count distribution and the backtest
+    that says how far to trust it. A re-run of the month and version replaces its figures.
+    """
+
+    month = models.DateField(_("数据月份"), help_text=_("预测所依据的最后一个月（当月第一天）"))
+    model_version = models.CharField(_("模型版本"), max_length=40)
+    horizon_end = models.DateField(_("预测至"), help_text=_("预测的最后一个月（当月第一天）"))
+    run_id = models.PositiveIntegerField(_("评估任务"), null=True, blank=True)
+    inputs = models.JSONField(_("共用输入"), default=dict, blank=True)
+    program = models.JSONField(_("项目预测"), default=dict, blank=True)
+    backtest = models.JSONField(_("回测"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("目标达成预测")
+        verbose_name_plural = _("目标达成预测")
+        ordering = ["-month", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "model_version"], name="forecast_one_per_month_version"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="forecast_month_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.model_version}"
+
+
+class ProviderForecast(models.Model):
+    """A provider's forecast: quantiles of trailing-12 net GMV (fen) at each month-end ahead and
+    the probability of standing at or above each program target's threshold there."""
+
+    forecast = models.ForeignKey(
+        Forecast, verbose_name=_("预测"), on_delete=models.CASCADE, related_name="providers"
+    )
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("服务商"), on_delete=models.CASCADE, related_name="forecasts"
+    )
+    model = models.CharField(_("模型"), max_length=40)
+    history_months = models.PositiveSmallIntegerField(_("历史月数"))
+    trailing_net_gmv_fen = models.BigIntegerField(_("当前近12个月净成交额（分）"))
+    quantiles = models.JSONField(_("分位数（分）"), default=list)
+    reach = models.JSONField(_("达到门槛的概率"), default=dict)
+    fit = models.JSONField(_("拟合参数"), default=dict)
+
+    class Meta:
+        verbose_name = _("服务商预测")
+        verbose_name_plural = _("服务商预测")
+        ordering = ["forecast", "provider"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["forecast", "provider"], name="provider_forecast_one_per_forecast"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.forecast} {self.provider_id}"

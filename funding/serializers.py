@@ -243,26 +243,69 @@ class ProgressSerializer(serializers.Serializer):
     provider_types = GroupCountSerializer(many=True)
 
 
-class ForecastQuarterSerializer(serializers.Serializer):
-    month = serializers.DateField()
-    quarter = serializers.CharField()
-    at_1b = serializers.IntegerField()
-    at_100m = serializers.IntegerField()
-    target_1b = serializers.IntegerField()
-    target_100m = serializers.IntegerField()
+class TargetForecastSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    threshold_fen = serializers.IntegerField()
+    target = serializers.IntegerField()
+    target_date = serializers.DateField()
+    expected = serializers.ListField(child=serializers.FloatField())
+    low = serializers.ListField(child=serializers.IntegerField(), help_text="10 % quantile")
+    median = serializers.ListField(child=serializers.IntegerField())
+    high = serializers.ListField(child=serializers.IntegerField(), help_text="90 % quantile")
+    reach = serializers.ListField(
+        child=serializers.FloatField(), help_text="P(count ≥ target) at each month-end"
+    )
+    reach_by_target = serializers.FloatField()
+    first_50 = serializers.DateField(allow_null=True)
+    first_80 = serializers.DateField(allow_null=True)
+    verdict = serializers.ChoiceField(choices=["on_track", "at_risk", "off_track"])
+    target_index = serializers.IntegerField(help_text="index in months of the target date")
+    funnel_expected = serializers.FloatField(
+        help_text="providers expected from the application funnel at the target, not in the count"
+    )
 
 
-class ProjectionSerializer(serializers.Serializer):
+class CrossingSerializer(serializers.Serializer):
     provider_id = serializers.IntegerField()
+    provider_name = serializers.CharField()
+    code = serializers.CharField()
+    probability = serializers.FloatField()
     trailing_net_gmv_fen = serializers.IntegerField()
-    growth_ppm = serializers.IntegerField()
-    projected_fen = serializers.ListField(child=serializers.IntegerField())
+    lacking_fen = serializers.IntegerField()
+
+
+class BacktestLineSerializer(serializers.Serializer):
+    origins = serializers.IntegerField()
+    coverage_80 = serializers.FloatField(allow_null=True)
+    pinball_vs_compound = serializers.FloatField(allow_null=True)
+    count_error_6m_100m = serializers.FloatField(allow_null=True)
 
 
 class ForecastSerializer(serializers.Serializer):
+    available = serializers.BooleanField(help_text="false until a forecast run covers the month")
+    message = serializers.CharField(required=False)
+    month = serializers.DateField(required=False)
+    model_version = serializers.CharField(required=False)
+    months = serializers.ListField(child=serializers.DateField(), required=False)
+    providers = serializers.IntegerField(required=False)
+    targets = TargetForecastSerializer(many=True, required=False)
+    backtest = BacktestLineSerializer(required=False)
+    next_to_cross = CrossingSerializer(many=True, required=False)
+
+
+class ProviderForecastSerializer(serializers.Serializer):
     month = serializers.DateField()
-    quarters = ForecastQuarterSerializer(many=True)
-    providers = ProjectionSerializer(many=True)
+    provider_id = serializers.IntegerField()
+    model = serializers.CharField()
+    months = serializers.ListField(child=serializers.DateField())
+    low = serializers.ListField(child=serializers.IntegerField())
+    median = serializers.ListField(child=serializers.IntegerField())
+    high = serializers.ListField(child=serializers.IntegerField())
+    trailing_net_gmv_fen = serializers.IntegerField()
+    next_code = serializers.CharField(allow_null=True)
+    next_threshold_fen = serializers.IntegerField(allow_null=True)
+    next_date = serializers.DateField(allow_null=True)
+    next_probability = serializers.FloatField(allow_null=True)
 
 
 class StandingTierSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from evaluations.models import RunTrigger
 from evaluations.services.runs import QueueUnavailable, evaluation_start
+from funding.forecasting.selectors import forecast_chart_data, program_forecast_view
 from funding.selectors.standing import provider_standing
 from funding.services.tiers import demotion_confirm, demotion_reject
 from providers.access import provider_scope, providers_visible_to
@@ -103,6 +104,9 @@ def _chart_labels() -> dict[str, str]:
         "no_tiers": _g("尚无服务商在层级中"),
         "no_pools": _g("本月没有资源池"),
         "no_applicants": _g("尚无入驻申请"),
+        "band": _g("80% 区间"),
+        "median": _g("中位数"),
+        "target_date": _g("目标日期"),
     }
 
 
@@ -112,18 +116,27 @@ def dashboard(request):
     month = form.month_or_default()
     scope = provider_scope(request.user)
     data = program_dashboard(scope=scope, month=month)
+    forecast = program_forecast_view(
+        month=month,
+        provider_ids=None
+        if scope.everything
+        else set(providers_visible_to(request.user).values_list("pk", flat=True)),
+    )
+    # A region's counts are its share of the program: no program-wide target lines.
+    chart_data = {
+        **data.chart_data(),
+        "labels": _chart_labels(),
+        "share_of_program": scope.by_region,
+    }
+    chart_data["forecast"] = forecast_chart_data(forecast)
     return render(
         request,
         "staff/dashboard.html",
         {
             "form": form,
             "dashboard": data,
-            # A region's counts are its share of the program: no program-wide target lines.
-            "chart_data": {
-                **data.chart_data(),
-                "labels": _chart_labels(),
-                "share_of_program": scope.by_region,
-            },
+            "forecast": forecast,
+            "chart_data": chart_data,
             "regions": request.user.staff_profile.regions.all()
             if scope.by_region and hasattr(request.user, "staff_profile")
             else (),

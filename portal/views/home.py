@@ -1,6 +1,7 @@
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from funding.forecasting.selectors import provider_chart_data, provider_forecast_view
 from portal.access import portal_page, staff_home_url
 from portal.selectors import applications_of_user, criteria_tables, home_page, scores_page
 from providers.models import ApplicationStatus
@@ -28,10 +29,15 @@ def home(request):
                 ),
             },
         )
+    forecast = provider_forecast_view(provider_id=portal.provider.pk)
     return render(
         request,
         "portal/home.html",
-        {"home": home_page(provider=portal.provider, user=request.user)},
+        {
+            "home": home_page(provider=portal.provider, user=request.user),
+            "forecast": forecast,
+            "forecast_chart": provider_chart_data(forecast),
+        },
     )
 
 

@@ -69,11 +69,31 @@
     };
   }
 
+  // A provider's own fan: the 10 % line, the band's width stacked on it, the median, and the
+  // next target's threshold as a line (yuan).
+  function fan(element, source) {
+    var series = [
+      { type: "line", stack: "band", data: source.low, symbol: "none", lineStyle: { opacity: 0 }, silent: true },
+      { type: "line", stack: "band", data: source.band, symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: ACCENT, opacity: 0.2 } },
+      { type: "line", data: source.median, symbol: "none", lineStyle: { color: ACCENT } },
+    ];
+    if (source.threshold) {
+      series[2].markLine = { silent: true, symbol: "none", data: [{ yAxis: source.threshold }], lineStyle: { color: MEDIAN, type: "dashed" } };
+    }
+    return {
+      animation: false,
+      grid: { left: 56, right: 12, top: 12, bottom: 24 },
+      xAxis: { type: "category", data: source.months.map(function (m) { return m.slice(2); }), boundaryGap: false, axisLabel: { fontSize: 10 } },
+      yAxis: { type: "value", axisLabel: { fontSize: 10, formatter: function (v) { return v >= 1e8 ? v / 1e8 + "亿" : v / 1e4 + "万"; } } },
+      series: series,
+    };
+  }
+
   function draw() {
     if (typeof window.echarts === "undefined") {
       return;
     }
-    var builders = { radar: radar, trend: trend };
+    var builders = { radar: radar, trend: trend, fan: fan };
     document.querySelectorAll("[data-chart]").forEach(function (element) {
       var source = data(element.dataset.source);
       var build = builders[element.dataset.chart];

@@ -70,3 +70,22 @@ def test_an_applicant_uploads_a_document_and_a_wrong_file_is_refused(page):
         page.click("#document-form button[type=submit]")
     assert "不是 PDF、JPEG 或 PNG 文件" in page.locator(".alert.error").inner_text()
     assert list(application.documents.values_list("original_name", flat=True)) == ["营业执照.pdf"]
+
+
+def test_the_home_page_draws_the_providers_own_forecast_fan(page):
+    from tests.browser.test_staff_dashboard import forecast_run
+    from tests.funding.builders import YI_FEN, gmv_history
+    from zaofeng.periods import previous_month
+
+    membership = MembershipFactory()
+    month = previous_month()
+    gmv_history(membership.provider, monthly_net_fen=6 * YI_FEN // 100, last=month)
+    forecast_run(month)
+    sign_in(page, membership.user.username, TEST_PASSWORD)
+    page.wait_for_url("**/portal/")
+    page.wait_for_selector("#forecast [data-chart=fan][data-drawn=true] canvas")
+    assert page.evaluate(DRAWN_PIXELS, "#forecast canvas") > 500
+    # ¥7,200万 a year now: the next target is ¥1亿, with its probability and date written out
+    reach = page.locator("#forecast-reach").inner_text()
+    assert "2027-12-31" in reach
+    assert "%" in reach

@@ -24,6 +24,16 @@ def _program():
         TierMembershipFactory(provider=provider, tier=tier("tier_100m"), started_on=month)
     pool = period_pool(total=10_000_000, period_start=month)
     grant(pool, provider, 2_500_000)
+    forecast_run(month)
+
+
+def forecast_run(month):
+    """The month's forecast, as the monthly `forecast` run makes it."""
+    from funding.services.forecast import forecast_providers, forecast_summarize, provider_series
+
+    ids = [s.key for s in provider_series(month=month)]
+    forecast_providers(month=month, provider_ids=ids)
+    forecast_summarize(month=month)
 
 
 def test_the_dashboard_draws_its_charts_from_the_local_echarts(page, live_server):
@@ -50,6 +60,23 @@ def test_the_dashboard_draws_its_charts_from_the_local_echarts(page, live_server
         ".getOption().series.map(s => s.data[s.data.length - 1])"
     )
     assert series == [0, 1]
+    # The forecast's fan: per target a band (two stacked lines) and a median with the target line.
+    fan = page.evaluate(
+        "echarts.getInstanceByDom(document.querySelector('[data-chart=forecast]'))"
+        ".getOption().series.map(s => [s.stack || '', s.data.length, !!s.markLine])"
+    )
+    assert len(fan) == 6
+    assert [stack for stack, _n, _m in fan] == [
+        "tier_1b",
+        "tier_1b",
+        "",
+        "tier_100m",
+        "tier_100m",
+        "",
+    ]
+    assert len({n for _s, n, _m in fan}) == 1
+    assert fan[2][2]
+    assert fan[5][2]
     # Something was painted: the canvas is not blank.
     painted = page.evaluate(
         """() => {

@@ -396,6 +396,10 @@ SPECTACULAR_SETTINGS = {
 SEPARATION_OF_DUTIES = env_bool("SEPARATION_OF_DUTIES", default=False)
 SEPARATION_OF_DUTIES_PAYER_DISTINCT = env_bool("SEPARATION_OF_DUTIES_PAYER_DISTINCT", default=True)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", default="zaofeng-demo")
+# The program's first month (YYYY-MM): a target's default date is the end of the second program
+# year (docs/forecast.md). Forecast workers: StatsForecast's n_jobs for one batch.
+PROGRAM_START = env_str("PROGRAM_START", default="2026-01")
+FORECAST_N_JOBS = env_int("FORECAST_N_JOBS", default=1)
 
 # ------------------------------------------------------------------------------
 # Observability (docs/deploy.md): logs as JSON lines with a request id in production, one access

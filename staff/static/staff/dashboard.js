@@ -58,17 +58,35 @@
     ]
   });
 
-  draw("forecast", {
-    tooltip: { trigger: "axis" },
-    legend: { top: 0 },
-    grid: { left: 48, right: 64, top: 36, bottom: 32 },
-    xAxis: { type: "category", data: data.forecast.quarters },
-    yAxis: { type: "value", minInterval: 1, name: L.providers },
-    series: [
-      { name: L.at_1b, type: "bar", data: data.forecast.at_1b, markLine: targetLine(data.targets.at_1b, L.target) },
-      { name: L.at_100m, type: "bar", data: data.forecast.at_100m, markLine: targetLine(data.targets.at_100m, L.target) }
-    ]
-  });
+  // The fan: per target an 80 % band (stacked: the 10 % line, then the band's width), the
+  // median, the target as a horizontal line and its date as a vertical one.
+  var fan = data.forecast;
+  if (fan.months.length) {
+    var colours = ["#c0392b", "#2e86de"];
+    var fanSeries = [];
+    fan.targets.forEach(function (t, i) {
+      var name = t.code === "tier_1b" ? L.at_1b : L.at_100m;
+      fanSeries.push({ name: name + " " + L.band, type: "line", stack: t.code, data: t.low, symbol: "none", lineStyle: { opacity: 0 }, silent: true, tooltip: { show: false } });
+      fanSeries.push({ name: name + " " + L.band, type: "line", stack: t.code, data: t.band, symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: colours[i], opacity: 0.18 } });
+      fanSeries.push({
+        name: name + " " + L.median, type: "line", data: t.median, symbol: "none", lineStyle: { color: colours[i] },
+        // A region's counts are its share: the program's target line would mislead there.
+        markLine: { silent: true, symbol: "none", data: (data.share_of_program ? [] : [
+          { yAxis: t.target, name: L.target, label: { formatter: L.target + " " + t.target } }
+        ]).concat([
+          { xAxis: t.target_month, name: L.target_date, label: { formatter: L.target_date + " " + t.target_month } }
+        ]) }
+      });
+    });
+    draw("forecast", {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 48, right: 64, top: 48, bottom: 32 },
+      xAxis: { type: "category", data: fan.months, boundaryGap: false },
+      yAxis: { type: "value", minInterval: 1, name: L.providers },
+      series: fanSeries
+    });
+  }
 
   draw("tiers", {
     title: emptyTitle(allZero(data.tiers.map(function (t) { return t.value; })), L.no_tiers),

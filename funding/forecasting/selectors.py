@@ -1,0 +1,339 @@
+"""Reads of the stored forecast: the one read path of the dashboard, the portal and the API.
+
+The program's figures come from the month's stored run. A narrower scope (a region manager's
+providers) recomputes the count distribution from the same stored fits and shared draws, so
+its figures are those of the same forecast, only counted over fewer providers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from funding.forecasting.engine import MODEL_VERSION, QUANTILES
+from funding.models import Forecast, ProviderForecast
+from zaofeng.periods import add_months, month_start
+
+LOW, MEDIAN, HIGH = QUANTILES.index(0.1), QUANTILES.index(0.5), QUANTILES.index(0.9)
+NEXT_TO_CROSS = 10
+
+
+@dataclass(frozen=True)
+class TargetForecast:
+    code: str
+    threshold_fen: int
+    target: int
+    target_date: date
+    expected: tuple[float, ...]
+    low: tuple[int, ...]
+    median: tuple[int, ...]
+    high: tuple[int, ...]
+    reach: tuple[float, ...]
+    reach_by_target: float
+    first_50: date | None
+    first_80: date | None
+    verdict: str
+    funnel_expected: float
+    target_index: int
+
+    @property
+    def expected_at_target(self) -> float:
+        return self.expected[self.target_index]
+
+    @property
+    def low_at_target(self) -> int:
+        return self.low[self.target_index]
+
+    @property
+    def high_at_target(self) -> int:
+        return self.high[self.target_index]
+
+
+@dataclass(frozen=True)
+class Crossing:
+    provider_id: int
+    provider_name: str
+    code: str
+    probability: float  # P(at or above the threshold at the target date)
+    trailing_net_gmv_fen: int
+    lacking_fen: int
+
+
+@dataclass(frozen=True)
+class BacktestLine:
+    origins: int
+    coverage_80: float | None
+    pinball_vs_compound: float | None  # the model's pinball loss / compound growth's
+    count_error_6m_100m: float | None
+    scores: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class ProgramForecastView:
+    month: date
+    model_version: str
+    months: tuple[date, ...]  # the month-ends ahead, as first days of their months
+    providers: int
+    targets: tuple[TargetForecast, ...]
+    funnel: dict
+    backtest: BacktestLine
+    next_to_cross: tuple[Crossing, ...]
+
+
+@dataclass(frozen=True)
+class ProviderForecastView:
+    month: date
+    provider_id: int
+    model: str
+    months: tuple[date, ...]
+    low: tuple[int, ...]
+    median: tuple[int, ...]
+    high: tuple[int, ...]
+    trailing_net_gmv_fen: int
+    next_code: str | None  # the next program target above the provider, if any
+    next_threshold_fen: int | None
+    next_date: date | None
+    next_probability: float | None
+
+
+def forecast_latest(*, month: date | None = None) -> Forecast | None:
+    """The forecast of `month`, or the latest one before it (or of all, without a month)."""
+    forecasts = Forecast.objects.filter(model_version=MODEL_VERSION).exclude(program={})
+    if month is not None:
+        forecasts = forecasts.filter(month__lte=month_start(month))
+    return forecasts.order_by("-month").first()
+
+
+def _month_of(forecast: Forecast, index: int | None) -> date | None:
+    return None if index is None else add_months(forecast.month, index + 1)
+
+
+def _backtest_line(backtest: dict) -> BacktestLine:
+    scores = {s["name"]: s for s in backtest.get("scores", ())}
+    model, compound = scores.get("model"), scores.get("compound_growth")
+    ratio = None
+    if model and compound and compound["pinball_fen"]:
+        ratio = model["pinball_fen"] / compound["pinball_fen"]
+    count_error = None
+    if model:
+        count_error = model["count_error"].get("6", {}).get(str(10_000_000_000))
+    return BacktestLine(
+        origins=len(backtest.get("origins", ())),
+        coverage_80=model["coverage_80"] if model else None,
+        pinball_vs_compound=ratio,
+        count_error_6m_100m=count_error,
+        scores=tuple(scores.values()),
+    )
+
+
+def _scoped_program(forecast: Forecast, provider_ids: Collection[int]) -> dict:
+    from funding.forecasting.engine import CommonFactor
+    from funding.forecasting.program import count_forecasts, count_paths
+    from funding.services.forecast import GONE, _fit_from_record
+    from providers.models import Provider
+
+    inputs = forecast.inputs
+    gone = set(Provider.objects.filter(status__in=GONE).values_list("pk", flat=True))
+    fits = [
+        _fit_from_record(pid, record)
+        for pid, record in forecast.providers.filter(provider_id__in=list(provider_ids))
+        .order_by("provider_id")
+        .values_list("provider_id", "fit")
+        if pid not in gone
+    ]
+    targets = forecast.program["targets"]
+    thresholds = [t["threshold_fen"] for t in targets]
+    counts = count_paths(
+        fits,
+        factor=CommonFactor(tuple(inputs["factor"]["shocks"]), inputs["factor"]["share"]),
+        thresholds=thresholds,
+        horizon=inputs["horizon"],
+        paths=inputs["paths"],
+        seed=inputs["seed"],
+        profile=inputs["profile"],
+    )
+    summaries = count_forecasts(
+        counts,
+        thresholds=thresholds,
+        targets={t["threshold_fen"]: t["count"] for t in targets},
+        target_index={t["threshold_fen"]: t["target_index"] for t in targets},
+    )
+    out = []
+    for target, s in zip(targets, summaries, strict=True):
+        out.append(
+            {
+                **target,
+                "expected": list(s.expected),
+                "low": list(s.low),
+                "median": list(s.median),
+                "high": list(s.high),
+                "reach": list(s.reach),
+                "reach_by_target": s.reach_by_target,
+                "first_50": s.first_month_passing(0.5),
+                "first_80": s.first_month_passing(0.8),
+                "verdict": s.verdict,
+            }
+        )
+    return {"providers": len(fits), "targets": out, "funnel": {}}
+
+
+def program_forecast_view(
+    *, month: date | None = None, provider_ids: Collection[int] | None = None
+) -> ProgramForecastView | None:
+    """The program's forecast (or that of the given providers): counts at each target with their
+    80 % band, the probability of reaching each target by its date, the verdict, the funnel's
+    separate term, the backtest beside it, and the providers most likely to cross next."""
+    forecast = forecast_latest(month=month)
+    if forecast is None:
+        return None
+    program = forecast.program if provider_ids is None else _scoped_program(forecast, provider_ids)
+    horizon = forecast.inputs["horizon"]
+    funnel = program.get("funnel", {})
+    targets = tuple(
+        TargetForecast(
+            code=t["code"],
+            threshold_fen=t["threshold_fen"],
+            target=t["count"],
+            target_date=date.fromisoformat(t["date"]),
+            expected=tuple(t["expected"]),
+            low=tuple(t["low"]),
+            median=tuple(t["median"]),
+            high=tuple(t["high"]),
+            reach=tuple(t["reach"]),
+            reach_by_target=t["reach_by_target"],
+            first_50=_month_of(forecast, t["first_50"]),
+            first_80=_month_of(forecast, t["first_80"]),
+            verdict=t["verdict"],
+            funnel_expected=funnel.get("at_target", {}).get(t["code"], 0.0),
+            target_index=t["target_index"],
+        )
+        for t in program["targets"]
+    )
+    return ProgramForecastView(
+        month=forecast.month,
+        model_version=forecast.model_version,
+        months=tuple(add_months(forecast.month, h) for h in range(1, horizon + 1)),
+        providers=program["providers"],
+        targets=targets,
+        funnel=funnel,
+        backtest=_backtest_line(forecast.backtest),
+        next_to_cross=_next_to_cross(forecast, targets, provider_ids),
+    )
+
+
+def _next_to_cross(forecast, targets, provider_ids) -> tuple[Crossing, ...]:
+    """Providers below a target's threshold now, by their probability of standing at or above
+    it at the target date (highest first)."""
+    rows = forecast.providers.select_related("provider")
+    if provider_ids is not None:
+        rows = rows.filter(provider_id__in=list(provider_ids))
+    candidates = []
+    by_code = {t.code: t for t in targets}
+    for row in rows.only(
+        "provider_id", "provider__name", "trailing_net_gmv_fen", "reach", "forecast_id"
+    ):
+        for code, reach in row.reach.items():
+            target = by_code.get(code)
+            if target is None or row.trailing_net_gmv_fen >= target.threshold_fen:
+                continue
+            index = min(
+                max(len(reach) - 1, 0),
+                next(
+                    (
+                        i
+                        for i, m in enumerate(
+                            add_months(forecast.month, h + 1) for h in range(len(reach))
+                        )
+                        if m >= month_start(target.target_date)
+                    ),
+                    len(reach) - 1,
+                ),
+            )
+            probability = reach[index] if reach else 0.0
+            if probability > 0:
+                candidates.append(
+                    Crossing(
+                        row.provider_id,
+                        row.provider.name,
+                        code,
+                        probability,
+                        row.trailing_net_gmv_fen,
+                        target.threshold_fen - row.trailing_net_gmv_fen,
+                    )
+                )
+    candidates.sort(key=lambda c: (-c.probability, c.lacking_fen, c.provider_id))
+    return tuple(candidates[:NEXT_TO_CROSS])
+
+
+def provider_forecast_view(*, provider_id: int, month: date | None = None):
+    """A provider's own fan (10/50/90 % of trailing net GMV at each month-end) and its chance of
+    reaching the next program target by that target's date."""
+    forecast = forecast_latest(month=month)
+    if forecast is None:
+        return None
+    row = ProviderForecast.objects.filter(forecast=forecast, provider_id=provider_id).first()
+    if row is None:
+        return None
+    next_code = next_threshold = next_date = next_probability = None
+    below = [t for t in forecast.inputs["targets"] if row.trailing_net_gmv_fen < t["threshold_fen"]]
+    if below:
+        target = min(below, key=lambda t: t["threshold_fen"])
+        next_code, next_threshold = target["code"], target["threshold_fen"]
+        next_date = date.fromisoformat(target["date"])
+        reach = row.reach.get(next_code, [])
+        months = [add_months(forecast.month, h + 1) for h in range(len(reach))]
+        index = next(
+            (i for i, m in enumerate(months) if m >= month_start(next_date)), len(reach) - 1
+        )
+        next_probability = reach[index] if reach else None
+    return ProviderForecastView(
+        month=forecast.month,
+        provider_id=provider_id,
+        model=row.model,
+        months=tuple(add_months(forecast.month, h + 1) for h in range(len(row.quantiles))),
+        low=tuple(q[LOW] for q in row.quantiles),
+        median=tuple(q[MEDIAN] for q in row.quantiles),
+        high=tuple(q[HIGH] for q in row.quantiles),
+        trailing_net_gmv_fen=row.trailing_net_gmv_fen,
+        next_code=next_code,
+        next_threshold_fen=next_threshold,
+        next_date=next_date,
+        next_probability=next_probability,
+    )
+
+
+def forecast_chart_data(view: ProgramForecastView | None) -> dict:
+    """What a fan chart of the counts draws: per target the 80 % band, median and expectation
+    at each month-end, the target line and the target date's month (plain JSON values)."""
+    if view is None:
+        return {"months": [], "targets": []}
+    return {
+        "months": [f"{m:%Y-%m}" for m in view.months],
+        "targets": [
+            {
+                "code": t.code,
+                "target": t.target,
+                "target_month": f"{t.target_date:%Y-%m}",
+                "low": list(t.low),
+                "band": [hi - lo for lo, hi in zip(t.low, t.high, strict=True)],
+                "high": list(t.high),
+                "median": list(t.median),
+                "expected": [round(v, 1) for v in t.expected],
+            }
+            for t in view.targets
+        ],
+    }
+
+
+def provider_chart_data(view: ProviderForecastView | None) -> dict:
+    """A provider's own fan: 10/50/90 % of trailing net GMV in yuan (whole) at each month-end."""
+    if view is None:
+        return {"months": []}
+    return {
+        "months": [f"{m:%Y-%m}" for m in view.months],
+        "low": [v // 100 for v in view.low],
+        "band": [(hi - lo) // 100 for lo, hi in zip(view.low, view.high, strict=True)],
+        "median": [v // 100 for v in view.median],
+        "threshold": None if view.next_threshold_fen is None else view.next_threshold_fen // 100,
+    }

@@ -1,0 +1,146 @@
+"""The forecast run end to end: records, idempotent re-runs, the read path, scopes, targets."""
+
+import math
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+
+from evaluations.models import EvaluationRun, RunStatus
+from funding.forecasting.selectors import program_forecast_view, provider_forecast_view
+from funding.models import (
+    TARGET_DATE_BEFORE_START,
+    TARGET_DATE_NEEDED,
+    TIER_100M,
+    Forecast,
+    ProviderForecast,
+    Tier,
+    default_target_date,
+)
+from providers.models import LifecycleStatus
+from tests.factories import MembershipFactory, ProviderFactory, RegionFactory
+from tests.factories.staff import region_manager
+from tests.funding.builders import YI_FEN, M, finance_user, gmv_history
+from tests.funding.forecasting.worlds import SEASON
+
+pytestmark = pytest.mark.django_db
+
+
+def seasonal(level_fen, growth, months=24, last=M):
+    return [
+        int(level_fen * growth**t * math.exp(SEASON[(last.month - months + t) % 12]))
+        for t in range(months)
+    ]
+
+
+@pytest.fixture
+def world():
+    east, west = RegionFactory(name="华东"), RegionFactory(name="华西")
+    providers = []
+    for i in range(10):
+        provider = ProviderFactory(region=east if i % 2 else west)
+        gmv_history(
+            provider,
+            monthly_net_fen=seasonal(int(YI_FEN * (0.3 + 0.12 * i) / 12), 1.01 + 0.004 * i),
+            months=24,
+        )
+        providers.append(provider)
+    short = ProviderFactory(region=east)  # a new entrant with four months
+    gmv_history(short, monthly_net_fen=[6 * YI_FEN // 100] * 4, months=4)
+    gone = ProviderFactory(region=west, status=LifecycleStatus.EXITED)
+    gmv_history(gone, monthly_net_fen=[YI_FEN] * 12, months=12)
+    return {"east": east, "west": west, "providers": providers, "short": short, "gone": gone}
+
+
+def test_the_program_targets_carry_a_date_editable_with_validation():
+    tier = Tier.objects.get(code=TIER_100M)
+    assert tier.target_date == default_target_date() == date(2027, 12, 31)
+    tier.target_date = None
+    with pytest.raises(ValidationError) as error:
+        tier.full_clean()
+    assert error.value.message_dict["target_date"] == [str(TARGET_DATE_NEEDED)]
+    tier.target_date = date(2025, 6, 30)
+    with pytest.raises(ValidationError) as error:
+        tier.full_clean()
+    assert error.value.message_dict["target_date"] == [
+        str(TARGET_DATE_BEFORE_START).format(start="2026-01-01")
+    ]
+    tier.target_date = date(2027, 6, 30)
+    tier.full_clean()
+    tier.save()
+    assert Tier.objects.get(code=TIER_100M).target_date == date(2027, 6, 30)
+
+
+def test_a_run_stores_every_forecast_reruns_idempotently_and_reads_scoped(world, client):
+    call_command("evaluate", kind="forecast", period="2026-09", inline=True, stdout=None)
+    run = EvaluationRun.objects.get(kind="forecast")
+    assert run.status == RunStatus.SUCCEEDED
+    forecast = Forecast.objects.get()
+    assert forecast.month == M
+    horizon = forecast.inputs["horizon"]
+    assert forecast.horizon_end.year == 2028  # past the 2027-12 target date
+    rows = ProviderForecast.objects.filter(forecast=forecast)
+    assert rows.count() == 12
+    first = {r.provider_id: (r.quantiles, r.reach) for r in rows}
+    assert all(len(r.quantiles) == horizon for r in rows)
+    assert rows.get(provider=world["gone"]).model == "zero"
+    assert rows.get(provider=world["short"]).history_months == 4
+    assert forecast.backtest["scores"]  # stored with the run
+    assert {s["name"] for s in forecast.backtest["scores"]} == {
+        "model",
+        "compound_growth",
+        "seasonal_naive",
+    }
+    assert len(forecast.backtest["origins"]) == 6
+
+    # a second run of the month replaces, it does not add
+    call_command("evaluate", kind="forecast", period="2026-09", inline=True, stdout=None)
+    assert Forecast.objects.count() == 1
+    again = {r.provider_id: (r.quantiles, r.reach) for r in ProviderForecast.objects.all()}
+    assert again == first
+
+    # the program: the exited provider is not counted
+    view = program_forecast_view(month=M)
+    assert view.providers == 11
+    target = next(t for t in view.targets if t.code == TIER_100M)
+    assert len(target.expected) == horizon
+    assert all(lo <= hi for lo, hi in zip(target.low, target.high, strict=True))
+    assert target.verdict in {"on_track", "at_risk", "off_track"}
+    assert view.backtest.origins == 6
+
+    # a region manager's forecast holds only its providers
+    manager = region_manager(world["east"])
+    client.force_login(manager)
+    body = client.get(reverse("funding-api:forecast"), {"month": "2026-09"}).json()
+    east_ids = {p.pk for p in world["providers"] if p.region_id == world["east"].pk}
+    east_ids.add(world["short"].pk)
+    assert body["available"] is True
+    assert body["providers"] == len(east_ids)
+    assert {c["provider_id"] for c in body["next_to_cross"]} <= east_ids
+    client.force_login(finance_user())
+    body = client.get(reverse("funding-api:forecast"), {"month": "2026-09"}).json()
+    assert body["providers"] == 11
+    assert body["targets"][0]["target_date"] == "2027-12-31"
+
+    # a provider's user reads its own forecast, and nobody else's
+    own = world["providers"][9]
+    member = MembershipFactory(provider=own).user
+    client.force_login(member)
+    url = reverse("funding-api:provider-forecast", args=[own.code])
+    body = client.get(url).json()
+    mine = provider_forecast_view(provider_id=own.pk, month=M)
+    assert body["median"] == list(mine.median)
+    assert body["low"][0] <= body["median"][0] <= body["high"][0]
+    other = world["providers"][0]
+    assert (
+        client.get(reverse("funding-api:provider-forecast", args=[other.code])).status_code == 404
+    )
+
+
+def test_before_any_run_the_api_says_there_is_no_forecast(client):
+    client.force_login(finance_user())
+    body = client.get(reverse("funding-api:forecast")).json()
+    assert body["available"] is False
+    assert "forecast" in body["message"]
