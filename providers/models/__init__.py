@@ -42,6 +42,7 @@ from providers.models.registry import (
     merchant_code_validator,
     provider_code_validator,
 )
+from providers.models.portfolio import PortfolioCompany
 from providers.models.staff import StaffProfile
 from providers.models.team import Invitation, InvitationStatus, invitation_token_hash
 
@@ -50,6 +51,7 @@ __all__ = [
     "DECIDED",
     "IN_PROGRAM",
     "NO_ALLOCATION",
+    "PortfolioCompany",
     "REQUIRED_DOCUMENT_KINDS",
     "Appeal",
     "AppealStatus",

@@ -56,6 +56,9 @@ LOCAL_APPS = [
     "providers",
     "scoring",
     "funding",
+    # The ecosystem fund sits above funding (it badges and blocks conflicted approvals through
+    # providers.PortfolioCompany, never by being imported).
+    "investments",
     "evaluations",
     "portal",
     "staff",
