@@ -50,9 +50,7 @@ class Fund(models.Model):
     """A fund with its terms. Capacity = committed − invested − reserved − management fees."""
 
     name = models.CharField(_("基金名称"), max_length=100, unique=True)
-    committed_fen = models.BigIntegerField(
-        _("认缴规模（分）"), validators=[MinValueValidator(1)]
-    )
+    committed_fen = models.BigIntegerField(_("认缴规模（分）"), validators=[MinValueValidator(1)])
     vintage = models.PositiveSmallIntegerField(
         _("设立年份"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
@@ -82,7 +80,9 @@ class Fund(models.Model):
         verbose_name_plural = _("生态基金")
         ordering = ["vintage", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(committed_fen__gt=0), name="fund_committed_positive"),
+            models.CheckConstraint(
+                condition=Q(committed_fen__gt=0), name="fund_committed_positive"
+            ),
         ]
 
     def __str__(self):
@@ -290,7 +290,10 @@ class CommitteeVote(AppendOnly):
     """One member's vote, once. Append-only."""
 
     review = models.ForeignKey(
-        CommitteeReview, verbose_name=_("投委会审议"), on_delete=models.PROTECT, related_name="votes"
+        CommitteeReview,
+        verbose_name=_("投委会审议"),
+        on_delete=models.PROTECT,
+        related_name="votes",
     )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("委员"), on_delete=models.PROTECT, related_name="+"
@@ -466,7 +469,10 @@ class ValuationMark(AppendOnly):
     fair_value_fen = models.BigIntegerField(_("公允价值（分）"))
     method = models.CharField(_("估值方法"), max_length=20, choices=MarkMethod.choices)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("批准人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("批准人"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reason = models.TextField(_("依据"))
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)

@@ -109,8 +109,15 @@ def deal_board(*, fund: Fund, limit: int = BOARD_LIMIT) -> list[BoardColumn]:
     for deal in (
         Deal.objects.filter(fund=fund)
         .select_related("provider")
-        .only("pk", "stage", "stage_changed_at", "requested_amount_fen", "approved_amount_fen",
-              "provider__code", "provider__name")
+        .only(
+            "pk",
+            "stage",
+            "stage_changed_at",
+            "requested_amount_fen",
+            "approved_amount_fen",
+            "provider__code",
+            "provider__name",
+        )
         .order_by("-stage_changed_at", "-pk")
     ):
         column = deals_by_stage[deal.stage]
@@ -335,9 +342,7 @@ def deal_funnel(*, fund: Fund) -> list[FunnelStage]:
                 label=str(stage.label),
                 reached=reached,
                 conversion=conversion,
-                median_days=Decimal(repr(median(days))).quantize(Decimal("0.1"))
-                if days
-                else None,
+                median_days=Decimal(repr(median(days))).quantize(Decimal("0.1")) if days else None,
             )
         )
         before = reached
@@ -346,4 +351,3 @@ def deal_funnel(*, fund: Fund) -> list[FunnelStage]:
 
 def deals_for_api():
     return Deal.objects.select_related("provider", "fund").order_by("pk")
-

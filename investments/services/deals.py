@@ -121,6 +121,3 @@ def next_stage(stage: str) -> str | None:
     if stage in ENDS or stage == Stage.INVESTED:
         return None
     return PIPELINE[PIPELINE.index(Stage(stage)) + 1].value
-
-
-

@@ -33,7 +33,7 @@ from investments.services.records import (
     require_permission,
     require_reason,
 )
-from zaofeng.money import format_fen_cn
+from zaofeng.money import fen_to_yuan, format_fen_cn
 
 AMOUNT_POSITIVE = _("金额须大于零。")
 NOT_AT_TERM_SHEET = _("只有投委会通过的项目才能签署投资条款（当前：%(stage)s）。")
@@ -79,8 +79,8 @@ def term_sheet_sign(
                 {
                     "amount_fen": ABOVE_APPROVED
                     % {
-                        "amount": format_fen_cn(amount_fen),
-                        "approved": format_fen_cn(locked.approved_amount_fen or 0),
+                        "amount": f"¥{fen_to_yuan(amount_fen):,}",
+                        "approved": f"¥{fen_to_yuan(locked.approved_amount_fen or 0):,}",
                     }
                 }
             )
