@@ -122,3 +122,44 @@ def deals_bulk(*, fund, count, by):
         for deal in deals
     )
     return deals
+
+
+def deals_at_committee_bulk(*, fund, count, amount_fen, members, by):
+    """Deals waiting for the committee's decision, all votes in favour, in a few queries."""
+    from investments.models import CommitteeReview, CommitteeVote
+
+    providers = ProviderFactory.create_batch(count)
+    now = timezone.now()
+    deals = Deal.objects.bulk_create(
+        Deal(
+            fund=fund,
+            provider=provider,
+            stage=Stage.COMMITTEE,
+            stage_changed_at=now,
+            requested_amount_fen=amount_fen,
+            created_by=by,
+            created_at=now,
+        )
+        for provider in providers
+    )
+    reviews = CommitteeReview.objects.bulk_create(
+        CommitteeReview(
+            deal=deal,
+            amount_fen=amount_fen,
+            quorum=len(members),
+            approvals_required=len(members) // 2 + 1,
+            opened_at=now,
+        )
+        for deal in deals
+    )
+    CommitteeReview.members.through.objects.bulk_create(
+        CommitteeReview.members.through(committeereview_id=review.pk, user_id=member.pk)
+        for review in reviews
+        for member in members
+    )
+    CommitteeVote.objects.bulk_create(
+        CommitteeVote(review=review, member=member, choice=VoteChoice.APPROVE, cast_at=now)
+        for review in reviews
+        for member in members
+    )
+    return deals
