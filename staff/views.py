@@ -17,6 +17,7 @@ from evaluations.models import RunTrigger
 from evaluations.services.runs import QueueUnavailable, evaluation_start
 from funding.services.tiers import demotion_confirm, demotion_reject
 from providers.access import provider_scope, providers_visible_to
+from providers.conflicts import portfolio_provider_ids
 from providers.exports import ExportFormat, table_response
 from providers.models import LifecycleStatus, RectificationPlan
 from providers.selectors import violations_cited
@@ -253,6 +254,7 @@ def provider_detail(request, code):
             else [],
             "month": month,
             "totals": provider_allocation_totals(provider=provider),
+            "in_portfolio": bool(portfolio_provider_ids([provider.pk])),
             "timeline": timeline,
             "categories": categories,
             "shown": shown,
@@ -280,6 +282,8 @@ def queues(request, tab="applications"):
         "tab": tab,
         "query": "",
         "counts": queue_counts(scope=scope),
+        # Badges the fund's portfolio providers (a conflict for the investment role).
+        "portfolio_ids": portfolio_provider_ids(),
         "section": "queues",
         "today": timezone.localdate(),
     }
