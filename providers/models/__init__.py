@@ -22,6 +22,7 @@ from providers.models.decisions import (
     RectificationPlanStatus,
     ViolationRevocation,
 )
+from providers.models.portfolio import PortfolioCompany
 from providers.models.registry import (
     IN_PROGRAM,
     NO_ALLOCATION,
@@ -42,7 +43,6 @@ from providers.models.registry import (
     merchant_code_validator,
     provider_code_validator,
 )
-from providers.models.portfolio import PortfolioCompany
 from providers.models.staff import StaffProfile
 from providers.models.team import Invitation, InvitationStatus, invitation_token_hash
 
