@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff import views
+from staff import investment_views, views
 
 app_name = "staff"
 
@@ -20,4 +20,21 @@ urlpatterns = [
     path("queues/plans/<int:pk>/review/", views.review_plan, name="review_plan"),
     path("queues/appeals/<int:pk>/decide/", views.decide_appeal, name="decide_appeal"),
     path("queues/demotions/<int:pk>/decide/", views.decide_demotion, name="decide_demotion"),
+    path("investments/", investment_views.fund_dashboard, name="investments"),
+    path(
+        "investments/funds/<int:fund_id>/",
+        investment_views.fund_dashboard,
+        name="investment_fund",
+    ),
+    path(
+        "investments/funds/<int:fund_id>/board/",
+        investment_views.deal_board_page,
+        name="investment_board",
+    ),
+    path("investments/deals/<int:pk>/", investment_views.deal_detail, name="investment_deal"),
+    path(
+        "investments/deals/<int:pk>/<slug:step>/",
+        investment_views.deal_decide,
+        name="investment_decide",
+    ),
 ]
