@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from investments.models import (
     INVESTED_KINDS,
@@ -104,10 +104,18 @@ def deal_board(*, fund: Fund, limit: int = BOARD_LIMIT) -> list[BoardColumn]:
         .annotate(n=Count("pk"), amount=Coalesce(Sum("requested_amount_fen"), 0))
     }
     deals_by_stage: dict[str, list] = defaultdict(list)
-    # One query: the newest `limit` deals per stage via a window would need PostgreSQL-only
-    # ordering in SQLite too old for it; the columns are few, so rank in Python on a slim read.
-    for deal in (
+    # The newest `limit` deals of each stage, ranked by the database (window functions work on
+    # PostgreSQL and on SQLite ≥ 3.25 alike).
+    ranked = (
         Deal.objects.filter(fund=fund)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("stage")],
+                order_by=[F("stage_changed_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank__lte=limit)
         .select_related("provider")
         .only(
             "pk",
@@ -117,12 +125,13 @@ def deal_board(*, fund: Fund, limit: int = BOARD_LIMIT) -> list[BoardColumn]:
             "approved_amount_fen",
             "provider__code",
             "provider__name",
+            # The lifecycle state machine reads the status whenever a provider is loaded.
+            "provider__status",
         )
-        .order_by("-stage_changed_at", "-pk")
-    ):
-        column = deals_by_stage[deal.stage]
-        if len(column) < limit:
-            column.append(deal)
+        .order_by("stage", "rank")
+    )
+    for deal in ranked:
+        deals_by_stage[deal.stage].append(deal)
     return [
         BoardColumn(
             stage=stage.value,

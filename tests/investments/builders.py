@@ -5,12 +5,25 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from investments.models import Deal, DealAction, DealDecision, Fund, Instrument, Stage, VoteChoice
+from investments.models import (
+    CashFlow,
+    Deal,
+    DealAction,
+    DealDecision,
+    FlowKind,
+    Fund,
+    Instrument,
+    MarkMethod,
+    Stage,
+    ValuationMark,
+    VoteChoice,
+)
 from investments.services.committee import committee_decide, committee_open, committee_vote
 from investments.services.deals import deal_move, deal_source
 from investments.services.flows import deal_close, term_sheet_sign
+from providers.models import Provider
 from providers.roles import Role
-from tests.factories import ProviderFactory, StaffUserFactory
+from tests.factories import ProviderFactory, RegionFactory, StaffUserFactory
 
 YI = 100_000_000 * 100  # ¥1亿 in fen
 
@@ -91,16 +104,23 @@ def deal_invested(
     return deal
 
 
-def deals_bulk(*, fund, count, by):
-    """Many deals spread over the stages in a few queries (for query-count tests)."""
-    providers = ProviderFactory.create_batch(count)
+def providers_bulk(count):
+    """Providers in one insert (no history rows, no types): enough for the board and the API."""
+    region = RegionFactory()
+    return Provider.objects.bulk_create(ProviderFactory.build_batch(count, region=region))
+
+
+def deals_bulk(*, fund, count, by, start=0):
+    """Many deals spread over the stages, invested ones with a flow and a mark, in a few
+    queries (for the query-count tests)."""
+    providers = providers_bulk(count)
     stages = list(Stage)
     now = timezone.now()
     deals = Deal.objects.bulk_create(
         Deal(
             fund=fund,
             provider=provider,
-            stage=stages[index % len(stages)],
+            stage=stages[(start + index) % len(stages)],
             stage_changed_at=now,
             requested_amount_fen=(index + 1) * 1_000_000,
             created_by=by,
@@ -121,6 +141,31 @@ def deals_bulk(*, fund, count, by):
         )
         for deal in deals
     )
+    invested = [deal for deal in deals if deal.stage == Stage.INVESTED]
+    CashFlow.objects.bulk_create(
+        CashFlow(
+            fund=fund,
+            deal=deal,
+            kind=FlowKind.INVESTMENT,
+            amount_fen=deal.requested_amount_fen,
+            occurred_on=date(2026, 1, 15),
+            reason="批量",
+            idempotency_key=f"bulk:{deal.pk}",
+            created_by=by,
+        )
+        for deal in invested
+    )
+    ValuationMark.objects.bulk_create(
+        ValuationMark(
+            deal=deal,
+            as_of=date(2026, 6, 30),
+            fair_value_fen=deal.requested_amount_fen * 2,
+            method=MarkMethod.COMPARABLES,
+            approved_by=by,
+            reason="批量",
+        )
+        for deal in invested
+    )
     return deals
 
 
@@ -128,7 +173,7 @@ def deals_at_committee_bulk(*, fund, count, amount_fen, members, by):
     """Deals waiting for the committee's decision, all votes in favour, in a few queries."""
     from investments.models import CommitteeReview, CommitteeVote
 
-    providers = ProviderFactory.create_batch(count)
+    providers = providers_bulk(count)
     now = timezone.now()
     deals = Deal.objects.bulk_create(
         Deal(
