@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("providers.api_urls")),
     path("", include("scoring.api_urls")),
     path("", include("funding.api_urls")),
+    path("", include("investments.api_urls")),
     path("", include("evaluations.api_urls")),
 ]
 
