@@ -35,6 +35,7 @@ NOT_IN_DUE_DILIGENCE = _("只有完成尽职调查的项目才能提交投委会
 MEMBERS_TOO_FEW = _("委员人数（%(members)d）少于法定人数（%(quorum)d）。")
 APPROVALS_OUT_OF_RANGE = _("通过所需赞成票须在 1 到法定人数之间。")
 AMOUNT_POSITIVE = _("金额须大于零。")
+NOT_AT_COMMITTEE = _("该项目尚未提交投委会（当前：%(stage)s）。")
 NOT_A_MEMBER = _("只有本次审议的委员才能投票。")
 ALREADY_VOTED = _("您已对该项目投过票，每位委员只能投一次。")
 NOT_PENDING = _("该项目的投委会审议已结束（%(outcome)s）。")
@@ -149,7 +150,11 @@ def committee_decide(*, deal: Deal, reason: str, by) -> CommitteeDecision:
     with transaction.atomic():
         fund = fund_lock(deal.fund_id)
         locked = deal_lock(deal.pk)
-        review = CommitteeReview.objects.select_for_update().get(deal=locked)
+        review = CommitteeReview.objects.select_for_update().filter(deal=locked).first()
+        if review is None:
+            raise ValidationError(
+                {"stage": NOT_AT_COMMITTEE % {"stage": locked.get_stage_display()}}
+            )
         votes = list(review.votes.values_list("choice", flat=True))
         approvals = votes.count(VoteChoice.APPROVE)
         if review.outcome != CommitteeOutcome.PENDING:

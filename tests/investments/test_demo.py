@@ -16,7 +16,7 @@ END = date(2026, 10, 1)
 
 
 def test_the_demo_fund_tells_a_whole_story():
-    demo_seed(providers=40, months=3, seed=7, end_month=END)
+    demo_seed(providers=20, months=1, seed=7, end_month=END)
     fund = Fund.objects.get()
     stages = Counter(Deal.objects.values_list("stage", flat=True))
     assert stages == {

@@ -349,3 +349,11 @@ def test_the_database_refuses_update_and_delete(investor, members, table):
         with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(statement)
+
+
+def test_deciding_a_deal_that_never_went_to_the_committee_is_refused(investor):
+    deal = deal_source(
+        fund=fund_create(), provider=ProviderFactory(), requested_amount_fen=YI, by=investor
+    )
+    with pytest.raises(ValidationError, match="尚未提交投委会"):
+        committee_decide(deal=deal, reason="x", by=investor)
