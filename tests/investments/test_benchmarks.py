@@ -1,4 +1,4 @@
-"""The fund's pages and returns at scale; prints figures and the machine, asserts no timings.
+"""XIRR on long flows; prints figures and the machine, asserts no timings.
 
 Run: .venv/bin/pytest tests/investments/test_benchmarks.py -m benchmark -s
 """
@@ -11,14 +11,10 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from investments.returns import Flow, xirr
-from tests.investments.builders import deals_bulk, fund_create, investment_user
 
-pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
+pytestmark = pytest.mark.benchmark
 
 
 def _machine() -> str:
@@ -38,20 +34,6 @@ def _timed(call, repeat=5):
         call()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def test_board_and_dashboard_with_1000_deals(client):
-    investor = investment_user()
-    fund = fund_create()
-    deals_bulk(fund=fund, count=1000, by=investor)
-    client.force_login(investor)
-    print(f"\nmachine: {_machine()}; {connection.vendor}")
-    for name in ("staff:investment_board", "staff:investment_fund"):
-        url = reverse(name, args=[fund.pk])
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        seconds = _timed(lambda url=url: client.get(url))
-        print(f"{name}: 1,000 deals, {len(queries)} queries, median {seconds * 1000:.0f} ms")
 
 
 def test_xirr_on_long_flows():
