@@ -18,6 +18,7 @@ SEED_MIGRATIONS = [
     "providers.migrations.0004_seed_criteria",
     "scoring.migrations.0004_seed_default_scoring_model",
     "funding.migrations.0002_seed_tiers_and_policy",
+    "steps.migrations.0003_seed_definition_v1",
 ]
 
 

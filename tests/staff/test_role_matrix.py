@@ -66,9 +66,17 @@ FUNDING = {
     "funding.tierchange",
     "funding.tiermembership",
 }
+STEPS = {
+    "steps.channelfact",
+    "steps.channelimport",
+    "steps.merchantstage",
+    "steps.stageassessment",
+    "steps.stagedefinition",
+    "steps.stagetransition",
+}
 EVALUATIONS = {"evaluations.evaluationresult", "evaluations.evaluationrun"}
 NOTIFICATIONS = {"notifications.notification"}
-PROGRAM = PROVIDERS | SCORING | FUNDING | EVALUATIONS | NOTIFICATIONS
+PROGRAM = PROVIDERS | SCORING | STEPS | FUNDING | EVALUATIONS | NOTIFICATIONS
 BEAT = {
     "django_celery_beat.clockedschedule",
     "django_celery_beat.crontabschedule",
@@ -98,7 +106,7 @@ AXES = {"axes.accessattempt", "axes.accessfailurelog", "axes.accesslog"}
 LISTS = {
     Role.PROGRAM_ADMIN: PROGRAM | BEAT | INTEGRATIONS | AUTH | INVESTMENTS,
     Role.REVIEWER: PROGRAM,
-    Role.REGION_MANAGER: PROGRAM - NOTIFICATIONS,
+    Role.REGION_MANAGER: PROGRAM - NOTIFICATIONS - STEPS,
     Role.FINANCE: PROGRAM,
     Role.AUDITOR: PROGRAM | BEAT | INTEGRATIONS | AUTH | INVESTMENTS,
     Role.INVESTMENT: PROGRAM | INVESTMENTS,
@@ -199,6 +207,7 @@ STAFF_PAGES = [
     ("staff:queue", ("warnings",)),
     ("staff:queue", ("appeals",)),
     ("staff:queue", ("demotions",)),
+    ("staff:steps", ()),
 ]
 
 

@@ -55,6 +55,8 @@ LOCAL_APPS = [
     "notifications",
     "providers",
     "scoring",
+    # STEPS journeys read merchants (providers) and sit beside scoring; nothing below imports them.
+    "steps",
     "funding",
     # The ecosystem fund sits above funding (it badges and blocks conflicted approvals through
     # providers.PortfolioCompany, never by being imported).
