@@ -8,7 +8,8 @@ from investments.models import Deal, Stage
 
 
 class DealFilterSerializer(QueryParametersSerializer):
-    fund = QueryIntegerField(required=False, min_value=1, help_text="fund id")
+    # A query string holds at most 18 digits (QueryIntegerField); the schema says so.
+    fund = QueryIntegerField(required=False, min_value=1, max_value=10**18 - 1, help_text="fund id")
     stage = EnumField(Stage, name="DealStage", required=False)
 
 
