@@ -84,6 +84,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         description="按刚评审的层级与评分生成本季度的流量与资金分配方案，交财务审批。",
     ),
     ScheduleEntry(
+        name="风险信号检查（上月）",
+        runs_at="每月 3 日 03:00，月度评分结束之后",
+        cron=Cron(minute="0", hour="3", day_of_month="3"),
+        kwargs={"kind": "risk", "period": "previous", "after": "scoring"},
+        description="上月成交数据补齐后，按风险规则检查成交激增、退款激增、客单价骤降、信任卡赔付与关联服务商。",
+    ),
+    ScheduleEntry(
         name="每日期限检查",
         runs_at="每天 01:00",
         cron=Cron(minute="0", hour="1"),
@@ -92,10 +99,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
     ),
     ScheduleEntry(
         name="评估任务巡检",
-        runs_at="每 15 分钟",
-        cron=Cron(minute="*/15"),
+        runs_at="每分钟",
+        cron=Cron(minute="*"),
         task=WATCHDOG_TASK,
-        description="重新派发消息已丢失（如 Redis 被清空）的评估批次，并关闭已做完的评估任务。",
+        description=(
+            "补发未发出消息的评估任务（发起进程在提交后、派发前退出）与批次；Redis 重启或被清空"
+            "而丢失消息时重新派发；并关闭已做完的评估任务。"
+        ),
     ),
 )
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('providers', '0010_portfolio_company_and_investment_role'),
+        ('providers', '0012_portfolio_company_and_investment_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

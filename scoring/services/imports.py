@@ -1,6 +1,8 @@
-"""Importing monthly GMV and metric values from CSV and XLSX files: every row checked, all or nothing.
+"""Importing monthly GMV and metric values: every row checked, all or nothing.
 
-The file streams through the row checks (scoring/fileformats.py) into a sink. On PostgreSQL the
+Readers come first: a CSV or XLSX file (metrics_import, through scoring.fileformats.read_rows)
+or the API's JSON batch (rows_import) give (line, cells) rows to one row validator and loader.
+The rows stream through the row checks (scoring/fileformats.py) into a sink. On PostgreSQL the
 sink COPYs clean rows into a temporary staging table, and one set-based statement then replaces
 the months the file covers; elsewhere (SQLite, for a first run) a plain batched path does the same
 work. Any bad row rolls everything back, and the report lists every bad row with its line number,
@@ -56,6 +58,11 @@ logger = logging.getLogger(__name__)
 MAX_LISTED_ERRORS = 5_000
 BATCH_SIZE = 2_000
 UNKNOWN_KIND = _("数据类型应为 gmv 或 metrics")
+REASON_IMPORT_FAILED = _("导入中断（{error}），未导入任何数据，请稍后重试。")
+
+
+class ImportFailed(Exception):
+    """The import broke off and even its failed attempt could not be recorded (database down)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
-        return self.status != ImportStatus.REFUSED
+        return self.status not in (ImportStatus.REFUSED, ImportStatus.FAILED)
 
     @property
     def imported(self) -> bool:
@@ -419,13 +426,48 @@ def metrics_import(
     provider: Provider | None = None,
     dry_run: bool = False,
 ) -> ImportReport:
-    """Imports a GMV or metrics file all or nothing, and records the upload.
+    """Imports a GMV or metrics file (CSV or XLSX) all or nothing, and records the upload.
 
-    A file with any bad row imports nothing; its report lists every bad row (up to
+    The file's reader (scoring.fileformats.read_rows) feeds rows_import, the one row validator
+    and loader. A file with any bad row imports nothing; its report lists every bad row (up to
     MAX_LISTED_ERRORS, with the total count). Loading a month again replaces what the file
     covers: for each provider and month in the file, rows it no longer holds are removed.
     With provider=..., a provider's own upload may hold only that provider's rows.
     """
+    return _import(
+        rows_of=lambda: read_rows(file, file_name),
+        source_name=file_name,
+        kind=kind,
+        by=by,
+        provider=provider,
+        dry_run=dry_run,
+    )
+
+
+def rows_import(
+    *,
+    rows: Iterable[tuple[int, list[object]]],
+    source_name: str,
+    kind: str,
+    by=None,
+    provider: Provider | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Imports rows already read, all or nothing, and records the import: (line, cells) pairs,
+    the header first (line 1), as a file's reader gives them. The API's JSON batches come in
+    here without being written out as a file."""
+    return _import(
+        rows_of=lambda: rows,
+        source_name=source_name,
+        kind=kind,
+        by=by,
+        provider=provider,
+        dry_run=dry_run,
+    )
+
+
+def _import(*, rows_of, source_name: str, kind: str, by, provider, dry_run: bool) -> ImportReport:
+    file_name = source_name
     if kind not in ImportKind.values:
         raise ValidationError({"kind": UNKNOWN_KIND})
     started_at = timezone.now()
@@ -435,12 +477,14 @@ def metrics_import(
     try:
         with transaction.atomic():
             try:
-                rows = iter(read_rows(file, file_name))
+                rows = iter(rows_of())
                 _load(rows=rows, kind=kind, provider=provider, dry_run=dry_run, tally=tally)
             except UnreadableFile as exc:
                 # Line 0: the file as a whole, before any row could be read.
                 if file_format(file_name) is None:
                     tally.add_errors([RowError(0, "", file_name, REASON_UNSUPPORTED)])
+                elif exc.reason:
+                    tally.add_errors([RowError(0, "", file_name, exc.reason)])
                 else:
                     tally.add_errors([RowError(0, "", "", REASON_UNREADABLE)])
                 raise _Refused from exc
@@ -448,6 +492,10 @@ def metrics_import(
     except _Refused:
         status = ImportStatus.VALIDATED if not tally.error_count else ImportStatus.REFUSED
         record = _record(kind, file_name, status, dry_run, provider, by, started_at, tally)
+    except Exception as exc:  # noqa: BLE001 - any failure: one clear line and a recorded attempt
+        logger.exception("metrics import %s %s failed", kind, file_name)
+        status = ImportStatus.FAILED
+        record = _record_failure(kind, file_name, dry_run, provider, by, started_at, tally, exc)
     logger.info(
         "metrics import %s %s: %s, %d rows, %d errors",
         kind,
@@ -470,6 +518,36 @@ def metrics_import(
         errors=tuple(tally.errors),
         error_count=tally.error_count,
     )
+
+
+def _failure_reason(exc: Exception) -> str:
+    first_line = (str(exc).strip().splitlines() or [""])[0][:200]
+    error = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+    return str(REASON_IMPORT_FAILED).format(error=error)
+
+
+def _record_failure(kind, file_name, dry_run, provider, by, started_at, tally, exc):
+    """Records the failed attempt, on a fresh connection when the old one was lost."""
+    reason = _failure_reason(exc)
+    failed = _Tally()
+    failed.rows = tally.rows
+    failed.add_errors([RowError(0, "", file_name, reason)])
+    try:
+        if not connection.in_atomic_block:
+            # A terminated backend leaves a closed or broken connection: start a new one.
+            connection.close_if_unusable_or_obsolete()
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()
+        return _record(
+            kind, file_name, ImportStatus.FAILED, dry_run, provider, by, started_at, failed
+        )
+    except DatabaseError as record_exc:
+        logger.exception("could not record the failed import of %s", file_name)
+        raise ImportFailed(reason) from record_exc
+    finally:
+        # Nothing of the broken-off transaction was kept.
+        tally.errors, tally.error_count = failed.errors, failed.error_count
+        tally.created = tally.updated = tally.deleted = 0
 
 
 def _record(kind, file_name, status, dry_run, provider, by, started_at, tally) -> MetricsImport:

@@ -58,6 +58,8 @@ LOCAL_APPS = [
     # STEPS journeys read merchants (providers) and sit beside scoring; nothing below imports them.
     "steps",
     "funding",
+    # Above funding: it reads grants and proposes clawbacks.
+    "risk",
     # The ecosystem fund sits above funding (it badges and blocks conflicted approvals through
     # providers.PortfolioCompany, never by being imported).
     "investments",
@@ -107,6 +109,9 @@ DATABASE_URL = env_str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlit
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
 }
+# PostgreSQL only, web processes only (zaofeng/dbtimeout.py): a page's query is cancelled after
+# this long instead of holding a core once its client has gone. 0: no limit.
+WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 15_000)
 
 # ------------------------------------------------------------------------------
 # Authentication
@@ -182,6 +187,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zaofeng"}
     )
 }
+# Program-wide answers (progress, the dashboard) are cached this long at most; the GMV import and
+# every finished run make them stale at once (zaofeng/readcache.py). 0 turns the cache off.
+READ_CACHE_SECONDS = env_int("READ_CACHE_SECONDS", 300)
 
 # ------------------------------------------------------------------------------
 # Email: console in development; SMTP settings from the environment in production.
@@ -243,6 +251,15 @@ EVALUATION_BATCH_MAX_RETRIES = env_int("EVALUATION_BATCH_MAX_RETRIES", 3)
 # Retry n waits base × 2ⁿ seconds (with jitter), capped, so a database blip is ridden out.
 EVALUATION_RETRY_BACKOFF_SECONDS = env_int("EVALUATION_RETRY_BACKOFF_SECONDS", 30)
 EVALUATION_RETRY_BACKOFF_MAX_SECONDS = env_int("EVALUATION_RETRY_BACKOFF_MAX_SECONDS", 10 * 60)
+# An Idempotency-Key claimed by a request that never answered (its process died) is taken over
+# by a retry after this long (integrations/services/idempotency.py, docs/hardening.md).
+IDEMPOTENCY_CLAIM_EXPIRY_SECONDS = env_int("IDEMPOTENCY_CLAIM_EXPIRY_SECONDS", 120)
+
+# The minute sweeper (evaluations.services.runs.runs_sweep) resends a run queued this long with
+# no message sent, e.g. when the starting process died between its commit and the send.
+EVALUATION_PUBLISH_GRACE_SECONDS = env_int("EVALUATION_PUBLISH_GRACE_SECONDS", 30)
+# A fault hook for tests only: sleep this long between committing a run and sending its message.
+EVALUATION_PUBLISH_PAUSE_SECONDS = env_int("EVALUATION_PUBLISH_PAUSE_SECONDS", 0)
 if CELERY_VISIBILITY_TIMEOUT <= max(CELERY_TASK_TIME_LIMIT, EVALUATION_RETRY_BACKOFF_MAX_SECONDS):
     raise ImproperlyConfigured(
         "CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT and "

@@ -18,7 +18,7 @@ def investment_group_delete(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0009_merge_staff_profiles'),
+        ('providers', '0011_rectification_one_open_plan'),
     ]
 
     operations = [
