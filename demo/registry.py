@@ -310,6 +310,7 @@ DEMO_STAFF = (
     ("finance", Role.FINANCE, False),
     ("regionmgr", Role.REGION_MANAGER, False),
     ("auditor", Role.AUDITOR, False),
+    ("investor", Role.INVESTMENT, False),
 )
 DEMO_OWNERS = (("provider1", "SP000001"), ("provider2", "SP000002"))
 

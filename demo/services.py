@@ -10,6 +10,7 @@ from django.db import connection, transaction
 
 from demo.activity import seed_months
 from demo.funding import seed_funding
+from demo.investments import seed_investments
 from demo.lifecycle import seed_lifecycle
 from demo.portal import seed_portal_users
 from demo.registry import (
@@ -53,6 +54,7 @@ PROGRAM_ROOTS = (
     "funding.Pool",
     "notifications.Notification",
     "evaluations.EvaluationRun",
+    "investments.Fund",
 )
 
 
@@ -147,6 +149,7 @@ def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> Dem
         seed_lifecycle(rng=rng("lifecycle"), end_month=end_month)
         # Tiers and pools last: they read the GMV, scores and statuses the steps above wrote.
         seed_funding(end_month=end_month)
+        seed_investments(end_month=end_month)
         users += seed_portal_users(rng=rng("portal"))
         seed_staff(rng=rng("staff"))
         # Risk last: it reads the month's rollup, the tiers and the reviewer the steps above made.

@@ -26,6 +26,7 @@ class Role(models.TextChoices):
     REGION_MANAGER = "region_manager", _("区域经理")
     FINANCE = "finance", _("财务")
     AUDITOR = "auditor", _("审计员")
+    INVESTMENT = "investment", _("投资")
 
     @property
     def group_name(self) -> str:
@@ -39,6 +40,7 @@ GROUP_NAMES = {
     Role.REGION_MANAGER: "区域经理",
     Role.FINANCE: "财务",
     Role.AUDITOR: "审计员",
+    Role.INVESTMENT: "投资",
 }
 
 
@@ -71,6 +73,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
         Grant("django_celery_beat", ("view", "add", "change", "delete")),
         Grant("integrations", ("view", "add", "change", "delete")),
         Grant("auth", ("view",), ("user", "group")),
+        Grant("investments", EVERY_ACTION),
     ),
     # Applications, warnings and rectification, appeals; violations they find on the way.
     Role.REVIEWER: (
@@ -124,6 +127,13 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
         Grant("django_celery_beat", ("view",)),
         Grant("integrations", ("view",)),
         Grant("auth", ("view",), ("user", "group")),
+        Grant("investments", ("view",)),
+    ),
+    # The ecosystem fund's team: reads the program to source deals, runs the pipeline, the
+    # committee, flows and marks. The fund stays out of every other role's grants.
+    Role.INVESTMENT: (
+        *_VIEW_ALL,
+        Grant("investments", ("view", "add", "change")),
     ),
 }
 

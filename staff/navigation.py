@@ -64,6 +64,7 @@ PLACES = (
     ),
     _Place("risk", _("风险信号"), "risk-staff:queue", None),
     _Place("steps", _("经营阶段"), "staff:steps", None),
+    _Place("investments", _("生态基金"), "staff:investments", "investments.view_deal"),
     _Place("evaluations", _("评估任务"), "staff:evaluations", "evaluations.view_evaluationrun"),
     _Place("allocation", _("资金分配"), "staff:allocations", "funding.view_proposal"),
     _Place(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff import views, views_allocation, views_evaluations, views_steps
+from staff import investment_views, views, views_allocation, views_evaluations, views_steps
 
 app_name = "staff"
 
@@ -52,5 +52,21 @@ urlpatterns = [
         "allocation/<int:pk>/approve/",
         views_allocation.allocation_approve,
         name="allocation_approve",
+    path("investments/", investment_views.fund_dashboard, name="investments"),
+    path(
+        "investments/funds/<int:fund_id>/",
+        investment_views.fund_dashboard,
+        name="investment_fund",
+    ),
+    path(
+        "investments/funds/<int:fund_id>/board/",
+        investment_views.deal_board_page,
+        name="investment_board",
+    ),
+    path("investments/deals/<int:pk>/", investment_views.deal_detail, name="investment_deal"),
+    path(
+        "investments/deals/<int:pk>/<slug:step>/",
+        investment_views.deal_decide,
+        name="investment_decide",
     ),
 ]

@@ -19,6 +19,7 @@ from funding.forecasting.selectors import forecast_chart_data, program_forecast_
 from funding.selectors.standing import provider_standing
 from funding.services.tiers import demotion_confirm, demotion_reject
 from providers.access import provider_scope, providers_visible_to
+from providers.conflicts import portfolio_provider_ids
 from providers.exports import ExportFormat, table_response
 from providers.models import LifecycleStatus, RectificationPlan
 from providers.selectors import violations_cited
@@ -289,6 +290,7 @@ def provider_detail(request, code):
             else [],
             "month": month,
             "totals": provider_allocation_totals(provider=provider),
+            "in_portfolio": bool(portfolio_provider_ids([provider.pk])),
             "timeline": timeline,
             "categories": categories,
             "shown": shown,
@@ -316,6 +318,8 @@ def queues(request, tab="applications"):
         "tab": tab,
         "query": "",
         "counts": queue_counts(scope=scope),
+        # Badges the fund's portfolio providers (a conflict for the investment role).
+        "portfolio_ids": portfolio_provider_ids(),
         "section": "queues",
         "today": timezone.localdate(),
     }

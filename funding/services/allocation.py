@@ -30,6 +30,7 @@ from funding.selectors import (
 )
 from funding.services.duties import proposal_approver_check
 from funding.services.ledger import POOL_INSUFFICIENT, ledger_append, require_finance
+from providers.conflicts import conflict_refuse
 from providers.models import LifecycleStatus
 
 MONTH_NOT_FIRST_DAY = _("期间起始月份须为当月第一天。")
@@ -342,6 +343,7 @@ def _proposal_approve(*, proposal: Proposal, by, key: str) -> ApprovalOutcome:
         _period_already_approved(locked.period_start, exclude_pk=locked.pk)
 
         lines = list(locked.lines.select_related("provider").order_by("pk"))
+        conflict_refuse(user=by, provider_ids=[line.provider_id for line in lines])
         status_labels = dict(LifecycleStatus.choices)
         skipped = tuple(
             (

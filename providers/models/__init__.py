@@ -22,6 +22,7 @@ from providers.models.decisions import (
     RectificationPlanStatus,
     ViolationRevocation,
 )
+from providers.models.portfolio import PortfolioCompany
 from providers.models.registry import (
     IN_PROGRAM,
     NO_ALLOCATION,
@@ -50,6 +51,7 @@ __all__ = [
     "DECIDED",
     "IN_PROGRAM",
     "NO_ALLOCATION",
+    "PortfolioCompany",
     "REQUIRED_DOCUMENT_KINDS",
     "Appeal",
     "AppealStatus",

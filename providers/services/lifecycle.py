@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from notifications.services import notification_send
+from providers.conflicts import conflict_refuse
 from providers.criteria import CriterionResult
 from providers.errors import MESSAGE_TRANSITION_REFUSED, TransitionRefused
 from providers.lifecycle import APPEAL_DAYS, PROBATION_DAYS, RECTIFICATION_DAYS
@@ -110,10 +111,12 @@ def transition_apply(
 ) -> DecisionRecord:
     """Applies one transition to a provider the caller has locked, and records it.
 
-    Refuses, with TransitionRefused, a transition the state machine does not allow.
+    Refuses, with TransitionRefused, a transition the state machine does not allow, and a
+    decision by a user in the investment role on a portfolio provider (providers.conflicts).
     """
     if not str(reason).strip():
         raise TransitionRefused({"reason": MESSAGE_REASON_REQUIRED})
+    conflict_refuse(user=by, provider_ids=[provider.pk])
     source = provider.status
     bound = getattr(provider, method)
     target = restore_to if method == "restore" else TARGETS[method]

@@ -34,6 +34,7 @@ MONEY = {
     "region_manager": 403,
     "finance": 200,
     "auditor": 200,
+    "investment": 403,
 }
 APPLICATION_READERS = {
     ANONYMOUS: 401,
@@ -42,6 +43,7 @@ APPLICATION_READERS = {
     "region_manager": 200,
     "finance": 403,
     "auditor": 200,
+    "investment": 403,
 }
 
 
@@ -161,6 +163,7 @@ def test_application_create(world):
         "region_manager": 403,
         "finance": 403,
         "auditor": 403,
+        "investment": 403,
     }
     numbers = {role: n for n, role in enumerate(ROLES)}
     found = statuses(
@@ -180,6 +183,7 @@ def test_application_submit(world):
         "region_manager": 403,
         "finance": 403,
         "auditor": 403,
+        "investment": 403,
     }
     found = statuses(world, "post", lambda role: f"/api/v1/applications/{drafts[role].pk}/submit/")
     assert found == expected
@@ -204,6 +208,7 @@ def test_metrics_batch_ingest(world):
         "region_manager": 403,
         "finance": 403,
         "auditor": 403,
+        "investment": 403,
     }
     body = metric_batch(world.a.provider, world.month)
     assert statuses(world, "post", "/api/v1/metrics/batches/", body=body) == expected
@@ -253,6 +258,7 @@ def test_evaluation_run_start(world):
         "region_manager": 403,
         "finance": 403,
         "auditor": 403,
+        "investment": 403,
     }
     # A month before the world's, so the run the world holds does not get in the way.
     body = {"kind": "deadlines", "period": format_month(add_months(world.month, -1))}

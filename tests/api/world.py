@@ -6,8 +6,11 @@ application and an import; the staff hold one role each.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
+from django.core.management.color import no_style
+from django.db import connection
 from rest_framework.test import APIClient
 
 from evaluations.models import EvaluationRun
@@ -68,6 +71,7 @@ class World:
     b: ProviderData
     staff: dict[str, object] = field(default_factory=dict)
     run: EvaluationRun | None = None
+    fund: object = None
 
     def user(self, role: str):
         if role == ANONYMOUS:
@@ -147,7 +151,34 @@ def world_build(codes: tuple[str, str] | None = None) -> World:
     scores_compute(month=month, provider_ids=[world.a.provider.pk, world.b.provider.pk])
     _approved_allocation(world)
     world.run = EvaluationRunFactory(kind="scoring", period=month)
+    world.fund = _fund_with_a_deal(world)
     return world
+
+
+def _fund_with_a_deal(world: World):
+    """The fund under the id the schema gives as its example, with a deal on provider A."""
+    from investments.api import EXAMPLE_FUND_ID
+    from investments.models import Fund
+    from investments.services.deals import deal_source
+
+    fund = Fund.objects.create(
+        pk=EXAMPLE_FUND_ID,
+        name="造风者生态基金",
+        committed_fen=100_000_000_000,
+        vintage=2026,
+        investment_period_ends_on=date(2031, 12, 31),
+    )
+    # The id was given, not drawn: move the sequence past it for the funds created after.
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [Fund]):
+            cursor.execute(statement)
+    deal_source(
+        fund=fund,
+        provider=world.a.provider,
+        requested_amount_fen=5_000_000_000,
+        by=world.staff[Role.INVESTMENT],
+    )
+    return fund
 
 
 def _approved_allocation(world: World) -> Proposal:

@@ -63,6 +63,9 @@ LOCAL_APPS = [
     "funding",
     # Above funding: it reads grants and proposes clawbacks.
     "risk",
+    # The ecosystem fund sits above funding (it badges and blocks conflicted approvals through
+    # providers.PortfolioCompany, never by being imported).
+    "investments",
     "evaluations",
     "portal",
     "staff",

@@ -1,0 +1,229 @@
+"""The fund in the admin, in Chinese. Fund terms are edited here; deals move on the staff pages
+(/staff/investments/); fees, distributions, exits and rounds are added here through the services;
+decision records, votes and marks are read-only."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from investments.models import (
+    CashFlow,
+    CommitteeReview,
+    CommitteeVote,
+    Deal,
+    DealDecision,
+    FinancingRound,
+    FlowKind,
+    Fund,
+    TermSheet,
+    ValuationMark,
+)
+from investments.services.flows import cashflow_record, round_record
+from zaofeng.money import format_fen_cn
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Fund)
+class FundAdmin(admin.ModelAdmin):
+    list_display = ("name", "vintage", "committed_display", "investment_period_ends_on")
+    search_fields = ("name",)
+
+    @admin.display(description=_("认缴规模"), ordering="committed_fen")
+    def committed_display(self, obj):
+        return format_fen_cn(obj.committed_fen)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DecisionInline(admin.TabularInline):
+    model = DealDecision
+    fields = ("decided_at", "action", "from_stage", "to_stage", "decided_by_name", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Deal)
+class DealAdmin(ReadOnlyAdmin):
+    list_display = ("provider", "fund", "stage", "requested_display", "stage_changed_at")
+    list_filter = ("fund", "stage")
+    search_fields = ("provider__code", "provider__name")
+    list_select_related = ("provider", "fund")
+    inlines = [DecisionInline]
+
+    @admin.display(description=_("拟投金额"), ordering="requested_amount_fen")
+    def requested_display(self, obj):
+        return format_fen_cn(obj.requested_amount_fen)
+
+
+@admin.register(DealDecision)
+class DealDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("deal", "action", "from_stage", "to_stage", "decided_at", "decided_by_name")
+    list_filter = ("action",)
+    list_select_related = ("deal__provider", "deal__fund")
+
+
+@admin.register(CommitteeReview)
+class CommitteeReviewAdmin(ReadOnlyAdmin):
+    list_display = ("deal", "outcome", "quorum", "approvals_required", "opened_at", "decided_at")
+    list_select_related = ("deal__provider", "deal__fund")
+
+
+@admin.register(CommitteeVote)
+class CommitteeVoteAdmin(ReadOnlyAdmin):
+    list_display = ("review", "member", "choice", "cast_at")
+    list_select_related = ("review__deal__provider", "review__deal__fund", "member")
+
+
+@admin.register(TermSheet)
+class TermSheetAdmin(ReadOnlyAdmin):
+    list_display = ("deal", "amount_fen", "pre_money_fen", "instrument", "signed_on")
+    list_select_related = ("deal__provider", "deal__fund")
+
+
+@admin.register(ValuationMark)
+class ValuationMarkAdmin(ReadOnlyAdmin):
+    list_display = ("deal", "as_of", "fair_value_fen", "method", "approved_by")
+    list_select_related = ("deal__provider", "deal__fund", "approved_by")
+
+
+class _ServiceAddAdmin(admin.ModelAdmin):
+    """Add-only: the form's clean() hands the figures to a service, so a refusal shows beside
+    the form and nothing is half-saved; nothing is ever changed or deleted."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CashFlowForm(forms.ModelForm):
+    key = forms.CharField(label=_("幂等键"), max_length=120, help_text=_("同一笔记录只提交一次"))
+
+    class Meta:
+        model = CashFlow
+        fields = ("fund", "deal", "kind", "amount_fen", "occurred_on", "reason")
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["kind"].choices = [
+            (kind.value, kind.label)
+            for kind in (FlowKind.FEE, FlowKind.DISTRIBUTION, FlowKind.EXIT)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.recorded = cashflow_record(
+                fund=data["fund"],
+                deal=data.get("deal"),
+                kind=data["kind"],
+                amount_fen=data["amount_fen"],
+                occurred_on=data["occurred_on"],
+                reason=data["reason"],
+                key=data["key"],
+                by=self.request.user,
+            )
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc)) from exc
+        return data
+
+    def save(self, commit=True):
+        self.save_m2m = lambda: None
+        return self.recorded
+
+
+@admin.register(CashFlow)
+class CashFlowAdmin(_ServiceAddAdmin):
+    form = CashFlowForm
+    list_display = ("fund", "deal", "kind", "amount_display", "occurred_on", "created_by")
+    list_filter = ("fund", "kind")
+    list_select_related = ("fund", "deal__provider", "created_by")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class WithRequest(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, request=request, **inner)
+
+        return WithRequest
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return [field.name for field in CashFlow._meta.fields]
+        return ()
+
+    def save_model(self, request, obj, form, change):
+        pass  # cashflow_record saved it in the form's clean(), in its own transaction
+
+    @admin.display(description=_("金额"), ordering="amount_fen")
+    def amount_display(self, obj):
+        return format_fen_cn(obj.amount_fen)
+
+
+class RoundForm(forms.ModelForm):
+    key = forms.CharField(label=_("幂等键"), max_length=120)
+
+    class Meta:
+        model = FinancingRound
+        fields = ("deal", "closed_on", "pre_money_fen", "new_money_fen", "fund_amount_fen", "note")
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.recorded = round_record(
+                deal=data["deal"],
+                closed_on=data["closed_on"],
+                pre_money_fen=data["pre_money_fen"],
+                new_money_fen=data["new_money_fen"],
+                fund_amount_fen=data.get("fund_amount_fen") or 0,
+                note=data.get("note", ""),
+                key=data["key"],
+                by=self.request.user,
+            )
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc)) from exc
+        return data
+
+    def save(self, commit=True):
+        self.save_m2m = lambda: None
+        return self.recorded
+
+
+@admin.register(FinancingRound)
+class FinancingRoundAdmin(CashFlowAdmin):
+    form = RoundForm
+    list_display = ("deal", "closed_on", "pre_money_fen", "new_money_fen", "fund_amount_fen")
+    list_filter = ()
+    list_select_related = ("deal__provider", "deal__fund")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return [field.name for field in FinancingRound._meta.fields]
+        return ()

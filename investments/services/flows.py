@@ -1,0 +1,355 @@
+"""The term sheet, the closing, later rounds, cash flows and valuation marks.
+
+Cash flows and marks are append-only (model and database); a mistake is corrected by a new row
+(a distribution is never edited into an exit). Writes that spend capacity lock the fund first.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from investments.locks import deal_lock, fund_lock
+from investments.models import (
+    CashFlow,
+    Deal,
+    DealAction,
+    FinancingRound,
+    FlowKind,
+    Fund,
+    Instrument,
+    MarkMethod,
+    Stage,
+    TermSheet,
+    ValuationMark,
+)
+from investments.selectors import fund_capacity
+from investments.services.committee import CAPACITY_SHORT
+from investments.services.records import (
+    deal_decision_record,
+    portfolio_sync,
+    require_permission,
+    require_reason,
+)
+from zaofeng.money import fen_to_yuan, format_fen_cn
+
+AMOUNT_POSITIVE = _("金额须大于零。")
+NOT_AT_TERM_SHEET = _("只有投委会通过的项目才能签署投资条款（当前：%(stage)s）。")
+ABOVE_APPROVED = _("投资金额 %(amount)s 超过投委会批准的 %(approved)s。")
+NOT_AT_CLOSING = _("只有已签署投资条款的项目才能交割（当前：%(stage)s）。")
+NOT_INVESTED = _("只有已投资的项目才能记录%(what)s（当前：%(stage)s）。")
+FEE_BUDGET_EXCEEDED = _("管理费累计 %(total)s 将超过基金条款约定的 %(budget)s。")
+FEE_HAS_NO_DEAL = _("管理费记在基金上，不属于某个投资项目。")
+FLOW_KIND_BY_SERVICE = _("首次投资与跟投由交割和后续融资轮记录。")
+DUPLICATE = _("该笔记录已提交过（幂等键 %(key)s）。")
+BEFORE_CLOSING = _("日期不能早于项目交割日 %(closed)s。")
+ROUND_PARTICIPATION = _("本基金跟投金额须在 0 到本轮融资总额之间。")
+MARK_NOT_NEGATIVE = _("公允价值不能为负数。")
+
+
+def term_sheet_sign(
+    *,
+    deal: Deal,
+    amount_fen: int,
+    pre_money_fen: int,
+    instrument: str,
+    signed_on: date,
+    reason: str,
+    by,
+) -> TermSheet:
+    """Records the signed terms (at most the committee's amount); the deal moves to closing."""
+    require_permission(by)
+    reason = require_reason(reason)
+    if amount_fen is None or amount_fen <= 0:
+        raise ValidationError({"amount_fen": AMOUNT_POSITIVE})
+    if pre_money_fen is None or pre_money_fen <= 0:
+        raise ValidationError({"pre_money_fen": AMOUNT_POSITIVE})
+    if instrument not in Instrument.values:
+        raise ValidationError({"instrument": _("请选择投资工具。")})
+    with transaction.atomic():
+        locked = deal_lock(deal.pk)
+        if locked.stage != Stage.TERM_SHEET:
+            raise ValidationError(
+                {"stage": NOT_AT_TERM_SHEET % {"stage": locked.get_stage_display()}}
+            )
+        if amount_fen > (locked.approved_amount_fen or 0):
+            raise ValidationError(
+                {
+                    "amount_fen": ABOVE_APPROVED
+                    % {
+                        "amount": f"¥{fen_to_yuan(amount_fen):,}",
+                        "approved": f"¥{fen_to_yuan(locked.approved_amount_fen or 0):,}",
+                    }
+                }
+            )
+        sheet = TermSheet.objects.create(
+            deal=locked,
+            amount_fen=amount_fen,
+            pre_money_fen=pre_money_fen,
+            instrument=instrument,
+            signed_on=signed_on,
+            created_by=by,
+        )
+        # The reservation follows the signed amount; a smaller sheet frees the difference.
+        locked.approved_amount_fen = amount_fen
+        locked.follow_on_reserve_fen = locked.fund.follow_on_reserve_for(amount_fen)
+        locked.stage = Stage.CLOSING
+        locked.stage_changed_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "stage",
+                "stage_changed_at",
+                "approved_amount_fen",
+                "follow_on_reserve_fen",
+            ]
+        )
+        deal_decision_record(
+            deal=locked,
+            action=DealAction.TERM_SHEET,
+            from_stage=Stage.TERM_SHEET,
+            reason=reason,
+            by=by,
+            figures={
+                "amount_fen": amount_fen,
+                "pre_money_fen": pre_money_fen,
+                "instrument": instrument,
+                "signed_on": signed_on.isoformat(),
+            },
+        )
+    return sheet
+
+
+def _capacity_check(fund: Fund, *, needed: int, exclude_deal_id: int | None = None) -> int:
+    capacity = fund_capacity(fund, exclude_deal_id=exclude_deal_id)
+    if needed > capacity.available_fen:
+        raise ValidationError(
+            {
+                "amount_fen": CAPACITY_SHORT
+                % {
+                    "needed": format_fen_cn(needed),
+                    "amount": format_fen_cn(needed),
+                    "reserve": format_fen_cn(0),
+                    "available": format_fen_cn(capacity.available_fen),
+                }
+            }
+        )
+    return capacity.available_fen
+
+
+def deal_close(*, deal: Deal, closed_on: date, reason: str, by) -> CashFlow:
+    """Pays the signed amount: capacity is checked again (terms or other deals may have moved
+    since the committee), the investment flow is appended, the deal is invested."""
+    require_permission(by)
+    require_permission(by, "investments.add_cashflow")
+    reason = require_reason(reason)
+    with transaction.atomic():
+        fund = fund_lock(deal.fund_id)
+        locked = deal_lock(deal.pk)
+        if locked.stage != Stage.CLOSING:
+            raise ValidationError({"stage": NOT_AT_CLOSING % {"stage": locked.get_stage_display()}})
+        sheet = locked.term_sheet
+        needed = sheet.amount_fen + locked.follow_on_reserve_fen
+        available = _capacity_check(fund, needed=needed, exclude_deal_id=locked.pk)
+        flow = CashFlow.objects.create(
+            fund=fund,
+            deal=locked,
+            kind=FlowKind.INVESTMENT,
+            amount_fen=sheet.amount_fen,
+            occurred_on=closed_on,
+            reason=reason,
+            idempotency_key=f"deal:{locked.pk}:investment",
+            created_by=by,
+        )
+        locked.stage = Stage.INVESTED
+        locked.stage_changed_at = timezone.now()
+        locked.save(update_fields=["stage", "stage_changed_at"])
+        deal_decision_record(
+            deal=locked,
+            action=DealAction.CLOSE,
+            from_stage=Stage.CLOSING,
+            reason=reason,
+            by=by,
+            figures={
+                "amount_fen": sheet.amount_fen,
+                "closed_on": closed_on.isoformat(),
+                "available_before_fen": available,
+            },
+        )
+        portfolio_sync(deal=locked)
+    return flow
+
+
+def _closed_on(deal: Deal) -> date | None:
+    flow = deal.flows.filter(kind=FlowKind.INVESTMENT).first()
+    return flow.occurred_on if flow else None
+
+
+def round_record(
+    *,
+    deal: Deal,
+    closed_on: date,
+    pre_money_fen: int,
+    new_money_fen: int,
+    fund_amount_fen: int = 0,
+    note: str = "",
+    key: str,
+    by,
+) -> FinancingRound:
+    """A later round of an invested company; the fund's participation is a follow-on flow,
+    drawn from the deal's follow-on reserve first and from free capacity beyond it."""
+    require_permission(by, "investments.add_financinground")
+    if pre_money_fen is None or pre_money_fen <= 0:
+        raise ValidationError({"pre_money_fen": AMOUNT_POSITIVE})
+    if new_money_fen is None or new_money_fen <= 0:
+        raise ValidationError({"new_money_fen": AMOUNT_POSITIVE})
+    if fund_amount_fen is None or not 0 <= fund_amount_fen <= new_money_fen:
+        raise ValidationError({"fund_amount_fen": ROUND_PARTICIPATION})
+    try:
+        with transaction.atomic():
+            fund = fund_lock(deal.fund_id)
+            locked = deal_lock(deal.pk)
+            if locked.stage != Stage.INVESTED:
+                raise ValidationError(
+                    {
+                        "stage": NOT_INVESTED
+                        % {"what": _("后续融资轮"), "stage": locked.get_stage_display()}
+                    }
+                )
+            closed = _closed_on(locked)
+            if closed and closed_on < closed:
+                raise ValidationError({"closed_on": BEFORE_CLOSING % {"closed": closed}})
+            financing = FinancingRound.objects.create(
+                deal=locked,
+                closed_on=closed_on,
+                pre_money_fen=pre_money_fen,
+                new_money_fen=new_money_fen,
+                fund_amount_fen=fund_amount_fen,
+                note=note,
+            )
+            if fund_amount_fen:
+                used = sum(
+                    locked.flows.filter(kind=FlowKind.FOLLOW_ON).values_list(
+                        "amount_fen", flat=True
+                    )
+                )
+                from_reserve = max(min(locked.follow_on_reserve_fen - used, fund_amount_fen), 0)
+                beyond = fund_amount_fen - from_reserve
+                if beyond:
+                    _capacity_check(fund, needed=beyond)
+                CashFlow.objects.create(
+                    fund=fund,
+                    deal=locked,
+                    kind=FlowKind.FOLLOW_ON,
+                    amount_fen=fund_amount_fen,
+                    occurred_on=closed_on,
+                    reason=note or str(FlowKind.FOLLOW_ON.label),
+                    idempotency_key=key[:120],
+                    created_by=by,
+                )
+    except IntegrityError as exc:
+        if "idempotency_key" in str(exc):
+            raise ValidationError({"key": DUPLICATE % {"key": key}}) from exc
+        raise
+    return financing
+
+
+def cashflow_record(
+    *,
+    fund: Fund,
+    kind: str,
+    amount_fen: int,
+    occurred_on: date,
+    reason: str,
+    key: str,
+    by,
+    deal: Deal | None = None,
+) -> CashFlow:
+    """Appends a fee (on the fund), a distribution or an exit (on an invested deal). Investments
+    and follow-ons come from deal_close and round_record only."""
+    require_permission(by, "investments.add_cashflow")
+    reason = require_reason(reason)
+    if kind in (FlowKind.INVESTMENT, FlowKind.FOLLOW_ON) or kind not in FlowKind.values:
+        raise ValidationError({"kind": FLOW_KIND_BY_SERVICE})
+    if amount_fen is None or amount_fen <= 0:
+        raise ValidationError({"amount_fen": AMOUNT_POSITIVE})
+    if kind == FlowKind.FEE and deal is not None:
+        raise ValidationError({"deal": FEE_HAS_NO_DEAL})
+    try:
+        with transaction.atomic():
+            locked_fund = fund_lock(fund.pk)
+            if kind == FlowKind.FEE:
+                paid = sum(
+                    CashFlow.objects.filter(fund=locked_fund, kind=FlowKind.FEE).values_list(
+                        "amount_fen", flat=True
+                    )
+                )
+                if paid + amount_fen > locked_fund.fee_budget_fen:
+                    raise ValidationError(
+                        {
+                            "amount_fen": FEE_BUDGET_EXCEEDED
+                            % {
+                                "total": format_fen_cn(paid + amount_fen),
+                                "budget": format_fen_cn(locked_fund.fee_budget_fen),
+                            }
+                        }
+                    )
+            else:
+                if deal is None:
+                    raise ValidationError({"deal": _("分配与退出须记在投资项目上。")})
+                locked = deal_lock(deal.pk)
+                if locked.fund_id != locked_fund.pk or locked.stage != Stage.INVESTED:
+                    raise ValidationError(
+                        {
+                            "deal": NOT_INVESTED
+                            % {"what": FlowKind(kind).label, "stage": locked.get_stage_display()}
+                        }
+                    )
+                closed = _closed_on(locked)
+                if closed and occurred_on < closed:
+                    raise ValidationError({"occurred_on": BEFORE_CLOSING % {"closed": closed}})
+            return CashFlow.objects.create(
+                fund=locked_fund,
+                deal=deal,
+                kind=kind,
+                amount_fen=amount_fen,
+                occurred_on=occurred_on,
+                reason=reason,
+                idempotency_key=key[:120],
+                created_by=by,
+            )
+    except IntegrityError as exc:
+        if "idempotency_key" in str(exc):
+            raise ValidationError({"key": DUPLICATE % {"key": key}}) from exc
+        raise
+
+
+def mark_record(
+    *, deal: Deal, as_of: date, fair_value_fen: int, method: str, reason: str, by
+) -> ValuationMark:
+    """Appends the holding's fair value on a date, approved by `by`. The value is always the
+    approver's figure: the last round's implied value is shown as an input, never filled in."""
+    require_permission(by, "investments.add_valuationmark")
+    reason = require_reason(reason)
+    if fair_value_fen is None or fair_value_fen < 0:
+        raise ValidationError({"fair_value_fen": MARK_NOT_NEGATIVE})
+    if method not in MarkMethod.values:
+        raise ValidationError({"method": _("请选择估值方法。")})
+    with transaction.atomic():
+        locked = deal_lock(deal.pk)
+        if locked.stage != Stage.INVESTED:
+            raise ValidationError(
+                {"deal": NOT_INVESTED % {"what": _("估值"), "stage": locked.get_stage_display()}}
+            )
+        closed = _closed_on(locked)
+        if closed and as_of < closed:
+            raise ValidationError({"as_of": BEFORE_CLOSING % {"closed": closed}})
+        return ValuationMark.objects.create(
+            deal=locked,
+            as_of=as_of,
+            fair_value_fen=fair_value_fen,
+            method=method,
+            approved_by=by,
+            reason=reason,
+        )

@@ -1,0 +1,346 @@
+"""The ecosystem fund's staff pages: fund dashboard, deal board, deal timeline and decisions.
+
+For the 投资 role and program admins; auditors read; anyone else (providers included) gets 404.
+Thin: figures come from investments.selectors, decisions go through investments.services.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.views.decorators.http import require_POST
+
+from investments.models import ENDS, Deal, Fund, Stage
+from investments.ownership import RoundTerms, diluted_ownership, implied_value_fen
+from investments.selectors import (
+    deal_board,
+    deal_funnel,
+    deal_timeline,
+    fund_capacity,
+    fund_performance,
+)
+from investments.services.committee import committee_decide, committee_open, committee_vote
+from investments.services.deals import PLAIN_ADVANCE, deal_move
+from investments.services.flows import deal_close, mark_record, term_sheet_sign
+from providers.roles import GROUP_NAMES, Role
+from staff.investment_forms import (
+    CloseForm,
+    CommitteeOpenForm,
+    DealMoveForm,
+    DecideForm,
+    MarkForm,
+    TermSheetForm,
+    VoteForm,
+)
+from zaofeng.money import fen_to_yuan
+
+VIEW = "investments.view_deal"
+DECIDE = "investments.change_deal"
+
+
+def investment_page(view):
+    """Signed-in users holding the fund's view permission; everyone else is told nothing (404)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.is_staff and request.user.has_perm(VIEW)):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _refusal(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(str(message) for message in exc.messages)
+    return str(exc) or _g("没有权限执行该操作。")
+
+
+def _errors(form) -> str:
+    return "；".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _fund_or_404(fund_id=None) -> Fund:
+    if fund_id is None:
+        fund = Fund.objects.order_by("pk").first()
+        if fund is None:
+            raise Http404
+        return fund
+    return get_object_or_404(Fund, pk=fund_id)
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "committed": _g("认缴"),
+        "invested": _g("已投"),
+        "reserved": _g("预留"),
+        "fees": _g("管理费"),
+        "available": _g("可投"),
+        "net": _g("累计净现金流（含估值）"),
+        "paid_in": _g("累计实缴"),
+        "tvpi": "TVPI",
+        "dpi": "DPI",
+        "reached": _g("到达项目数"),
+        "median_days": _g("停留天数中位数"),
+        "yi": _g("亿元"),
+    }
+
+
+@investment_page
+def fund_dashboard(request, fund_id=None):
+    fund = _fund_or_404(fund_id)
+    today = timezone.localdate()
+    capacity = fund_capacity(fund)
+    performance = fund_performance(fund=fund, as_of=today)
+    funnel = deal_funnel(fund=fund)
+    chart = {
+        "capacity": {
+            "invested": capacity.invested_fen,
+            "reserved": capacity.reserved_fen,
+            "fees": capacity.fees_fen,
+            "available": capacity.available_fen,
+        },
+        "months": [f"{point.month:%Y-%m}" for point in performance.points],
+        "net": [point.net_fen for point in performance.points],
+        "tvpi": [
+            str(point.tvpi) if point.tvpi is not None else None for point in performance.points
+        ],
+        "dpi": [str(point.dpi) if point.dpi is not None else None for point in performance.points],
+        "funnel": [
+            {"name": row.label, "value": row.reached, "days": str(row.median_days or "")}
+            for row in funnel
+        ],
+        "labels": _labels(),
+    }
+    return render(
+        request,
+        "staff/investments/dashboard.html",
+        {
+            "fund": fund,
+            "funds": Fund.objects.order_by("pk"),
+            "capacity": capacity,
+            "performance": performance,
+            "funnel": funnel,
+            "chart_data": chart,
+            "section": "investments",
+        },
+    )
+
+
+@investment_page
+def deal_board_page(request, fund_id):
+    fund = _fund_or_404(fund_id)
+    return render(
+        request,
+        "staff/investments/board.html",
+        {"fund": fund, "columns": deal_board(fund=fund), "section": "investments"},
+    )
+
+
+def _members_queryset():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(groups__name=GROUP_NAMES[Role.INVESTMENT])
+            | Q(groups__name=GROUP_NAMES[Role.PROGRAM_ADMIN])
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _move_choices(deal: Deal):
+    choices = []
+    if deal.stage in PLAIN_ADVANCE:
+        target = PLAIN_ADVANCE[deal.stage]
+        choices.append((target.value, target.label))
+    if deal.stage not in ENDS and deal.stage != Stage.INVESTED:
+        choices += [(stage.value, stage.label) for stage in ENDS]
+    return choices
+
+
+def _implied_last_round(deal: Deal):
+    """The holding's value at the latest round's price: shown beside the mark form as an input."""
+    sheet = getattr(deal, "term_sheet", None)
+    if sheet is None:
+        return None
+    rounds = list(deal.rounds.all())
+    share = diluted_ownership(
+        amount_fen=sheet.amount_fen,
+        pre_money_fen=sheet.pre_money_fen,
+        rounds=[RoundTerms(r.pre_money_fen, r.new_money_fen, r.fund_amount_fen) for r in rounds],
+    )
+    post = (
+        rounds[-1].pre_money_fen + rounds[-1].new_money_fen
+        if rounds
+        else sheet.pre_money_fen + sheet.amount_fen
+    )
+    return {"share": share, "value_fen": implied_value_fen(share=share, post_money_fen=post)}
+
+
+@investment_page
+def deal_detail(request, pk):
+    deal = get_object_or_404(Deal.objects.select_related("provider", "fund"), pk=pk)
+    review = getattr(deal, "committee", None)
+    user = request.user
+    can_decide = user.has_perm(DECIDE)
+    context = {
+        "deal": deal,
+        "timeline": deal_timeline(deal),
+        "review": review,
+        "votes": list(review.votes.select_related("member")) if review else [],
+        "implied": _implied_last_round(deal),
+        "can_decide": can_decide,
+        "section": "investments",
+    }
+    if can_decide:
+        choices = _move_choices(deal)
+        if choices:
+            context["move_form"] = DealMoveForm(
+                choices=choices, initial={"expected_stage": deal.stage}
+            )
+        if deal.stage == Stage.DUE_DILIGENCE:
+            context["committee_form"] = CommitteeOpenForm(
+                members_queryset=_members_queryset(),
+                initial={"amount": fen_to_yuan(deal.requested_amount_fen)},
+            )
+        if deal.stage == Stage.COMMITTEE:
+            context["decide_form"] = DecideForm()
+        if deal.stage == Stage.TERM_SHEET:
+            context["term_sheet_form"] = TermSheetForm()
+        if deal.stage == Stage.CLOSING:
+            context["close_form"] = CloseForm()
+        if deal.stage == Stage.INVESTED and user.has_perm("investments.add_valuationmark"):
+            context["mark_form"] = MarkForm()
+    if (
+        review is not None
+        and deal.stage == Stage.COMMITTEE
+        and review.members.filter(pk=user.pk).exists()
+        and not review.votes.filter(member=user).exists()
+    ):
+        context["vote_form"] = VoteForm()
+    return render(request, "staff/investments/deal.html", context)
+
+
+def _decision(request, deal, form, action) -> None:
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return
+    try:
+        action(form.cleaned_data)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _refusal(exc))
+    else:
+        messages.success(request, _g("已记录。"))
+
+
+@require_POST
+@investment_page
+def deal_decide(request, pk, step):
+    deal = get_object_or_404(Deal, pk=pk)
+    user = request.user
+    if step == "move":
+        form = DealMoveForm(request.POST, choices=[(s.value, s.label) for s in Stage])
+        _decision(
+            request,
+            deal,
+            form,
+            lambda data: deal_move(
+                deal=deal,
+                to_stage=data["to_stage"],
+                reason=data["reason"],
+                by=user,
+                expected_stage=data["expected_stage"],
+            ),
+        )
+    elif step == "committee":
+        form = CommitteeOpenForm(request.POST, members_queryset=_members_queryset())
+        _decision(
+            request,
+            deal,
+            form,
+            lambda data: committee_open(
+                deal=deal,
+                members=data["members"],
+                quorum=data["quorum"],
+                approvals_required=data["approvals_required"],
+                amount_fen=data["amount"],
+                reason=data["reason"],
+                by=user,
+            ),
+        )
+    elif step == "vote":
+        form = VoteForm(request.POST)
+        review = getattr(deal, "committee", None)
+        if review is None:
+            raise Http404
+        _decision(
+            request,
+            deal,
+            form,
+            lambda data: committee_vote(
+                review=review,
+                by=user,
+                choice=data["choice"],
+                reason=data["reason"],
+                conditions=data["conditions"],
+            ),
+        )
+    elif step == "decide":
+        _decision(
+            request,
+            deal,
+            DecideForm(request.POST),
+            lambda data: committee_decide(deal=deal, reason=data["reason"], by=user),
+        )
+    elif step == "term-sheet":
+        _decision(
+            request,
+            deal,
+            TermSheetForm(request.POST),
+            lambda data: term_sheet_sign(
+                deal=deal,
+                amount_fen=data["amount"],
+                pre_money_fen=data["pre_money"],
+                instrument=data["instrument"],
+                signed_on=data["signed_on"],
+                reason=data["reason"],
+                by=user,
+            ),
+        )
+    elif step == "close":
+        _decision(
+            request,
+            deal,
+            CloseForm(request.POST),
+            lambda data: deal_close(
+                deal=deal, closed_on=data["closed_on"], reason=data["reason"], by=user
+            ),
+        )
+    elif step == "mark":
+        _decision(
+            request,
+            deal,
+            MarkForm(request.POST),
+            lambda data: mark_record(
+                deal=deal,
+                as_of=data["as_of"],
+                fair_value_fen=data["fair_value"],
+                method=data["method"],
+                reason=data["reason"],
+                by=user,
+            ),
+        )
+    else:
+        raise Http404
+    return redirect("staff:investment_deal", pk=deal.pk)

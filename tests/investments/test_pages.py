@@ -1,0 +1,207 @@
+"""The fund's staff pages: who sees them, the decisions they make, constant query counts."""
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from investments import reconciliation
+from investments.models import FlowKind, MarkMethod, Stage
+from investments.reconciliation import performance_reconcile
+from investments.services.flows import cashflow_record, mark_record
+from providers.roles import Role
+from tests.factories import StaffUserFactory
+from tests.investments.builders import (
+    YI,
+    committee_members,
+    deal_invested,
+    deal_to_committee,
+    deals_bulk,
+    fund_create,
+    investment_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fund():
+    return fund_create()
+
+
+@pytest.fixture
+def investor():
+    return investment_user()
+
+
+def _pages(fund, deal):
+    return [
+        reverse("staff:investments"),
+        reverse("staff:investment_fund", args=[fund.pk]),
+        reverse("staff:investment_board", args=[fund.pk]),
+        reverse("staff:investment_deal", args=[deal.pk]),
+    ]
+
+
+def test_the_investment_role_and_auditors_see_every_page(client, fund, investor):
+    deal = deal_invested(fund=fund, by=investor, amount_fen=YI, members=committee_members())
+    auditor = StaffUserFactory(username="auditor", role=Role.AUDITOR)
+    for user in (investor, auditor):
+        client.force_login(user)
+        for url in _pages(fund, deal):
+            assert client.get(url).status_code == 200, (user, url)
+
+
+def test_auditors_read_without_any_decision_form(client, fund, investor):
+    deal = deal_to_committee(fund=fund, by=investor, amount_fen=YI, members=committee_members())
+    client.force_login(StaffUserFactory(username="auditor", role=Role.AUDITOR))
+    page = client.get(reverse("staff:investment_deal", args=[deal.pk])).content.decode()
+    assert "只读" in page
+    assert "<form" not in page.split("决定</h2>")[1].split("时间线")[0]
+    response = client.post(
+        reverse("staff:investment_decide", args=[deal.pk, "decide"]), {"reason": "x"}
+    )
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert deal.stage == Stage.COMMITTEE
+
+
+@pytest.mark.parametrize("role", [Role.FINANCE, Role.REVIEWER, Role.REGION_MANAGER])
+def test_other_staff_roles_get_404(client, fund, investor, role):
+    deal = deal_to_committee(fund=fund, by=investor, amount_fen=YI, members=committee_members())
+    client.force_login(StaffUserFactory(username=f"u-{role}", role=role))
+    for url in _pages(fund, deal):
+        assert client.get(url).status_code == 404
+
+
+def test_providers_never_see_the_fund(client, fund, investor, provider_user):
+    deal = deal_to_committee(fund=fund, by=investor, amount_fen=YI, members=committee_members())
+    client.force_login(provider_user)
+    for url in _pages(fund, deal):
+        assert client.get(url).status_code == 404
+
+
+def test_a_deal_moves_and_votes_through_its_page(client, fund, investor):
+    members = committee_members()
+    deal = deal_to_committee(fund=fund, by=investor, amount_fen=YI, members=members)
+    url = reverse("staff:investment_decide", args=[deal.pk, "vote"])
+    for member in members:
+        client.force_login(member)
+        client.post(url, {"choice": "approve", "reason": "同意"})
+    client.force_login(investor)
+    client.post(reverse("staff:investment_decide", args=[deal.pk, "decide"]), {"reason": "通过"})
+    deal.refresh_from_db()
+    assert deal.stage == Stage.TERM_SHEET
+    response = client.post(
+        reverse("staff:investment_decide", args=[deal.pk, "term-sheet"]),
+        {
+            "amount": "200,000,000",
+            "pre_money": "300000000",
+            "instrument": "equity",
+            "signed_on": "2026-02-01",
+            "reason": "签",
+        },
+        follow=True,
+    )
+    assert "超过投委会批准" in response.content.decode()
+    deal.refresh_from_db()
+    assert deal.stage == Stage.TERM_SHEET
+
+
+def test_a_double_submitted_move_says_it_was_already_made(client, fund, investor):
+    deal = deal_to_committee(fund=fund, by=investor, amount_fen=YI, members=committee_members())
+    client.force_login(investor)
+    url = reverse("staff:investment_decide", args=[deal.pk, "move"])
+    data = {"to_stage": "passed", "reason": "放弃", "expected_stage": "committee"}
+    client.post(url, data)
+    page = client.post(url, data, follow=True).content.decode()
+    assert "已处于" in page
+    assert deal.decisions.filter(to_stage="passed").count() == 1
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("page", ["staff:investment_board", "staff:investment_fund"])
+def test_board_and_dashboard_keep_a_constant_query_count_up_to_1000_deals(
+    client, fund, investor, page, django_assert_num_queries
+):
+    client.force_login(investor)
+    url = reverse(page, args=[fund.pk])
+    deals_bulk(fund=fund, count=20, by=investor)
+    small = _count(client, url)
+    deals_bulk(fund=fund, count=980, by=investor, start=20)
+    with django_assert_num_queries(small):
+        client.get(url)
+
+
+def test_every_displayed_multiple_reconciles(fund, investor):
+    deals = deals_bulk(fund=fund, count=60, by=investor)
+    invested = [deal for deal in deals if deal.stage == Stage.INVESTED]
+    cashflow_record(
+        fund=fund,
+        kind=FlowKind.FEE,
+        amount_fen=3 * 10**8,
+        occurred_on=date(2026, 1, 2),
+        reason="管理费",
+        key="fee",
+        by=investor,
+    )
+    cashflow_record(
+        fund=fund,
+        deal=invested[0],
+        kind=FlowKind.DISTRIBUTION,
+        amount_fen=10**7,
+        occurred_on=date(2026, 8, 3),
+        reason="分红",
+        key="d1",
+        by=investor,
+    )
+    cashflow_record(
+        fund=fund,
+        deal=invested[1],
+        kind=FlowKind.EXIT,
+        amount_fen=5 * 10**7,
+        occurred_on=date(2026, 10, 9),
+        reason="退出",
+        key="x1",
+        by=investor,
+    )
+    mark_record(
+        deal=invested[1],
+        as_of=date(2026, 10, 9),
+        fair_value_fen=0,
+        method=MarkMethod.WRITE_OFF,
+        reason="已退出",
+        by=investor,
+    )
+    report = performance_reconcile(as_of=date(2026, 12, 31))
+    assert report.checked == 4 + 2 * 12  # the headline and DPI/TVPI at each month end
+    assert report.mismatches == []
+
+
+def test_reconciliation_names_a_figure_that_differs(fund, investor, monkeypatch):
+    deals_bulk(fund=fund, count=20, by=investor)
+    real = reconciliation.fund_performance
+
+    def tampered(**kwargs):
+        shown = real(**kwargs)
+        return replace(shown, multiples=replace(shown.multiples, tvpi=Decimal("9.9999")))
+
+    monkeypatch.setattr(reconciliation, "fund_performance", tampered)
+    report = performance_reconcile(as_of=date(2026, 12, 31))
+    assert [(m.figure, m.shown) for m in report.mismatches] == [("tvpi", Decimal("9.9999"))]
+
+
+def test_the_dashboard_shows_no_unique_rate_rather_than_zero(client, fund, investor):
+    client.force_login(investor)
+    page = client.get(reverse("staff:investment_fund", args=[fund.pk])).content.decode()
+    assert "无唯一解" in page
+    assert "MOIC" in page
