@@ -52,6 +52,7 @@ urlpatterns = [
         "allocation/<int:pk>/approve/",
         views_allocation.allocation_approve,
         name="allocation_approve",
+    ),
     path("investments/", investment_views.fund_dashboard, name="investments"),
     path(
         "investments/funds/<int:fund_id>/",
