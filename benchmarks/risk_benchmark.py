@@ -26,7 +26,11 @@ FIGURE_RULES = {k: v for k, v in DEFAULT_PARAMETERS.items() if k != RuleKind.LIN
 
 def _machine() -> str:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
     return f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), load {os.getloadavg()[0]:.1f}"
@@ -47,21 +51,32 @@ def test_rules_at_program_scale():
         return (v.provider_id, v.month) in episodes or (v.provider_id, v.month - 1) in episodes
 
     surge = [v for v in flags if v.rule in SURGE]
-    found = {e for e in episodes if any(v.provider_id == e[0] and v.month in (e[1], e[1] + 1) for v in surge)}
+    found = {
+        e
+        for e in episodes
+        if any(v.provider_id == e[0] and v.month in (e[1], e[1] + 1) for v in surge)
+    }
     normal = sum(len(h.months) for h in world.histories) - 2 * len(episodes)
     false_flags = [v for v in flags if not of_episode(v)]
     november = [v for v in false_flags if v.month % 12 == 10]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"world: 10,000 providers × 24 months built in {built:.1f} s; {len(episodes)} episodes")
     print(f"evaluated 24 months × 5 figure rules in {elapsed:.1f} s (peak RSS {peak:.0f} MB)")
-    print(f"recall {len(found) / len(episodes):.1%}; precision {sum(map(of_episode, surge)) / len(surge):.1%}")
+    print(
+        f"recall {len(found) / len(episodes):.1%}; precision {sum(map(of_episode, surge)) / len(surge):.1%}"
+    )
     print(
         f"false flags: {len(false_flags)} in {normal:,} normal provider-months = "
         f"{len(false_flags) / normal * 10_000:.2f} per 10,000; in 双11 Novembers: {len(november)}"
     )
-    rng = random.Random(9)
+    rng = random.Random(9)  # noqa: S311 - benchmark data, not secrets
     identities = {
-        p: {"legal_representative": f"r{p}", "phone": f"1{p:010d}", "email": f"{p}@x.cn", "bank_account": f"{p:012d}"}
+        p: {
+            "legal_representative": f"r{p}",
+            "phone": f"1{p:010d}",
+            "email": f"{p}@x.cn",
+            "bank_account": f"{p:012d}",
+        }
         for p in range(1, 10_001)
     }
     planted = []

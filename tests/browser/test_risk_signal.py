@@ -28,7 +28,8 @@ def test_a_signals_page_draws_the_provider_against_its_peers_band(page):
     page.wait_for_selector('[data-chart="risk-growth"][data-drawn="true"]')
     for name in ("risk-refunds", "risk-growth"):
         box = page.locator(f'[data-chart="{name}"] canvas').bounding_box()
-        assert box["width"] > 200 and box["height"] > 200
+        assert box["width"] > 200
+        assert box["height"] > 200
     # The provider's own line ends on its spike: about three times its usual month.
     last = page.evaluate(
         "(() => { const s = echarts.getInstanceByDom(document.querySelector('[data-chart=risk-growth]'))"

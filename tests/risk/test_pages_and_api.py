@@ -7,7 +7,7 @@ from integrations.models import ApiScope
 from integrations.services.api_keys import api_key_issue
 from providers.models import Violation
 from providers.roles import Role
-from risk.models import RiskRuleSet, RiskSignal, SignalStatus
+from risk.models import RiskRuleSet, RiskSignal
 from risk.rules import RuleKind
 from risk.services.rule_sets import rule_change, rule_set_copy, rule_set_publish
 from risk.services.signals import risk_evaluate, signal_open
@@ -30,7 +30,8 @@ def test_the_queue_lists_the_signal_with_its_reason_and_the_page_draws_its_figur
     client.force_login(StaffUserFactory(role=Role.REVIEWER))
     queue = client.get("/staff/risk/", {"rule": RuleKind.GMV_SPIKE_REFUND_SURGE})
     assert queue.status_code == 200
-    assert provider.code in queue.text and "稳健 z 值" in queue.text
+    assert provider.code in queue.text
+    assert "稳健 z 值" in queue.text
     page = client.get(f"/staff/risk/{signal.pk}/")
     assert page.status_code == 200
     assert page.context["chart"]["months"][-1] == "2026-10"
@@ -62,7 +63,8 @@ def test_deciding_from_the_page_writes_through_the_services(client, flagged):
     again = client.post(
         f"/staff/risk/{signal.pk}/decide/", {"decision": "dismiss", "reason": "x"}, follow=True
     )
-    assert again.status_code == 200 and "已由他人处理" in again.text
+    assert again.status_code == 200
+    assert "已由他人处理" in again.text
 
 
 def test_a_region_manager_sees_only_its_regions_signals(client, flagged):
@@ -114,7 +116,8 @@ def test_an_inspection_system_pushes_violations_once_per_key():
     first = client.post("/api/v1/violations/", body, format="json", HTTP_IDEMPOTENCY_KEY="push-1")
     assert first.status_code == 201, first.json()
     again = client.post("/api/v1/violations/", body, format="json", HTTP_IDEMPOTENCY_KEY="push-1")
-    assert again.status_code == 201 and again.json() == first.json()
+    assert again.status_code == 201
+    assert again.json() == first.json()
     assert Violation.objects.filter(provider=provider, source="pinocchio").count() == 1
 
 
@@ -153,7 +156,9 @@ def test_the_signal_list_api_is_scoped(flagged):
         signal.pk
     ]
     manager = APIClient()
-    manager.force_authenticate(region_manager(RegionFactory(code="west", name="西部", name_en="West")))
+    manager.force_authenticate(
+        region_manager(RegionFactory(code="west", name="西部", name_en="West"))
+    )
     assert manager.get("/api/v1/risk/signals/").json()["results"] == []
 
 

@@ -64,7 +64,8 @@ def test_a_doubling_with_refunds_is_flagged_with_its_figures():
     assert verdict.provider_id == 1
     assert verdict.observed > 2  # growth against its own 3-month median
     assert verdict.z > verdict.threshold == 3.5
-    assert verdict.peer_group == "T1" and verdict.peers == 20
+    assert verdict.peer_group == "T1"
+    assert verdict.peers == 20
     assert float(verdict.detail["refund_rise"]) > 0.1
 
 
