@@ -3,6 +3,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.views import APIView
 
+from integrations.exceptions import fields_message
 from integrations.idempotent_views import (
     IDEMPOTENCY_KEY_PARAMETER,
     REPLAYED_PARAMETER,
@@ -20,6 +21,7 @@ from risk.serializers import (
     RiskSignalOutputSerializer,
     ViolationBatchInputSerializer,
     ViolationBatchOutputSerializer,
+    violation_lines_refusals,
 )
 
 
@@ -35,8 +37,10 @@ class ViolationBatchApi(APIView):
         responses={
             201: ViolationBatchOutputSerializer,
             409: OpenApiResponse(
-                description="The Idempotency-Key was used with another body, or its first "
-                "request is still running."
+                description="Lines refused by the rules (an unknown provider code, a date in the "
+                "future); nothing was stored. `fields` names each as violations[i].field. Also the "
+                "answer when the Idempotency-Key was used with another body, or its first request "
+                "is still running."
             ),
         },
         examples=[
@@ -62,7 +66,8 @@ class ViolationBatchApi(APIView):
     def post(self, request):
         """Records violations pushed by an inspection or 匹诺曹 system, all lines or none.
 
-        A bad line refuses the whole batch with 400; `fields` names each as violations[i].field.
+        A malformed line refuses the whole batch with 400, a line the rules refuse with 409;
+        `fields` names each as violations[i].field.
         The points count toward the exit criteria from the next exit run. With an
         Idempotency-Key, a retry with the same body answers the first result again.
         """
@@ -75,11 +80,15 @@ def _record(request):
     serializer = ViolationBatchInputSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     lines = serializer.validated_data["violations"]
-    providers = Provider.objects.in_bulk({line["provider_id"] for line in lines})
+    refusals, codes = violation_lines_refusals(lines)
+    if refusals:
+        body = {"code": "lines_refused", "message": fields_message(refusals), "fields": refusals}
+        return status.HTTP_409_CONFLICT, {"error": body}
+    providers = Provider.objects.in_bulk(set(codes.values()))
     with transaction.atomic():
         created = [
             violation_record(
-                provider=providers[line["provider_id"]],
+                provider=providers[codes[line["provider_code"]]],
                 kind=line["kind"],
                 severity=line["severity"],
                 points=line["points"],

@@ -20,21 +20,6 @@ class ViolationLineSerializer(serializers.Serializer):
     source = EnumField(ViolationSource)
     evidence = TextField(max_length=2000, required=False, default="", allow_blank=True)
 
-    def validate_provider_code(self, value):
-        providers = self.context.get("providers", {})
-        if value not in providers:
-            raise serializers.ValidationError(str(UNKNOWN_PROVIDER).format(code=value))
-        return value
-
-    def validate(self, data):
-        data["provider_id"] = self.context["providers"][data["provider_code"]]
-        return data
-
-    def validate_occurred_on(self, value):
-        if value > timezone.localdate():
-            raise serializers.ValidationError(str(IN_THE_FUTURE))
-        return value
-
 
 class ViolationBatchInputSerializer(serializers.Serializer):
     """Violations pushed by an inspection or 匹诺曹 system; all lines or none are stored."""
@@ -43,18 +28,22 @@ class ViolationBatchInputSerializer(serializers.Serializer):
         child=ViolationLineSerializer(), min_length=1, max_length=MAX_VIOLATIONS
     )
 
-    def to_internal_value(self, data):
-        # One query for every line's provider; each line then names its own unknown code.
-        lines = data.get("violations") if isinstance(data, dict) else None
-        codes = {
-            line.get("provider_code")
-            for line in (lines if isinstance(lines, list) else [])
-            if isinstance(line, dict) and isinstance(line.get("provider_code"), str)
-        }
-        self.context["providers"] = dict(
-            Provider.objects.filter(code__in=codes).values_list("code", "pk")
-        )
-        return super().to_internal_value(data)
+
+def violation_lines_refusals(lines) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """The lines the rules refuse (unknown provider, a date in the future), named as
+    violations[i].field, and the providers of the others: shape is the serializer's, these 409."""
+    codes = {line["provider_code"] for line in lines}
+    providers = dict(Provider.objects.filter(code__in=codes).values_list("code", "pk"))
+    today = timezone.localdate()
+    refusals: dict[str, list[str]] = {}
+    for index, line in enumerate(lines):
+        if line["provider_code"] not in providers:
+            refusals[f"violations[{index}].provider_code"] = [
+                str(UNKNOWN_PROVIDER).format(code=line["provider_code"])
+            ]
+        if line["occurred_on"] > today:
+            refusals[f"violations[{index}].occurred_on"] = [str(IN_THE_FUTURE)]
+    return refusals, providers
 
 
 class ViolationBatchOutputSerializer(serializers.Serializer):

@@ -30,7 +30,10 @@ def test_the_demo_fund_tells_a_whole_story():
         Stage.PASSED: 1,
     }
     assert set(CashFlow.objects.values_list("kind", flat=True)) == {
-        "fee", "investment", "follow_on", "distribution"
+        "fee",
+        "investment",
+        "follow_on",
+        "distribution",
     }
     assert ValuationMark.objects.exists()
     assert fund_capacity(fund).available_fen > 0

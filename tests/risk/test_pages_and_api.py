@@ -132,9 +132,16 @@ def test_a_bad_line_refuses_the_batch_and_is_named():
         ]
     }
     response = client.post("/api/v1/violations/", body, format="json")
-    assert response.status_code == 400
-    fields = response.json()["error"]["fields"]
-    assert set(fields) == {"violations[1].provider_code", "violations[2].points"}
+    assert response.status_code == 400  # the shape: points above 100
+    assert set(response.json()["error"]["fields"]) == {"violations[2].points"}
+    body["violations"][2]["points"] = 100
+    body["violations"][0]["occurred_on"] = "2999-01-01"
+    refused = client.post("/api/v1/violations/", body, format="json")
+    assert refused.status_code == 409  # the rules: an unknown provider, a date to come
+    assert set(refused.json()["error"]["fields"]) == {
+        "violations[0].occurred_on",
+        "violations[1].provider_code",
+    }
     assert not Violation.objects.exists()
 
 
