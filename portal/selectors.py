@@ -70,6 +70,8 @@ from scoring.selectors import (
     score_rise_plan,
     trailing_net_gmv_fen,
 )
+from scoring.type_scores import provider_type_scores
+from zaofeng.money import format_fen_cn
 from zaofeng.periods import add_months, current_month, format_month, previous_month
 
 SCORE_KINDS = (*Capability.values, ScoreKind.OVERALL)
@@ -210,6 +212,10 @@ class CriteriaRow:
     passed: bool
     evaluated: bool
     reason: str
+    type_name: str = ""  # the provider type the row belongs to (a pre-screen row)
+    declared: str = ""  # the served-GMV check: declared, verified by platform data, difference
+    verified: str = ""
+    difference: str = ""
 
 
 def _row_from_result(result: CriterionResult) -> CriteriaRow:
@@ -227,7 +233,16 @@ def _row_from_result(result: CriterionResult) -> CriteriaRow:
 
 
 def _row_from_prescreen(row: PrescreenResult) -> CriteriaRow:
+    money = {}
+    if row.declared_fen is not None and row.verified_fen is not None:
+        money = {
+            "declared": format_fen_cn(row.declared_fen),
+            "verified": format_fen_cn(row.verified_fen),
+            "difference": format_fen_cn(row.difference_fen),
+        }
     return CriteriaRow(
+        type_name=row.provider_type.label if row.provider_type_id else "",
+        **money,
         sentence=(row.sentence_en if _english() and row.sentence_en else row.sentence),
         level=row.level,
         level_label=row.get_level_display(),
@@ -848,6 +863,7 @@ class ScoresPage:
     rise: RisePlan | None
     rise_steps: tuple[RiseStepView, ...]
     tier: TierProgress
+    type_scores: tuple = ()  # a provider of several types: its score in each type's cohort
 
 
 def scores_page(*, provider: Provider) -> ScoresPage | None:
@@ -935,6 +951,7 @@ def scores_page(*, provider: Provider) -> ScoresPage | None:
         rise=rise,
         rise_steps=rise_steps,
         tier=tier,
+        type_scores=tuple(provider_type_scores(provider=provider, month=month)),
     )
 
 

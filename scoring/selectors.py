@@ -650,6 +650,11 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
     window = earlier_quarter.months + latest_quarter.months
     scores = newest_overall_scores(months=window, provider_ids=ids)
 
+    from scoring.type_scores import type_score_inputs
+
+    # A provider of several types: the score rule read in each type's cohort, per type.
+    per_type = type_score_inputs(month=month, provider_ids=ids)
+
     catalogue = dict(Metric.objects.values_list("id", "key"))
     values: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for provider_id, metric_id, value in MetricValue.objects.filter(
@@ -685,6 +690,7 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
         }
         for key in catalogue.values():
             inputs[f"metric:{key}"] = provider_values.get(key)
+        inputs.update(per_type.get(provider_id, {}))
         result[provider_id] = inputs
     return result
 

@@ -117,6 +117,7 @@ class Provider(StateMachineModel, models.Model):
     registered_on = models.DateField(_("企业注册日期"), null=True, blank=True)
     registered_capital_fen = models.BigIntegerField(_("注册资本（分）"), null=True, blank=True)
     team_size = models.PositiveIntegerField(_("团队人数"), null=True, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
@@ -200,7 +201,12 @@ class Provider(StateMachineModel, models.Model):
 
     @transition(
         field=status,
-        source=[LifecycleStatus.WARNING, LifecycleStatus.RECTIFICATION, LifecycleStatus.EXITED],
+        source=[
+            LifecycleStatus.WARNING,
+            LifecycleStatus.RECTIFICATION,
+            LifecycleStatus.EXITED,
+            LifecycleStatus.BANNED,
+        ],
         target=RETURN_VALUE(*IN_PROGRAM),
     )
     def restore(self, previous: str):
@@ -326,6 +332,14 @@ class ViolationSource(models.TextChoices):
     MERCHANT_REPORT = "merchant_report", _("商家投诉")
 
 
+# Serious violations of these kinds, once confirmed, ban (the exit criteria's ban rows read them).
+BANNING_KINDS = (
+    ViolationKind.FRAUD_AGAINST_BUYERS,
+    ViolationKind.DATA_FRAUD,
+    ViolationKind.COUNTERFEIT,
+)
+
+
 class Violation(models.Model):
     """A recorded violation (违规) with its penalty points (扣分)."""
 
@@ -338,6 +352,13 @@ class Violation(models.Model):
     occurred_on = models.DateField(_("违规日期"))
     source = models.CharField(_("来源"), max_length=30, choices=ViolationSource.choices)
     evidence = models.TextField(_("证据说明"), blank=True)
+    confirmed = models.BooleanField(
+        _("已核实属实"),
+        default=False,
+        help_text=_(
+            "经调查核实属实。欺诈消费者、数据造假、售假类严重违规一经核实，按封禁标准处理。"
+        ),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("记录人"),
