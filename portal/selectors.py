@@ -6,7 +6,7 @@ provider, and says what the provider could do next.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -28,6 +28,7 @@ from providers.criteria import (
     criteria_evaluate,
     whole_months_between,
 )
+from providers.criteria_types import verdicts_by_type
 from providers.models import (
     Appeal,
     AppealStatus,
@@ -326,15 +327,23 @@ def application_prescreen_preview(
     *, application: Application, today: date
 ) -> tuple[CriteriaRow, ...]:
     """What the pre-screen would say if the draft were submitted today; nothing is stored."""
-    type_ids = list(application.provider_types.values_list("pk", flat=True))
-    specs = criteria_specs_published(kind=CriteriaKind.ADMISSION, provider_type_ids=type_ids)
-    verdict = criteria_evaluate(
+    types = {
+        provider_type.pk: provider_type.label for provider_type in application.provider_types.all()
+    }
+    specs = criteria_specs_published(kind=CriteriaKind.ADMISSION, provider_type_ids=list(types))
+    # Judged per type, as the submission will be (providers.criteria_types); the served-GMV
+    # check against platform data runs at submission only.
+    by_type = verdicts_by_type(
         specs,
         application_snapshot(application=application, as_of=today),
         as_of=today,
         missing=Missing.FAIL,
     )
-    return tuple(_row_from_result(result) for result in verdict.results)
+    return tuple(
+        replace(_row_from_result(result), type_name=types.get(type_id, ""))
+        for type_id, verdict in by_type.items()
+        for result in verdict.results
+    )
 
 
 def application_criteria(*, application: Application, today: date) -> tuple[CriteriaRow, ...]:

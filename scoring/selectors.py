@@ -632,6 +632,8 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
       whole quarters.
     - complaints_per_10k_orders and metric:<key> for every catalogue metric: the month's value
       or None
+    - overall_score_last_two_quarters_max@<type id>: for a provider of several types, the same
+      rule read in each type's cohort (scoring.type_scores.type_score_inputs)
     Every provider asked for is in the result.
     """
     month = month_start(month)

@@ -109,6 +109,7 @@ class CriterionInline(admin.TabularInline):
         "threshold",
         "level",
         "weight",
+        "program_wide",
         "sentence",
         "sentence_en",
     ]

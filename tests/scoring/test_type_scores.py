@@ -33,10 +33,21 @@ def test_a_two_type_provider_is_scored_in_both_cohorts_and_tiers_read_the_best()
     marketer = ProviderFactory(provider_types=[_type("marketing")])
     # Strong at marketing, weak at supply: its marketing score is the higher one.
     _values(
-        both, ad_roi="4.5", private_domain_gmv_share="0.6", repurchase_rate="0.5", active_skus="40"
+        both,
+        ad_roi="4.5",
+        private_domain_gmv_share="0.6",
+        repurchase_rate="0.5",
+        active_skus="40",
+        gmv_per_live_hour="5000",
     )
-    _values(supplier, active_skus="900", in_stock_rate="0.95", quality_return_rate="0.01")
-    _values(marketer, ad_roi="2", active_skus="10")
+    _values(
+        supplier,
+        active_skus="900",
+        in_stock_rate="0.95",
+        quality_return_rate="0.01",
+        gmv_per_live_hour="20000",
+    )
+    _values(marketer, ad_roi="2", active_skus="10", gmv_per_live_hour="1000")
     model = latest_published_scoring_model()
     scores_compute(month=OCTOBER, scoring_model=model)
 
@@ -45,10 +56,11 @@ def test_a_two_type_provider_is_scored_in_both_cohorts_and_tiers_read_the_best()
     overall = dict(rows.filter(kind=ScoreKind.OVERALL).values_list("cohort__code", "value"))
     assert overall["marketing"] > overall["supply_chain"]
     # Percentiles rank within each type's cohort: last of two supply-chain providers, first of
-    # two marketers on active SKUs.
-    supply = dict(rows.filter(kind="supply_chain").values_list("cohort__code", "inputs"))
+    # two marketers on GMV per live hour.
+    live = dict(rows.filter(kind="live_ops").values_list("cohort__code", "inputs"))
     parts = {
-        c: next(p for p in i["parts"] if p["metric"] == "active_skus") for c, i in supply.items()
+        c: next(p for p in i["parts"] if p["metric"] == "gmv_per_live_hour")
+        for c, i in live.items()
     }
     assert (parts["supply_chain"]["cohort_size"], parts["marketing"]["cohort_size"]) == (2, 2)
     assert D(parts["marketing"]["score"]) > D(parts["supply_chain"]["score"])
