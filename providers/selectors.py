@@ -416,15 +416,27 @@ def provider_lifecycle(*, provider: Provider, now: datetime | None = None) -> Li
 
 def application_case_merchants(*, application: Application) -> dict[int, int]:
     """The platform merchant each case of the application names, by case id: a case's merchant
-    name matches a merchant's name or code (case and surrounding spaces ignored). Cases naming
-    no merchant on the platform are left out (nothing to check them against)."""
-    merchants: dict[str, int] = {}
-    for pk, code, name in Merchant.objects.order_by("pk").values_list("pk", "code", "name"):
-        merchants.setdefault(code.strip().casefold(), pk)
-        merchants.setdefault(name.strip().casefold(), pk)
+    name (surrounding spaces ignored) matches a merchant's name, or its code in any case. Cases
+    naming no merchant on the platform are left out (nothing to check them against)."""
+    cases = [
+        (case_id, named.strip())
+        for case_id, named in application.cases.values_list("pk", "merchant_name")
+    ]
+    names = {named for _case_id, named in cases if named}
+    if not names:
+        return {}
+    by_name: dict[str, int] = {}
+    by_code: dict[str, int] = {}
+    for pk, code, name in (
+        Merchant.objects.filter(Q(name__in=names) | Q(code__in={n.upper() for n in names}))
+        .order_by("pk")
+        .values_list("pk", "code", "name")
+    ):
+        by_code.setdefault(code.upper(), pk)
+        by_name.setdefault(name.strip(), pk)
     found = {}
-    for case_id, named in application.cases.values_list("pk", "merchant_name"):
-        merchant_id = merchants.get(named.strip().casefold())
+    for case_id, named in cases:
+        merchant_id = by_code.get(named.upper(), by_name.get(named))
         if merchant_id is not None:
             found[case_id] = merchant_id
     return found
