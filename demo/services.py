@@ -23,6 +23,7 @@ from demo.registry import (
 )
 from demo.scoring import seed_scores
 from demo.staff import seed_staff
+from demo.steps import seed_channel_facts
 from providers.models import Merchant, Provider
 
 
@@ -141,6 +142,7 @@ def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> Dem
         )
         users = seed_users()
         seed_scores(end_month=end_month, months=months)
+        seed_channel_facts(rng=rng("steps"), end_month=end_month, months=months)
         seed_lifecycle(rng=rng("lifecycle"), end_month=end_month)
         # Tiers and pools last: they read the GMV, scores and statuses the steps above wrote.
         seed_funding(end_month=end_month)

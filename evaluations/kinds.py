@@ -331,6 +331,16 @@ def allocation_after_run(*, run) -> dict[str, Any]:
     return {"proposal_id": proposal.pk}
 
 
+def steps_after_run(*, run) -> dict[str, Any]:
+    """Places every merchant with channel facts on its STEPS stage for the month, then checks
+    that recomputing the month from the facts matches what is stored (mismatches: 0)."""
+    from steps.services.assessment import steps_assess
+
+    outcome = steps_assess(month=run.period)
+    check = steps_assess(month=run.period, write=False)
+    return {"steps": {**outcome_detail(outcome), "mismatches": check.changed}}
+
+
 SCORING = kind_register(
     Kind(
         name="scoring",
@@ -379,5 +389,14 @@ ALLOCATION = kind_register(
         providers=no_providers,
         after_run=allocation_after_run,
         description=_("按层级与评分生成本期的资源分配方案，待财务审批。"),
+    )
+)
+STEPS = kind_register(
+    Kind(
+        name="steps",
+        label=_("品牌经营阶段"),
+        providers=no_providers,
+        after_run=steps_after_run,
+        description=_("按当月商家渠道数据判定每个商家的 STEPS 阶段，记录前进与回退。"),
     )
 )

@@ -52,6 +52,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         description="上月的指标与成交数据在月初两天内补齐后，计算上月五大能力评分与综合评分。",
     ),
     ScheduleEntry(
+        name="品牌经营阶段（上月）",
+        runs_at="每月 3 日 02:30",
+        cron=Cron(minute="30", hour="2", day_of_month="3"),
+        kwargs={"kind": "steps", "period": "previous"},
+        description="上月的商家渠道数据与成交数据在月初两天内导入后，判定每个商家的 STEPS 阶段。",
+    ),
+    ScheduleEntry(
         name="准出检查（上月）",
         runs_at="每月 3 日 04:00，月度评分结束之后",
         cron=Cron(minute="0", hour="4", day_of_month="3"),

@@ -6,6 +6,7 @@ from portal.views import (
     data,
     home,
     lifecycle,
+    merchants,
     notifications,
     team,
 )
@@ -45,6 +46,8 @@ urlpatterns = [
     path("data/", data.data, name="data"),
     path("data/<int:pk>/", data.data_import, name="data_import"),
     path("allocations/", allocations.allocations, name="allocations"),
+    path("merchants/", merchants.merchants, name="merchants"),
+    path("merchants/<str:code>/", merchants.merchant_detail, name="merchant"),
     # Team
     path("team/", team.team, name="team"),
     path("team/invite/", team.team_invite, name="team_invite"),

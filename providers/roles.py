@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-PROGRAM_APPS = ("providers", "scoring", "funding", "evaluations", "notifications")
+PROGRAM_APPS = ("providers", "scoring", "steps", "funding", "evaluations", "notifications")
 
 
 class Role(models.TextChoices):
@@ -50,8 +50,11 @@ class Grant:
 EVERY_ACTION = ("*",)
 _VIEW_ALL = tuple(Grant(app, ("view",)) for app in PROGRAM_APPS)
 # Region managers read program data of their regions only; notifications are users' inboxes,
-# which no region rule can narrow, so they are left out.
-_VIEW_PROGRAM = tuple(Grant(app, ("view",)) for app in PROGRAM_APPS if app != "notifications")
+# which no region rule can narrow, so they are left out, and so are the STEPS admin lists
+# (merchants have no region: region managers read STEPS on the scoped staff page /staff/steps/).
+_VIEW_PROGRAM = tuple(
+    Grant(app, ("view",)) for app in PROGRAM_APPS if app not in ("notifications", "steps")
+)
 
 ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
     # Everything in the program, criteria, scoring models, tiers and policies included.

@@ -282,6 +282,52 @@ class RowChecker:
         if first != line:
             errors.append(RowError(line, "", "", duplicate_reason(first)))
 
+    # Amounts and counts: shared by every checker whose file carries yuan or whole numbers.
+    def _fen(self, errors, line, cells, column: Column) -> int | None:
+        raw = self.header.cell(cells, column.key)
+        if _text(raw) == "":
+            if column.required:
+                self._error(errors, line, column.key, raw, REASON_REQUIRED)
+                return None
+            return 0
+        number = _number(raw)
+        if number is None:
+            self._error(errors, line, column.key, raw, REASON_NOT_A_NUMBER)
+            return None
+        if number < 0:
+            self._error(errors, line, column.key, raw, REASON_NEGATIVE)
+            return None
+        fen = number * 100
+        if fen != fen.to_integral_value():
+            self._error(errors, line, column.key, raw, REASON_FEN_PRECISION)
+            return None
+        if fen > FEN_LIMIT:
+            self._error(errors, line, column.key, raw, REASON_TOO_LARGE)
+            return None
+        return int(fen)
+
+    def _count(self, errors, line, cells, column: Column) -> int | None:
+        raw = self.header.cell(cells, column.key)
+        if _text(raw) == "":
+            if column.required:
+                self._error(errors, line, column.key, raw, REASON_REQUIRED)
+                return None
+            return 0
+        number = _number(raw)
+        if number is None:
+            self._error(errors, line, column.key, raw, REASON_NOT_A_NUMBER)
+            return None
+        if number < 0:
+            self._error(errors, line, column.key, raw, REASON_NEGATIVE)
+            return None
+        if number != number.to_integral_value():
+            self._error(errors, line, column.key, raw, REASON_NOT_WHOLE)
+            return None
+        if number > COUNT_LIMIT:
+            self._error(errors, line, column.key, raw, REASON_TOO_LARGE)
+            return None
+        return int(number)
+
 
 def duplicate_reason(first_line: int) -> str:
     return str(REASON_DUPLICATE_ROW).format(line=first_line)
@@ -422,51 +468,6 @@ class GmvRowChecker(RowChecker):
         row = GmvRow(line, provider_id, merchant_id, month, gross, refund, orders, refund_orders)
         self._duplicate(errors, line, row.key)
         return (None if errors else row), errors
-
-    def _fen(self, errors, line, cells, column: Column) -> int | None:
-        raw = self.header.cell(cells, column.key)
-        if _text(raw) == "":
-            if column.required:
-                self._error(errors, line, column.key, raw, REASON_REQUIRED)
-                return None
-            return 0
-        number = _number(raw)
-        if number is None:
-            self._error(errors, line, column.key, raw, REASON_NOT_A_NUMBER)
-            return None
-        if number < 0:
-            self._error(errors, line, column.key, raw, REASON_NEGATIVE)
-            return None
-        fen = number * 100
-        if fen != fen.to_integral_value():
-            self._error(errors, line, column.key, raw, REASON_FEN_PRECISION)
-            return None
-        if fen > FEN_LIMIT:
-            self._error(errors, line, column.key, raw, REASON_TOO_LARGE)
-            return None
-        return int(fen)
-
-    def _count(self, errors, line, cells, column: Column) -> int | None:
-        raw = self.header.cell(cells, column.key)
-        if _text(raw) == "":
-            if column.required:
-                self._error(errors, line, column.key, raw, REASON_REQUIRED)
-                return None
-            return 0
-        number = _number(raw)
-        if number is None:
-            self._error(errors, line, column.key, raw, REASON_NOT_A_NUMBER)
-            return None
-        if number < 0:
-            self._error(errors, line, column.key, raw, REASON_NEGATIVE)
-            return None
-        if number != number.to_integral_value():
-            self._error(errors, line, column.key, raw, REASON_NOT_WHOLE)
-            return None
-        if number > COUNT_LIMIT:
-            self._error(errors, line, column.key, raw, REASON_TOO_LARGE)
-            return None
-        return int(number)
 
 
 def _contract_covers(spans, month: date) -> bool:

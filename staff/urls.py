@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff import views
+from staff import views, views_steps
 
 app_name = "staff"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("providers/", views.provider_list, name="providers"),
     path("providers/bulk/", views.provider_bulk, name="provider_bulk"),
     path("providers/<str:code>/", views.provider_detail, name="provider"),
+    path("steps/", views_steps.steps_overview, name="steps"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:tab>/", views.queues, name="queue"),
     path(

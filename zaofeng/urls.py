@@ -12,6 +12,7 @@ admin.site.index_title = _("项目管理")
 api_v1 = [
     path("", include("providers.api_urls")),
     path("", include("scoring.api_urls")),
+    path("", include("steps.api_urls")),
     path("", include("funding.api_urls")),
     path("", include("evaluations.api_urls")),
 ]

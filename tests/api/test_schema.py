@@ -37,6 +37,7 @@ REQUIRED_PATHS = [
     "evaluation-runs/{id}/",
     "program/progress/",
     "program/forecast/",
+    "merchants/",
 ]
 
 

@@ -8,6 +8,7 @@ from demo.services import demo_clear, demo_seed
 from providers.models import Membership, Provider, Violation
 from scoring.models import GmvFact, MetricValue
 from scoring.selectors import trailing_net_gmv_fen
+from steps.models import ChannelFact
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +35,11 @@ def _snapshot():
         list(
             Violation.objects.order_by("provider__code", "occurred_on", "points").values_list(
                 "provider__code", "kind", "points", "occurred_on"
+            )
+        ),
+        list(
+            ChannelFact.objects.order_by("merchant__code", "month").values_list(
+                "merchant__code", "month", "public_traffic_fen", "repurchase_rate"
             )
         ),
     )

@@ -66,9 +66,17 @@ FUNDING = {
     "funding.tierchange",
     "funding.tiermembership",
 }
+STEPS = {
+    "steps.channelfact",
+    "steps.channelimport",
+    "steps.merchantstage",
+    "steps.stageassessment",
+    "steps.stagedefinition",
+    "steps.stagetransition",
+}
 EVALUATIONS = {"evaluations.evaluationresult", "evaluations.evaluationrun"}
 NOTIFICATIONS = {"notifications.notification"}
-PROGRAM = PROVIDERS | SCORING | FUNDING | EVALUATIONS | NOTIFICATIONS
+PROGRAM = PROVIDERS | SCORING | STEPS | FUNDING | EVALUATIONS | NOTIFICATIONS
 BEAT = {
     "django_celery_beat.clockedschedule",
     "django_celery_beat.crontabschedule",
@@ -84,7 +92,7 @@ AXES = {"axes.accessattempt", "axes.accessfailurelog", "axes.accesslog"}
 LISTS = {
     Role.PROGRAM_ADMIN: PROGRAM | BEAT | INTEGRATIONS | AUTH,
     Role.REVIEWER: PROGRAM,
-    Role.REGION_MANAGER: PROGRAM - NOTIFICATIONS,
+    Role.REGION_MANAGER: PROGRAM - NOTIFICATIONS - STEPS,
     Role.FINANCE: PROGRAM,
     Role.AUDITOR: PROGRAM | BEAT | INTEGRATIONS | AUTH,
 }
@@ -182,6 +190,7 @@ STAFF_PAGES = [
     ("staff:queue", ("warnings",)),
     ("staff:queue", ("appeals",)),
     ("staff:queue", ("demotions",)),
+    ("staff:steps", ()),
 ]
 
 

@@ -55,6 +55,8 @@ LOCAL_APPS = [
     "notifications",
     "providers",
     "scoring",
+    # STEPS journeys read merchants (providers) and sit beside scoring; nothing below imports them.
+    "steps",
     "funding",
     "evaluations",
     "portal",
