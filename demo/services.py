@@ -21,6 +21,7 @@ from demo.registry import (
     seed_users,
     seed_violations,
 )
+from demo.risk import seed_risk
 from demo.scoring import seed_scores
 from demo.staff import seed_staff
 from demo.steps import seed_channel_facts
@@ -148,6 +149,8 @@ def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> Dem
         seed_funding(end_month=end_month)
         users += seed_portal_users(rng=rng("portal"))
         seed_staff(rng=rng("staff"))
+        # Risk last: it reads the month's rollup, the tiers and the reviewer the steps above made.
+        seed_risk(rng=rng("risk"), end_month=end_month)
     return DemoSummary(
         loaded=True,
         providers=len(plans),

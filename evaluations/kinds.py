@@ -190,12 +190,39 @@ def per_provider(
 # ------------------------------------------------------------------------------
 # The program's kinds
 # ------------------------------------------------------------------------------
+# The scoring basis (cohorts, percentile distributions) each worker process read for a run: its
+# batches share it instead of re-reading the whole month's percentile values and every
+# provider's type. Keyed by run, model version and month; a few runs at most.
+_SCORING_BASES: dict[tuple[int, int, date], Any] = {}
+
+
+def _scoring_basis_of(run):
+    from scoring.selectors import latest_published_scoring_model
+    from scoring.services.scoring import scoring_basis
+
+    model = latest_published_scoring_model()
+    if model is None or run.pk is None:
+        return None
+    key = (run.pk, model.pk, run.period)
+    if key not in _SCORING_BASES:
+        while len(_SCORING_BASES) >= 4:
+            _SCORING_BASES.pop(next(iter(_SCORING_BASES)))
+        _SCORING_BASES[key] = scoring_basis(month=run.period, scoring_model=model)
+    return _SCORING_BASES[key]
+
+
 def scoring_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
-    """Scores the month for the batch with the latest published model (set-based)."""
+    """Scores the month for the batch with the latest published model (set-based), on the
+    run's scoring basis read once per worker."""
     from scoring.models import Score, ScoreKind
     from scoring.services.scoring import scores_compute
 
-    outcome = scores_compute(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
+    outcome = scores_compute(
+        month=run.period,
+        provider_ids=list(provider_ids),
+        run_id=run.pk,
+        basis=_scoring_basis_of(run),
+    )
     # The outcome counts the whole batch; each provider's result says what it scored.
     overall = dict(
         Score.objects.filter(
@@ -219,17 +246,16 @@ def scoring_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutc
 
 def exit_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
     """Evaluates the exit criteria per provider on a snapshot of scoring's and providers' inputs."""
-    from providers.selectors import violation_inputs
-    from scoring.selectors import criteria_inputs
+    from providers.models import CriteriaKind
+    from providers.selectors import criteria_inputs
 
     ids = list(provider_ids)
-    scoring_inputs = criteria_inputs(month=run.period, provider_ids=ids)
-    violations = violation_inputs(month=run.period, provider_ids=ids)
+    snapshots = criteria_inputs(kind=CriteriaKind.EXIT, month=run.period, provider_ids=ids)
 
     def evaluate(provider):
         from providers.services.exit import exit_evaluate
 
-        snapshot = {**scoring_inputs.get(provider.pk, {}), **violations.get(provider.pk, {})}
+        snapshot = snapshots.get(provider.pk, {})
         return exit_evaluate(provider=provider, month=run.period, snapshot=snapshot, run_id=run.pk)
 
     return per_provider(ids, evaluate, exit_detail)
@@ -298,10 +324,13 @@ MISMATCHES_KEPT = 20
 
 
 def tiers_after_run(*, run) -> dict[str, Any]:
-    """Checks every pool's balance against its ledger once the tiers are placed."""
+    """Checks every pool's balance against its ledger once the tiers are placed, and the
+    month's provider-month rollup (which the review read) against the GMV facts."""
     from funding.services.ledger import reconciliation_check
+    from scoring.services.rollup import rollup_rebuild
 
     report = reconciliation_check()
+    rollup = rollup_rebuild(month=run.period, apply=False)
     return {
         "reconciliation": {
             **outcome_detail(report),
@@ -309,7 +338,13 @@ def tiers_after_run(*, run) -> dict[str, Any]:
             "mismatches": [
                 outcome_detail(mismatch) for mismatch in report.mismatches[:MISMATCHES_KEPT]
             ],
-        }
+        },
+        "rollup_reconciliation": {
+            "ok": rollup.ok,
+            "rows_checked": rollup.rows_checked,
+            "mismatch_count": rollup.changed_count,
+            "mismatches": [change.describe() for change in rollup.changes[:MISMATCHES_KEPT]],
+        },
     }
 
 
@@ -329,6 +364,37 @@ def allocation_after_run(*, run) -> dict[str, Any]:
 
     proposal = proposal_create(period_start=run.period, by=run.started_by, run_id=run.pk)
     return {"proposal_id": proposal.pk}
+
+
+def risk_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
+    """Raises the month's risk signals for the batch; the peers are the whole program's month."""
+    from risk.services.signals import risk_evaluate
+
+    raised = risk_evaluate(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
+    return {
+        provider_id: ProviderOutcome(
+            ok=True, detail={"signals": sorted(s.rule for s in raised.get(provider_id, []))}
+        )
+        for provider_id in provider_ids
+    }
+
+
+def risk_after_run(*, run) -> dict[str, Any]:
+    """Orders the month's signals for review by the anomaly detector and counts them by rule."""
+    from django.db.models import Count
+
+    from risk.models import RiskSignal
+    from risk.services.ranking import signals_rank
+
+    ranked = signals_rank(month=run.period)
+    by_rule = dict(
+        RiskSignal.objects.filter(month=run.period)
+        .values_list("rule")
+        .annotate(count=Count("id"))
+        .order_by()
+        .values_list("rule", "count")
+    )
+    return {"signals_by_rule": by_rule, "ranked": ranked}
 
 
 def steps_after_run(*, run) -> dict[str, Any]:
@@ -389,6 +455,17 @@ ALLOCATION = kind_register(
         providers=no_providers,
         after_run=allocation_after_run,
         description=_("按层级与评分生成本期的资源分配方案，待财务审批。"),
+    )
+)
+RISK = kind_register(
+    Kind(
+        name="risk",
+        label=_("风险信号"),
+        providers=program_providers,
+        run_batch=risk_batch,
+        after_run=risk_after_run,
+        batch_size=5000,
+        description=_("按已发布的风险规则检查当月成交、退款与关联关系，产生待核查的信号。"),
     )
 )
 STEPS = kind_register(

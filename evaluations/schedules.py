@@ -85,6 +85,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         description="按刚评审的层级与评分生成本季度的流量与资金分配方案，交财务审批。",
     ),
     ScheduleEntry(
+        name="风险信号检查（上月）",
+        runs_at="每月 3 日 03:00，月度评分结束之后",
+        cron=Cron(minute="0", hour="3", day_of_month="3"),
+        kwargs={"kind": "risk", "period": "previous", "after": "scoring"},
+        description="上月成交数据补齐后，按风险规则检查成交激增、退款激增、客单价骤降、信任卡赔付与关联服务商。",
+    ),
+    ScheduleEntry(
         name="每日期限检查",
         runs_at="每天 01:00",
         cron=Cron(minute="0", hour="1"),

@@ -64,6 +64,7 @@ from funding.services.ledger import (
     reconciliation_check,
 )
 from funding.services.tiers import demotion_confirm, demotion_reject
+from providers.access import provider_scope
 from providers.admin.exports import EXPORT_ACTIONS
 from providers.admin.history import AuditHistoryAdmin
 from providers.admin.scoping import RegionScopedAdmin
@@ -437,7 +438,7 @@ class AllocationPolicyAdmin(AuditHistoryAdmin):
         month = previous_month()
         if form.is_valid() and form.cleaned_data.get("month"):
             month = form.cleaned_data["month"]
-        forecast = program_forecast(month=month)
+        forecast = program_forecast(month=month, scope=provider_scope(request.user))
         shown = forecast.providers[:50]
         names = dict(
             Provider.objects.filter(pk__in=[p.provider_id for p in shown]).values_list("pk", "name")

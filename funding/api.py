@@ -8,6 +8,7 @@ headline figures, for every staff role.
 from dataclasses import asdict
 
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 
 from funding.models import LedgerEntry, ProposalLine, ProposalStatus, Tier, TierMembership
 from funding.selectors import program_forecast, program_progress
+from funding.selectors.standing import provider_standing
 from funding.serializers import (
     AllocationFilterSerializer,
     AllocationOutputSerializer,
@@ -23,13 +25,14 @@ from funding.serializers import (
     LedgerFilterSerializer,
     MonthQuerySerializer,
     ProgressSerializer,
+    StandingSerializer,
     TierMembershipFilterSerializer,
     TierMembershipOutputSerializer,
     TierOutputSerializer,
 )
 from integrations.permissions import SIGNED_IN
-from providers.access import providers_visible_to
-from providers.api import query
+from providers.access import provider_scope, providers_visible_to
+from providers.api import PROVIDER_CODE, query
 from providers.api_permissions import AnyStaffRole, NotStaff, ProviderMember, ReadsMoney
 from zaofeng.periods import previous_month
 
@@ -147,26 +150,30 @@ def _month(request):
 
 
 class ProgressApi(APIView):
-    """Providers at ≥ ¥1B and ≥ ¥100M against 100 and 200, the trend, the gaps, pools, totals."""
+    """Providers at ≥ ¥1B and ≥ ¥100M against 100 and 200, the trend, the gaps, pools, totals.
+
+    A region manager gets its regions' share only (`scope` "regions", `region_codes`), against
+    the program's targets."""
 
     permission_classes = [*SIGNED_IN, AnyStaffRole]
 
     @extend_schema(parameters=[MonthQuerySerializer], responses=ProgressSerializer)
     def get(self, request):
-        progress = program_progress(month=_month(request))
+        progress = program_progress(month=_month(request), scope=provider_scope(request.user))
         data = asdict(progress)
         data["pools"] = [{**asdict(use), "utilisation": use.utilisation} for use in progress.pools]
         return Response(ProgressSerializer(data).data)
 
 
 class ForecastApi(APIView):
-    """Projected trailing GMV per provider for the next four quarters and projected counts."""
+    """Projected trailing GMV per provider for the next four quarters and projected counts; a
+    region manager's providers only."""
 
     permission_classes = [*SIGNED_IN, AnyStaffRole]
 
     @extend_schema(parameters=[MonthQuerySerializer], responses=ForecastSerializer)
     def get(self, request):
-        forecast = program_forecast(month=_month(request))
+        forecast = program_forecast(month=_month(request), scope=provider_scope(request.user))
         data = {
             "month": forecast.month,
             "quarters": [asdict(quarter) for quarter in forecast.quarters],
@@ -181,6 +188,25 @@ class ForecastApi(APIView):
             ],
         }
         return Response(ForecastSerializer(data).data)
+
+
+@extend_schema(parameters=[PROVIDER_CODE, MonthQuerySerializer])
+class StandingApi(APIView):
+    """Where a provider stands for a month (default: last month): its status at the month's end,
+    its tier after that month's review, the next tier and the GMV and score points it lacks.
+    The same figures as the portal's home and the staff provider page; another provider's code
+    is a 404."""
+
+    permission_classes = [*SIGNED_IN, AnyStaffRole | ProviderMember]
+
+    @extend_schema(responses=StandingSerializer)
+    def get(self, request, code):
+        provider = get_object_or_404(providers_visible_to(request.user), code=code)
+        standing = provider_standing(provider_id=provider.pk, month=_month(request))
+        return Response(
+            StandingSerializer(standing, context={"request": request}).data
+            | {"provider": provider.code}
+        )
 
 
 @extend_schema(deprecated=True, description="Old path of `program/progress/`; use that.")

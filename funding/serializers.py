@@ -207,6 +207,14 @@ class AllocationTotalSerializer(serializers.Serializer):
     providers = serializers.IntegerField()
 
 
+class GroupCountSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    providers = serializers.IntegerField(help_text="in the program at the month's end")
+    at_100m = serializers.IntegerField()
+    at_1b = serializers.IntegerField()
+
+
 class ProgressSerializer(serializers.Serializer):
     month = serializers.DateField()
     threshold_1b_fen = serializers.IntegerField()
@@ -222,6 +230,17 @@ class ProgressSerializer(serializers.Serializer):
     pools = PoolUseSerializer(many=True)
     by_tier = AllocationTotalSerializer(many=True)
     by_region = AllocationTotalSerializer(many=True)
+    scope = serializers.ChoiceField(
+        choices=["everything", "regions"],
+        source="scope_kind",
+        help_text="whose figures: the program's, or a region manager's share (its regions only)",
+    )
+    region_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="the regions of a region manager's share"
+    )
+    providers_in_program = serializers.IntegerField()
+    regions = GroupCountSerializer(many=True)
+    provider_types = GroupCountSerializer(many=True)
 
 
 class ForecastQuarterSerializer(serializers.Serializer):
@@ -244,3 +263,24 @@ class ForecastSerializer(serializers.Serializer):
     month = serializers.DateField()
     quarters = ForecastQuarterSerializer(many=True)
     providers = ProjectionSerializer(many=True)
+
+
+class StandingTierSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    threshold_fen = serializers.IntegerField()
+    min_overall_score = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class StandingSerializer(serializers.Serializer):
+    """funding.selectors.standing.Standing: the figures the portal and staff pages show."""
+
+    month = serializers.DateField()
+    status = serializers.CharField(help_text="lifecycle status at the month's end")
+    tier = StandingTierSerializer(allow_null=True, help_text="held after the month's review")
+    next_tier = StandingTierSerializer(allow_null=True)
+    trailing_net_gmv_fen = serializers.IntegerField()
+    overall_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    score_checked = serializers.BooleanField(help_text="scores count once a model is published")
+    gmv_lacking_fen = serializers.IntegerField(allow_null=True)
+    score_lacking = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)

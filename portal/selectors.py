@@ -7,7 +7,7 @@ provider, and says what the provider could do next.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -18,7 +18,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _g
 
 from funding.models import Tier
-from funding.selectors import memberships_at, provider_allocations
+from funding.selectors import provider_allocations
+from funding.selectors.standing import next_tier_of, provider_standing
 from notifications.selectors import notifications_unread_count
 from portal.display import Countdown, countdown, metric_value_text
 from providers.criteria import (
@@ -29,6 +30,7 @@ from providers.criteria import (
     whole_months_between,
 )
 from providers.criteria_types import verdicts_by_type
+from providers.lifecycle import REAPPLY_COOL_DOWN_DAYS
 from providers.models import (
     Appeal,
     AppealStatus,
@@ -50,7 +52,10 @@ from providers.selectors import (
     application_decisions,
     application_prescreen_rows,
     applications_for_user,
+    criteria_inputs,
+    criteria_judging,
     criteria_specs_published,
+    probation_snapshot,
     provider_lifecycle,
     violation_inputs,
 )
@@ -63,8 +68,8 @@ from scoring.selectors import (
     ScoreChange,
     ScoreExplanation,
     cohort_medians,
-    criteria_inputs,
     metrics_imports,
+    overall_score_of,
     provider_scorecard,
     score_explanation,
     score_history,
@@ -73,7 +78,7 @@ from scoring.selectors import (
 )
 from scoring.type_scores import provider_type_scores
 from zaofeng.money import format_fen_cn
-from zaofeng.periods import add_months, current_month, format_month, previous_month
+from zaofeng.periods import current_month, format_month, previous_month
 
 SCORE_KINDS = (*Capability.values, ScoreKind.OVERALL)
 
@@ -112,24 +117,18 @@ def tier_progress(
     current: Tier | None,
     trailing_net_gmv_fen: int,
     overall_score: Decimal | None,
+    score_checked: bool = True,
 ) -> TierProgress:
     """The next tier is the nearest one above the current tier that the provider does not yet
     meet, on GMV or on score; when it meets every tier above (before the next review places it),
     the highest of them, with nothing lacking."""
-    above = sorted(
-        (tier for tier in tiers if current is None or tier.rank < current.rank),
-        key=lambda tier: tier.rank,
-        reverse=True,  # nearest first
+    next_tier = next_tier_of(
+        tiers,
+        current=current,
+        gmv_fen=trailing_net_gmv_fen,
+        score=overall_score,
+        score_checked=score_checked,
     )
-
-    def lacking(tier: Tier) -> bool:
-        if trailing_net_gmv_fen < tier.threshold_fen:
-            return True
-        if overall_score is None:
-            return Decimal(tier.min_overall_score) > 0
-        return overall_score < Decimal(tier.min_overall_score)
-
-    next_tier = next((tier for tier in above if lacking(tier)), above[-1] if above else None)
     gmv_gap = score_gap = None
     if next_tier is not None:
         gmv_gap = max(next_tier.threshold_fen - trailing_net_gmv_fen, 0)
@@ -148,14 +147,15 @@ def tier_progress(
 def provider_tier_progress(
     *, provider: Provider, overall_score: Decimal | None, gmv_month: date
 ) -> TierProgress:
-    membership = memberships_at(month=current_month(), provider_ids=[provider.pk]).get(provider.pk)
+    """The provider's standing for gmv_month (funding.selectors.standing), its next tier judged
+    with overall_score (the latest scored month's, which the page shows)."""
+    standing = provider_standing(provider_id=provider.pk, month=gmv_month)
     return tier_progress(
         tiers=list(Tier.objects.filter(is_active=True).order_by("rank")),
-        current=membership.tier if membership else None,
-        trailing_net_gmv_fen=trailing_net_gmv_fen(month=gmv_month, provider_ids=[provider.pk]).get(
-            provider.pk, 0
-        ),
+        current=standing.tier if standing else None,
+        trailing_net_gmv_fen=standing.trailing_net_gmv_fen if standing else 0,
         overall_score=overall_score,
+        score_checked=standing.score_checked if standing else False,
     )
 
 
@@ -271,32 +271,47 @@ def _row_from_record(row: Mapping) -> CriteriaRow:
     )
 
 
-def month_end(month: date) -> date:
-    return add_months(month, 1) - timedelta(days=1)
+def _criteria_preview(
+    *, kind: str, provider: Provider, snapshot: Mapping, month: date | None, today: date | None
+) -> tuple[CriteriaRow, ...]:
+    type_ids = list(provider.provider_types.values_list("pk", flat=True))
+    specs = criteria_specs_published(kind=kind, provider_type_ids=type_ids)
+    judging = criteria_judging(kind=kind, month=month, today=today)
+    verdict = criteria_evaluate(specs, snapshot, as_of=judging.as_of, missing=judging.missing)
+    return tuple(_row_from_result(result) for result in verdict.results)
 
 
 def exit_check(*, provider: Provider, month: date) -> tuple[CriteriaRow, ...]:
     """The exit criteria judged on the provider's own figures for a month, as the exit run
-    would judge them (scoring's and the violation register's inputs); nothing is recorded."""
-    type_ids = list(provider.provider_types.values_list("pk", flat=True))
-    specs = criteria_specs_published(kind=CriteriaKind.EXIT, provider_type_ids=type_ids)
-    snapshot = {
-        **criteria_inputs(month=month, provider_ids=[provider.pk])[provider.pk],
-        **violation_inputs(month=month, provider_ids=[provider.pk])[provider.pk],
-    }
-    verdict = criteria_evaluate(specs, snapshot, as_of=month_end(month), missing=Missing.SKIP)
-    return tuple(_row_from_result(result) for result in verdict.results)
+    judges them (the same inputs, missing-value rule and date); nothing is recorded."""
+    snapshot = criteria_inputs(kind=CriteriaKind.EXIT, month=month, provider_ids=[provider.pk])
+    return _criteria_preview(
+        kind=CriteriaKind.EXIT,
+        provider=provider,
+        snapshot=snapshot[provider.pk],
+        month=month,
+        today=None,
+    )
 
 
-def probation_check(*, provider: Provider, month: date) -> tuple[CriteriaRow, ...]:
-    type_ids = list(provider.provider_types.values_list("pk", flat=True))
-    specs = criteria_specs_published(kind=CriteriaKind.PROBATION, provider_type_ids=type_ids)
-    snapshot = {
-        **criteria_inputs(month=month, provider_ids=[provider.pk])[provider.pk],
-        **violation_inputs(month=month, provider_ids=[provider.pk])[provider.pk],
-    }
-    verdict = criteria_evaluate(specs, snapshot, as_of=month_end(month), missing=Missing.SKIP)
-    return tuple(_row_from_result(result) for result in verdict.results)
+def probation_check(
+    *, provider: Provider, month: date, today: date | None = None
+) -> tuple[CriteriaRow, ...]:
+    """The probation goals as the deadline check would judge them today: on the latest exit
+    evaluation since probation began (month's figures until there is one), a missing figure
+    failing; nothing is recorded."""
+    today = today or timezone.localdate()
+    basis = probation_snapshot(provider=provider, today=today)
+    snapshot = (
+        basis[1]
+        if basis
+        else criteria_inputs(kind=CriteriaKind.PROBATION, month=month, provider_ids=[provider.pk])[
+            provider.pk
+        ]
+    )
+    return _criteria_preview(
+        kind=CriteriaKind.PROBATION, provider=provider, snapshot=snapshot, month=month, today=today
+    )
 
 
 def provider_admission_check(*, provider: Provider, today: date) -> tuple[CriteriaRow, ...]:
@@ -396,7 +411,7 @@ def criteria_tables(*, provider: Provider | None, user, today: date) -> tuple[Cr
                     title=_g("考察期目标"),
                     note=_g("考察期至 %(end)s，届时须全部达标方可转为正常合作。")
                     % {"end": provider.probation_ends_on},
-                    rows=probation_check(provider=provider, month=month),
+                    rows=probation_check(provider=provider, month=month, today=today),
                 )
             )
         tables.append(
@@ -622,7 +637,8 @@ def next_steps(situation: Situation) -> tuple[NextStep, ...]:
         steps.append(
             NextStep(
                 title=_g("贵公司已被清退"),
-                detail=_g("清退 90 天后可重新提交入驻申请。"),
+                detail=_g("清退 %(days)s 天后可重新提交入驻申请。")
+                % {"days": REAPPLY_COOL_DOWN_DAYS},
                 url=reverse("portal:applications"),
             )
         )
@@ -696,7 +712,8 @@ def home_page(*, provider: Provider, user, now: datetime | None = None) -> HomeP
     scorecard = (
         provider_scorecard(provider_id=provider.pk, month=score_month) if score_month else None
     )
-    overall = scorecard.scores.get(ScoreKind.OVERALL).current if scorecard else None
+    # The one rule for a month's overall score (scoring.selectors.overall_scores_of_month).
+    overall = overall_score_of(provider_id=provider.pk, month=score_month) if score_month else None
     gmv_month = previous_month(now)
     tier = provider_tier_progress(provider=provider, overall_score=overall, gmv_month=gmv_month)
 
@@ -924,11 +941,7 @@ def scores_page(*, provider: Provider) -> ScoresPage | None:
                 median=medians.get(kind),
             )
         )
-    overall = (
-        scorecard.scores[ScoreKind.OVERALL].current
-        if ScoreKind.OVERALL in scorecard.scores
-        else None
-    )
+    overall = overall_score_of(provider_id=provider.pk, month=month)
     tier = provider_tier_progress(
         provider=provider, overall_score=overall, gmv_month=previous_month()
     )

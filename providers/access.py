@@ -30,6 +30,45 @@ class ProviderScope:
 
     kind: ScopeKind
     region_ids: frozenset[int] = frozenset()
+    # For OWN: the providers meant, when the scope is built for one provider's figures.
+    provider_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def program(cls) -> "ProviderScope":
+        return cls(ScopeKind.EVERYTHING)
+
+    @classmethod
+    def regions(cls, region_ids) -> "ProviderScope":
+        return cls(ScopeKind.REGIONS, frozenset(region_ids))
+
+    @classmethod
+    def provider(cls, provider_id: int) -> "ProviderScope":
+        return cls(ScopeKind.OWN, provider_ids=frozenset({provider_id}))
+
+    @property
+    def cache_key(self) -> str:
+        """A short stable text naming the scope, for cache keys."""
+        ids = sorted(self.region_ids if self.by_region else self.provider_ids)
+        return f"{self.kind}:{','.join(map(str, ids))}"
+
+    def providers_q(self, lookup: str = "") -> Q:
+        """A filter for rows linked to a provider through lookup ("" for providers themselves).
+
+        A filter that matches nothing when the scope reaches no provider."""
+        prefix = f"{lookup}__" if lookup else ""
+        if self.everything:
+            return Q()
+        if self.by_region:
+            return Q(**{f"{prefix}region_id__in": sorted(self.region_ids)})
+        if self.kind == ScopeKind.OWN and self.provider_ids:
+            return Q(
+                **{
+                    f"{prefix}pk__in" if not lookup else f"{lookup}_id__in": sorted(
+                        self.provider_ids
+                    )
+                }
+            )
+        return Q(pk__in=[])
 
     @property
     def everything(self) -> bool:

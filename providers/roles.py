@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-PROGRAM_APPS = ("providers", "scoring", "steps", "funding", "evaluations", "notifications")
+PROGRAM_APPS = (
+    "providers",
+    "scoring",
+    "steps",
+    "funding",
+    "risk",
+    "evaluations",
+    "notifications",
+)
 
 
 class Role(models.TextChoices):
@@ -80,6 +88,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
             ),
         ),
         Grant("providers", ("warn",), ("provider",)),
+        Grant("risk", ("change",), ("risksignal",)),
     ),
     # The providers of their own regions only (providers.access): they read them, record the
     # violations they find and warn; exits, bans and reviews belong to other roles.
@@ -87,6 +96,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
         *_VIEW_PROGRAM,
         Grant("providers", ("add", "change"), ("violation",)),
         Grant("providers", ("warn",), ("provider",)),
+        Grant("risk", ("change",), ("risksignal",)),
     ),
     # Pools, proposals and their approval, the ledger, disbursements and clawbacks; tiers,
     # pending demotions, policies and criteria stay with the program admin.
@@ -106,6 +116,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
             ),
         ),
         Grant("funding", ("delete",), ("tierbudget",)),
+        Grant("risk", ("change",), ("clawbackproposal",)),
     ),
     # Reads everything, changes nothing.
     Role.AUDITOR: (

@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from providers.access import staff_rows_visible_to
-from providers.criteria import CriterionSpec
-from providers.lifecycle import APPEAL_DAYS
+from providers.criteria import CriterionSpec, Missing
+from providers.lifecycle import appeal_deadline, appealable_since
 from providers.models import (
     APPEALABLE_ACTIONS,
     Appeal,
@@ -37,7 +37,7 @@ from providers.models import (
     ViolationSeverity,
 )
 from providers.models.registry import BANNING_KINDS
-from zaofeng.periods import add_months, month_start
+from zaofeng.periods import add_months, month_end, month_start
 
 
 def membership_for_user(user) -> Membership | None:
@@ -327,7 +327,7 @@ def appeal_windows_open(*, provider: Provider, now: datetime | None = None) -> l
         provider=provider,
         action__in=APPEALABLE_ACTIONS,
         to_status=provider.status,
-        decided_at__gte=now - timedelta(days=APPEAL_DAYS),
+        decided_at__gte=appealable_since(now),
         appeal_against__isnull=True,
     ).order_by("-decided_at")
     latest_change = (
@@ -338,7 +338,7 @@ def appeal_windows_open(*, provider: Provider, now: datetime | None = None) -> l
     )
     # Only the decision that put the provider where it is can be appealed.
     return [
-        AppealWindow(decision=decision, deadline=decision.decided_at + timedelta(days=APPEAL_DAYS))
+        AppealWindow(decision=decision, deadline=appeal_deadline(decision.decided_at))
         for decision in decisions
         if latest_change is not None and decision.pk == latest_change.pk
     ]
@@ -407,6 +407,64 @@ def provider_lifecycle(*, provider: Provider, now: datetime | None = None) -> Li
         rectification_plans=plans,
         recent_decisions=tuple(provider_decisions(provider=provider)[:20]),
     )
+
+
+# ------------------------------------------------------------------------------
+# Criteria inputs: one assembler and one judging rule for every evaluation and its previews
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CriteriaJudging:
+    """How an evaluation judges its criteria: the rule for a missing figure and the date."""
+
+    missing: Missing
+    as_of: date
+
+
+def criteria_judging(*, kind: str, month: date | None = None, today: date | None = None):
+    """The judging rule of an evaluation of kind, which its previews apply too.
+
+    Exit (the monthly run): a missing figure is skipped, judged at the month's last day.
+    Probation (the deadline check): a missing figure fails, judged on the day it is checked.
+    """
+    if kind == CriteriaKind.PROBATION:
+        return CriteriaJudging(Missing.FAIL, today or timezone.localdate())
+    return CriteriaJudging(Missing.SKIP, month_end(month))
+
+
+def criteria_inputs(
+    *, kind: str, month: date, provider_ids: Iterable[int]
+) -> dict[int, dict[str, object]]:
+    """The snapshot an evaluation of kind judges for month, per provider: scoring's inputs
+    (scoring.selectors.criteria_inputs) and the violation register's. Set-based; every provider
+    asked for is in the result. Every kind reads the same inputs today; kind is asked for so
+    that a kind needing other figures changes here, for its run and its previews alike."""
+    from scoring.selectors import criteria_inputs as scoring_criteria_inputs
+
+    ids = sorted(set(provider_ids))
+    scoring = scoring_criteria_inputs(month=month, provider_ids=ids)
+    violations = violation_inputs(month=month, provider_ids=ids)
+    return {pid: {**scoring.get(pid, {}), **violations.get(pid, {})} for pid in ids}
+
+
+def probation_snapshot(
+    *, provider: Provider, today: date
+) -> tuple[ExitEvaluation, dict[str, object]] | None:
+    """What a probation end is judged on: the latest exit evaluation since probation began and
+    its snapshot, with violations as of today's month; None while no such evaluation exists."""
+    started = provider.joined_on or provider.probation_ends_on
+    if started is None:
+        return None
+    evaluation = (
+        ExitEvaluation.objects.filter(provider=provider, month__gte=month_start(started))
+        .order_by("-month")
+        .first()
+    )
+    if evaluation is None:
+        return None
+    return evaluation, {
+        **evaluation.snapshot,
+        **violation_inputs(month=month_start(today), provider_ids=[provider.pk])[provider.pk],
+    }
 
 
 # ------------------------------------------------------------------------------

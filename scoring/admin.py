@@ -16,6 +16,7 @@ from scoring.models import (
     Metric,
     MetricsImport,
     MetricValue,
+    ProviderMonth,
     Score,
     ScoreKind,
     ScoringModel,
@@ -23,13 +24,14 @@ from scoring.models import (
 )
 from scoring.selectors import score_explanation
 from scoring.services.imports import metrics_import
-from scoring.services.rollup import provider_months_refresh
+from scoring.services.rollup import provider_months_refresh, rollup_rebuild
 from scoring.services.scoring_models import (
     PUBLISHED_IS_FROZEN,
     scoring_model_new_version,
     scoring_model_normalize_weights,
     scoring_model_publish,
 )
+from zaofeng.periods import format_month
 
 UPLOAD_TITLE = _("上传数据文件")
 
@@ -86,6 +88,63 @@ class GmvFactAdmin(RegionScopedAdmin, admin.ModelAdmin):
         pairs = set(queryset.values_list("provider_id", "month"))
         super().delete_queryset(request, queryset)
         provider_months_refresh(pairs=pairs)
+
+
+@admin.register(ProviderMonth)
+class ProviderMonthAdmin(RegionScopedAdmin, admin.ModelAdmin):
+    """The provider-month rollup, read-only: the GMV import keeps it, `rollup_rebuild` mends it.
+    The 对账检查 action compares the selected rows' months with the facts."""
+
+    list_display = [
+        "provider",
+        "month",
+        "net_gmv_fen",
+        "trailing_net_gmv_fen",
+        "gross_gmv_fen",
+        "refund_fen",
+        "orders",
+        "merchants",
+    ]
+    list_filter = ["month"]
+    search_fields = ["provider__code", "provider__name"]
+    list_select_related = ["provider"]
+    date_hierarchy = "month"
+    actions = ["reconcile"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("对账检查：与成交额明细核对所选月份"))
+    def reconcile(self, request, queryset):
+        months = sorted(set(queryset.values_list("month", flat=True)))
+        for month in months:
+            report = rollup_rebuild(month=month, apply=False)
+            if report.ok:
+                self.message_user(
+                    request,
+                    _("%(month)s：%(rows)s 行与明细一致。")
+                    % {"month": format_month(month), "rows": report.rows_checked},
+                    messages.SUCCESS,
+                )
+                continue
+            self.message_user(
+                request,
+                _(
+                    "%(month)s：%(count)s 行与明细不符（运行 manage.py rollup_rebuild --month %(month)s 修复）：%(rows)s"
+                )
+                % {
+                    "month": format_month(month),
+                    "count": report.changed_count,
+                    "rows": "；".join(change.describe() for change in report.changes[:10]),
+                },
+                messages.WARNING,
+            )
 
 
 # ----------------------------------------------------------------------------------------------

@@ -44,10 +44,10 @@ from scoring.serializers import (
     ScorecardSerializer,
     ScoreFilterSerializer,
     ScoreOutputSerializer,
-    batch_file,
+    batch_rows,
     batch_validate,
 )
-from scoring.services.imports import metrics_import
+from scoring.services.imports import rows_import
 from zaofeng.periods import previous_month
 
 PROVIDER_READERS = [*SIGNED_IN, AnyStaffRole | ProviderMember]
@@ -270,10 +270,10 @@ class MetricsBatchListCreateApi(generics.ListAPIView):
 def _ingest(request, *, provider):
     batch = batch_validate(request.data)
     kind = batch["kind"]
-    file = batch_file(kind=kind, rows=batch["rows"])
-    report = metrics_import(
-        file=file.as_file(),
-        file_name=f"api-batch-{kind}.csv",
+    file = batch_rows(kind=kind, rows=batch["rows"])
+    report = rows_import(
+        rows=file.rows,
+        source_name=f"api-batch-{kind}",
         kind=kind,
         by=request.user,
         provider=provider,

@@ -114,6 +114,32 @@ def newest_overall_scores_of_month(
     }
 
 
+# The overall score of a provider for a month, for every reader (tier review, allocation, portal,
+# staff pages, API): the score of the newest published (or since retired) version that scored
+# that month. These two are that one rule, for many providers and as a subquery.
+overall_scores_of_month = newest_overall_scores_of_month
+
+
+def overall_score_of(*, provider_id: int, month: date) -> Decimal | None:
+    """The overall score of one provider for a month (overall_scores_of_month's rule)."""
+    return overall_scores_of_month(month=month, provider_ids=[provider_id]).get(provider_id)
+
+
+def overall_score_subquery(month: date, provider=None):
+    """overall_scores_of_month's rule as a correlated subquery on the provider (OuterRef("pk"))."""
+    from django.db.models import DecimalField, OuterRef, Subquery
+
+    scores = Score.objects.filter(
+        provider=provider if provider is not None else OuterRef("pk"),
+        month=month_start(month),
+        kind=ScoreKind.OVERALL,
+        scoring_model__status__in=[ScoringModelStatus.PUBLISHED, ScoringModelStatus.RETIRED],
+    ).order_by("-scoring_model__version")
+    return Subquery(
+        scores.values("value")[:1], output_field=DecimalField(max_digits=5, decimal_places=2)
+    )
+
+
 # ----------------------------------------------------------------------------------------------
 # Scoring model versions
 # ----------------------------------------------------------------------------------------------

@@ -5,8 +5,6 @@ written out as the CSV that scoring.services.imports.metrics_import reads, so th
 the same all-or-nothing import and the same import record apply to an API batch as to a file.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -248,15 +246,14 @@ API_FIELDS = {GROSS.key: "gross_gmv_fen", REFUND.key: "refund_fen"}
 
 
 @dataclass(frozen=True)
-class BatchFile:
-    """A batch written in the upload format, with the row each line of it came from."""
+class BatchRows:
+    """A batch as the rows the importer reads (scoring.services.imports.rows_import): the header
+    of column keys on line 1, then row i of the batch on line i + 2, its cells as a file holds
+    them; and the batch row each line came from."""
 
     kind: str
-    content: bytes
+    rows: tuple[tuple[int, list[object]], ...]
     row_of_line: dict[int, int]
-
-    def as_file(self) -> io.BytesIO:
-        return io.BytesIO(self.content)
 
     def refusal_fields(self, errors: tuple[RowError, ...]) -> dict[str, list[str]]:
         """The row rules' reasons by API field: {"rows[3].value": ["比率应在 0 到 1 之间…"]}."""
@@ -290,23 +287,16 @@ def _cells(kind: str, row: dict) -> list[str]:
     ]
 
 
-def batch_file(*, kind: str, rows: list[dict]) -> BatchFile:
-    """The rows as the CSV the importer reads, headed by the columns' keys."""
+def batch_rows(*, kind: str, rows: list[dict]) -> BatchRows:
+    """The batch's rows in the upload format's columns and units, headed by the columns' keys."""
     columns = METRIC_COLUMNS if kind == ImportKind.METRICS else GMV_COLUMNS
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow([column.key for column in columns])
-    for row in rows:
-        writer.writerow(_cells(kind, row))
-    content = text.getvalue()
-    # A cell may hold a line break (quoted), so lines are counted the way the importer's reader
-    # counts them: the line a record ends on is the line its errors carry.
-    reader = csv.reader(io.StringIO(content, newline=""))
-    next(reader)
-    row_of_line = {}
-    for index, _record in enumerate(reader):
-        row_of_line[reader.line_num] = index
-    return BatchFile(kind=kind, content=content.encode(), row_of_line=row_of_line)
+    lines = [(1, [column.key for column in columns])]
+    lines += [(index + 2, _cells(kind, row)) for index, row in enumerate(rows)]
+    return BatchRows(
+        kind=kind,
+        rows=tuple(lines),
+        row_of_line={index + 2: index for index in range(len(rows))},
+    )
 
 
 class MetricsImportOutputSerializer(serializers.ModelSerializer):

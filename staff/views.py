@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from evaluations.models import RunTrigger
 from evaluations.services.runs import QueueUnavailable, evaluation_start
+from funding.selectors.standing import provider_standing
 from funding.services.tiers import demotion_confirm, demotion_reject
 from providers.access import provider_scope, providers_visible_to
 from providers.exports import ExportFormat, table_response
@@ -229,6 +230,7 @@ def provider_detail(request, code):
         if latest_published_scoring_model()
         else None
     )
+    standing = provider_standing(provider_id=provider.pk, month=month)
     timeline = provider_timeline(provider=provider)
     counts = Counter(entry.category for entry in timeline)
     categories = [
@@ -245,6 +247,10 @@ def provider_detail(request, code):
         {
             "provider": provider,
             "tier": tier,
+            "standing": standing,
+            "standing_status": LifecycleStatus(standing.status).label
+            if standing and standing.status in LifecycleStatus.values
+            else "—",
             "scorecard": scorecard,
             "score_rows": [
                 (ScoreKind(kind).label, change) for kind, change in scorecard.scores.items()

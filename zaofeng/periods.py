@@ -5,7 +5,7 @@ A month is represented by the date of its first day; a quarter by its first mont
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -24,6 +24,11 @@ def month_start(day: date) -> date:
 def add_months(month: date, count: int) -> date:
     index = month.year * 12 + (month.month - 1) + count
     return date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: date) -> date:
+    """The last day of month."""
+    return add_months(month_start(month), 1) - timedelta(days=1)
 
 
 def months_between(first: date, last: date) -> int:

@@ -14,12 +14,16 @@ api_v1 = [
     path("", include("scoring.api_urls")),
     path("", include("steps.api_urls")),
     path("", include("funding.api_urls")),
+    path("", include("risk.api_urls")),
     path("", include("evaluations.api_urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("portal.account_urls")),
+    # Before portal/ and staff/: the risk app's pages sit under their prefixes.
+    path("portal/risk/", include("risk.portal_urls")),
+    path("staff/risk/", include("risk.staff_urls")),
     path("portal/", include("portal.urls")),
     path("staff/", include("staff.urls")),
     path("documents/", include("providers.urls")),

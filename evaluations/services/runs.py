@@ -34,6 +34,7 @@ from evaluations.models import (
 from evaluations.selectors import RunProgress, run_progress
 from zaofeng.health import broker_check
 from zaofeng.periods import format_month
+from zaofeng.readcache import read_version_bump
 
 logger = logging.getLogger(__name__)
 
@@ -443,6 +444,8 @@ def run_finalize(*, run_id: int) -> EvaluationRun | None:
         run.status = _closing_status(run, after_error=bool(after_error))
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "finished_at", "summary", "errors"])
+        # A finished run changes scores, statuses, tiers or grants: cached program figures go.
+        read_version_bump()
         # Results of earlier runs of this kind and month for providers this run no longer covers
         # are replaced by nothing: the month's results are this run's. A run for a selection
         # replaced its providers' results and leaves the others'.

@@ -121,6 +121,9 @@ class Provider(StateMachineModel, models.Model):
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    # Who stands behind the company: providers sharing these are linked (risk).
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    bank_account = models.CharField(_("对公银行账号"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -1,7 +1,7 @@
 """Appeals (申诉) against warning, rectification and exit decisions."""
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.services import notification_send
 from providers.errors import MESSAGE_APPEAL_ALREADY_DECIDED, AlreadyDecided
 from providers.lifecycle import APPEAL_DAYS
+from providers.lifecycle import appeal_deadline as lifecycle_appeal_deadline
 from providers.models import (
     APPEALABLE_ACTIONS,
     Appeal,
@@ -40,7 +41,7 @@ MESSAGE_VIOLATION_NOT_OWN = _("只能撤销本服务商的违规记录。")
 
 
 def appeal_deadline(decision: DecisionRecord) -> datetime:
-    return decision.decided_at + timedelta(days=APPEAL_DAYS)
+    return lifecycle_appeal_deadline(decision.decided_at)
 
 
 def appeal_file(*, provider: Provider, decision: DecisionRecord, by, grounds: str) -> Appeal:

@@ -1,7 +1,7 @@
 """Deadlines of the lifecycle: probation ends, rectification deadlines, appeal windows."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,11 +10,10 @@ from django.utils.translation import gettext as _g
 from providers.criteria import (
     CriterionLevel,
     CriterionResult,
-    Missing,
     criteria_evaluate,
     escalates,
 )
-from providers.lifecycle import APPEAL_DAYS
+from providers.lifecycle import APPEAL_DAYS, appealable_since
 from providers.models import (
     CriteriaKind,
     DecisionAction,
@@ -25,9 +24,8 @@ from providers.models import (
     RectificationPlan,
     RectificationPlanStatus,
 )
-from providers.selectors import criteria_specs_published, violation_inputs
+from providers.selectors import criteria_judging, criteria_specs_published, probation_snapshot
 from providers.services.lifecycle import decision_record, provider_lock, transition_apply
-from zaofeng.periods import month_start
 
 # Decisions that end a provider's place in the program; once the appeal window passes unused,
 # a record says the decision stands.
@@ -101,26 +99,19 @@ def deadlines_check(
 
 
 def _probation_end(provider: Provider, today: date, run_id: int | None) -> DeadlineOutcome:
-    started = provider.joined_on or provider.probation_ends_on
-    evaluation = (
-        ExitEvaluation.objects.filter(provider=provider, month__gte=month_start(started))
-        .order_by("-month")
-        .first()
-    )
-    if evaluation is None:
+    basis = probation_snapshot(provider=provider, today=today)
+    if basis is None:
         return DeadlineOutcome(
             provider.pk,
             today,
             postponed=True,
             note=_g("考察期已到期，但尚无考察期内的准出评估数据，待下次评估后再判定。"),
         )
-    snapshot = {
-        **evaluation.snapshot,
-        **violation_inputs(month=month_start(today), provider_ids=[provider.pk])[provider.pk],
-    }
+    evaluation, snapshot = basis
     type_ids = list(provider.provider_types.values_list("pk", flat=True))
     specs = criteria_specs_published(kind=CriteriaKind.PROBATION, provider_type_ids=type_ids)
-    verdict = criteria_evaluate(specs, snapshot, as_of=today, missing=Missing.FAIL)
+    judging = criteria_judging(kind=CriteriaKind.PROBATION, today=today)
+    verdict = criteria_evaluate(specs, snapshot, as_of=judging.as_of, missing=judging.missing)
     if verdict.incomplete:
         return DeadlineOutcome(
             provider.pk,
@@ -256,7 +247,7 @@ def _appeal_windows_close(provider: Provider, today: date, run_id: int | None) -
         DecisionRecord.objects.filter(
             provider=provider,
             action__in=FINAL_ACTIONS,
-            decided_at__lt=start_of_today - timedelta(days=APPEAL_DAYS),
+            decided_at__lt=appealable_since(start_of_today),
             appeal_against__isnull=True,
         )
         .exclude(follow_ups__action=DecisionAction.APPEAL_WINDOW_CLOSED)

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _g
 from providers.criteria import (
     CriteriaVerdict,
     CriterionResult,
-    Missing,
     VerdictLevel,
     escalates,
     json_value,
@@ -26,10 +25,10 @@ from providers.models import (
     LifecycleStatus,
     Provider,
 )
-from providers.selectors import criteria_specs_published
+from providers.selectors import criteria_judging, criteria_specs_published
 from providers.services.exit_types import provider_types_remove, typed_verdict
 from providers.services.lifecycle import provider_lock, transition_apply
-from zaofeng.periods import add_months, format_month, month_start
+from zaofeng.periods import format_month, month_start
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,6 @@ class ExitOutcome:
         return tuple(result for result in self.results if not result.passed)
 
 
-def month_end(month: date) -> date:
-    return add_months(month_start(month), 1) - timedelta(days=1)
-
-
 def exit_evaluate(
     *,
     provider: Provider,
@@ -79,7 +74,8 @@ def exit_evaluate(
     month = month_start(month)
     type_ids = list(provider.provider_types.values_list("pk", flat=True))
     specs = criteria_specs_published(kind=CriteriaKind.EXIT, provider_type_ids=type_ids)
-    by_type = verdicts_by_type(specs, snapshot, as_of=month_end(month), missing=Missing.SKIP)
+    judging = criteria_judging(kind=CriteriaKind.EXIT, month=month)
+    by_type = verdicts_by_type(specs, snapshot, as_of=judging.as_of, missing=judging.missing)
     typed = typed_verdict(by_type)
     verdict = typed.verdict
 

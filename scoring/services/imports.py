@@ -1,6 +1,8 @@
-"""Importing monthly GMV and metric values from CSV and XLSX files: every row checked, all or nothing.
+"""Importing monthly GMV and metric values: every row checked, all or nothing.
 
-The file streams through the row checks (scoring/fileformats.py) into a sink. On PostgreSQL the
+Readers come first: a CSV or XLSX file (metrics_import, through scoring.fileformats.read_rows)
+or the API's JSON batch (rows_import) give (line, cells) rows to one row validator and loader.
+The rows stream through the row checks (scoring/fileformats.py) into a sink. On PostgreSQL the
 sink COPYs clean rows into a temporary staging table, and one set-based statement then replaces
 the months the file covers; elsewhere (SQLite, for a first run) a plain batched path does the same
 work. Any bad row rolls everything back, and the report lists every bad row with its line number,
@@ -419,13 +421,48 @@ def metrics_import(
     provider: Provider | None = None,
     dry_run: bool = False,
 ) -> ImportReport:
-    """Imports a GMV or metrics file all or nothing, and records the upload.
+    """Imports a GMV or metrics file (CSV or XLSX) all or nothing, and records the upload.
 
-    A file with any bad row imports nothing; its report lists every bad row (up to
+    The file's reader (scoring.fileformats.read_rows) feeds rows_import, the one row validator
+    and loader. A file with any bad row imports nothing; its report lists every bad row (up to
     MAX_LISTED_ERRORS, with the total count). Loading a month again replaces what the file
     covers: for each provider and month in the file, rows it no longer holds are removed.
     With provider=..., a provider's own upload may hold only that provider's rows.
     """
+    return _import(
+        rows_of=lambda: read_rows(file, file_name),
+        source_name=file_name,
+        kind=kind,
+        by=by,
+        provider=provider,
+        dry_run=dry_run,
+    )
+
+
+def rows_import(
+    *,
+    rows: Iterable[tuple[int, list[object]]],
+    source_name: str,
+    kind: str,
+    by=None,
+    provider: Provider | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Imports rows already read, all or nothing, and records the import: (line, cells) pairs,
+    the header first (line 1), as a file's reader gives them. The API's JSON batches come in
+    here without being written out as a file."""
+    return _import(
+        rows_of=lambda: rows,
+        source_name=source_name,
+        kind=kind,
+        by=by,
+        provider=provider,
+        dry_run=dry_run,
+    )
+
+
+def _import(*, rows_of, source_name: str, kind: str, by, provider, dry_run: bool) -> ImportReport:
+    file_name = source_name
     if kind not in ImportKind.values:
         raise ValidationError({"kind": UNKNOWN_KIND})
     started_at = timezone.now()
@@ -435,7 +472,7 @@ def metrics_import(
     try:
         with transaction.atomic():
             try:
-                rows = iter(read_rows(file, file_name))
+                rows = iter(rows_of())
                 _load(rows=rows, kind=kind, provider=provider, dry_run=dry_run, tally=tally)
             except UnreadableFile as exc:
                 # Line 0: the file as a whole, before any row could be read.

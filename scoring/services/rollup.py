@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from scoring.models import GmvFact, ProviderMonth
 from zaofeng.periods import add_months, format_month, month_start
+from zaofeng.readcache import read_version_bump
 
 ROLLUP = ProviderMonth._meta.db_table
 FACTS = GmvFact._meta.db_table
@@ -99,6 +100,8 @@ def provider_months_refresh_from(*, table: str) -> None:
 
 
 def _refresh_scope(cursor) -> None:
+    # Progress and the dashboard read the rollup: their cached answers go stale with it.
+    read_version_bump()
     """Four statements whatever the number of rows: months' sums, the zero months after them,
     the trailing sums over each changed window, and rows no fact reaches any more."""
     in_scope = f"EXISTS (SELECT 1 FROM {SCOPE} s WHERE s.provider_id = {ROLLUP}.provider_id AND s.month_index = {ROLLUP}.month_index)"
@@ -281,6 +284,7 @@ def rollup_rebuild(*, month: date | None = None, apply: bool = True) -> RollupRe
         )
         listed = tuple(_change(row) for row in cursor.fetchall())
         if apply and changed_count:
+            read_version_bump()
             cursor.execute(
                 f"""
                 DELETE FROM {ROLLUP} WHERE EXISTS (

@@ -247,19 +247,44 @@ def _score_rows(provider_id, cohort, results, overall, weights_from, no_data) ->
     return rows
 
 
+@dataclass(frozen=True)
+class ScoringBasis:
+    """What every batch of a month's scoring shares: each provider's cohorts (its types) and
+    the cohorts' distributions of the percentile metrics. Read once per run, not per batch."""
+
+    month: date
+    scoring_model_id: int
+    types: dict[int, list[int]]
+    cohorts: dict[int | None, dict[str, rules.CohortDistribution]]
+
+
+def scoring_basis(*, month: date, scoring_model: ScoringModel) -> ScoringBasis:
+    """The cohorts and their percentile distributions for month under the model: two queries."""
+    month = month_start(month)
+    config = scoring_model_config(scoring_model=scoring_model)
+    types = _provider_types()
+    percentile_ids = [
+        metric_id for metric_id, key in config.metric_keys.items() if key in config.percentile_keys
+    ]
+    values = _month_values(month, config, None, metric_ids=percentile_ids) if percentile_ids else {}
+    return ScoringBasis(month, scoring_model.pk, types, _cohorts(config, values, types))
+
+
 def scores_compute(
     *,
     month: date,
     provider_ids: Iterable[int] | None = None,
     scoring_model: ScoringModel | None = None,
     run_id: int | None = None,
+    basis: ScoringBasis | None = None,
 ) -> ScoringOutcome:
     """Computes and stores the five capability scores and the overall score of each provider.
 
     Replaces that month's scores for those providers under that model version (idempotent);
     other versions' scores stay as they were. The default model is the latest published
     version; a draft is refused. A metric without a value scores 0 and is listed as no data.
-    Percentile curves rank a provider within its whole cohort, whichever batch it is in.
+    Percentile curves rank a provider within its whole cohort, whichever batch it is in. A run
+    scoring in batches passes the basis it read once (scoring_basis) to every batch.
     """
     month = month_start(month)
     model = scoring_model or latest_published_scoring_model()
@@ -269,10 +294,13 @@ def scores_compute(
         raise ValidationError({"scoring_model": MODEL_NOT_PUBLISHED})
     config = scoring_model_config(scoring_model=model)
     ids = _providers_to_score(month, provider_ids)
-    types = _provider_types()
     values = _month_values(month, config, None if provider_ids is None else ids)
+    if basis is not None and (basis.month, basis.scoring_model_id) == (month, model.pk):
+        types, cohorts = basis.types, basis.cohorts
+    else:
+        types, cohorts = _provider_types(), None
     cohort_values = values
-    if provider_ids is not None and config.percentile_keys:
+    if cohorts is None and provider_ids is not None and config.percentile_keys:
         # Percentile curves rank within whole cohorts, so a batch still reads everyone's values
         # of those metrics — but only of those: reading the whole month in every batch made a
         # month scored in batches cost batches × the month.
@@ -282,7 +310,8 @@ def scores_compute(
             if key in config.percentile_keys
         ]
         cohort_values = _month_values(month, config, None, metric_ids=percentile_ids)
-    cohorts = _cohorts(config, cohort_values, types)
+    if cohorts is None:
+        cohorts = _cohorts(config, cohort_values, types)
 
     rows: list[dict] = []
     type_rows: list[TypeScore] = []

@@ -1,6 +1,5 @@
 """Providers as staff read them: the filtered list, and one provider's whole story on a timeline."""
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -8,7 +7,6 @@ from decimal import Decimal
 
 from django.db.models import (
     BigIntegerField,
-    DecimalField,
     OuterRef,
     Q,
     QuerySet,
@@ -43,10 +41,10 @@ from providers.models import (
     ServiceContract,
     Violation,
 )
-from scoring.models import GmvFact, Score, ScoreKind
-from scoring.selectors import latest_published_scoring_model
+from scoring.models import ProviderMonth, Score, ScoreKind
+from scoring.selectors import latest_published_scoring_model, overall_score_subquery
 from zaofeng.money import format_count_cn, format_fen_cn
-from zaofeng.periods import add_months, format_month
+from zaofeng.periods import format_month, month_end, month_start
 
 # ------------------------------------------------------------------------------
 # The list
@@ -77,13 +75,9 @@ class ProviderFilters:
 
 
 def trailing_gmv_subquery(month: date) -> Subquery:
-    window = GmvFact.objects.filter(
-        provider=OuterRef("pk"), month__gte=add_months(month, -11), month__lte=month
-    )
-    return Subquery(
-        window.values("provider").annotate(total=Sum("net_gmv_fen")).values("total"),
-        output_field=BigIntegerField(),
-    )
+    """The provider's trailing net GMV at month, from the provider-month rollup."""
+    row = ProviderMonth.objects.filter(provider=OuterRef("pk"), month=month_start(month))
+    return Subquery(row.values("trailing_net_gmv_fen")[:1], output_field=BigIntegerField())
 
 
 def providers_list(*, scope: ProviderScope, month: date, filters: ProviderFilters) -> QuerySet:
@@ -92,10 +86,6 @@ def providers_list(*, scope: ProviderScope, month: date, filters: ProviderFilter
     The figures are correlated subqueries: a page of the list computes them for its own rows
     only; filtering or ordering by GMV computes them once per provider in the scope.
     """
-    model = latest_published_scoring_model()
-    score = Score.objects.filter(
-        provider=OuterRef("pk"), month=month, kind=ScoreKind.OVERALL, scoring_model=model
-    ).values("value")[:1]
     tier = TierMembership.objects.filter(provider=OuterRef("pk"), ended_on__isnull=True)
     providers = (
         staff_rows_visible_to(
@@ -107,9 +97,7 @@ def providers_list(*, scope: ProviderScope, month: date, filters: ProviderFilter
             gmv=Coalesce(trailing_gmv_subquery(month), Value(0), output_field=BigIntegerField()),
             tier_name=Subquery(tier.values("tier__name")[:1]),
             tier_code=Subquery(tier.values("tier__code")[:1]),
-            overall_score=Subquery(
-                score, output_field=DecimalField(max_digits=5, decimal_places=2)
-            ),
+            overall_score=overall_score_subquery(month),
         )
     )
     if filters.q:
@@ -220,8 +208,7 @@ class TimelineEntry:
 
 def _month_end(month: date) -> datetime:
     """Monthly records (scores, tier changes) stand at the end of the month they are about."""
-    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    return timezone.make_aware(datetime.combine(last, time(23, 59)))
+    return timezone.make_aware(datetime.combine(month_end(month), time(23, 59)))
 
 
 def _day(day: date) -> datetime:

@@ -61,7 +61,14 @@ def statuses(world, method: str, path, body=None) -> dict[str, int]:
             response = client.get(target)
         else:
             response = client.post(target, payload, format="json")
-        assert "error" in response.json() or response.status_code < 400, (role, response.content)
+        answer = response.json()
+        if response.status_code >= 400:
+            # A refusal is the error envelope, naming what went wrong, and nothing else.
+            assert set(answer) == {"error"}, (role, response.content)
+            assert answer["error"]["code"], (role, response.content)
+            assert answer["error"]["message"], (role, response.content)
+        else:
+            assert "error" not in answer, (role, response.content)
         found[role] = response.status_code
     return found
 

@@ -21,6 +21,7 @@ from tests.factories import (
     ProposalLineFactory,
     ProviderFactory,
     ScoreFactory,
+    TierFactory,
     tier,
 )
 from zaofeng.periods import add_months
@@ -52,6 +53,7 @@ def _more_rows(world, count: int) -> None:
             )
         ExitEvaluationFactory(provider=a, month=add_months(world.month, -1 - n))
         TierMembership.objects.create(provider=other, tier=tier("tier_50m"), started_on=world.month)
+        TierFactory()  # the tier list grows too
         EvaluationRunFactory(
             kind="scoring",
             period=add_months(world.month, -1 - n),
@@ -101,5 +103,5 @@ def test_list_reads_a_page_in_the_same_number_of_queries_at_two_sizes(role, path
     small_queries, small_rows = _count(world, role, path)
     _more_rows(world, 12)
     large_queries, large_rows = _count(world, role, path)
-    assert large_rows > small_rows or path.endswith("/tiers/")
+    assert large_rows > small_rows
     assert large_queries == small_queries

@@ -82,3 +82,26 @@ def test_a_batch_reads_other_providers_values_only_of_the_percentile_metrics(eig
     assert _ids_in(own, "provider_id") == set(batch)
     assert _ids_in(everyone, "provider_id") == set()  # the whole cohort…
     assert _ids_in(everyone, "metric_id") == percentile  # …of the percentile metrics alone
+
+
+def test_a_runs_batches_share_one_scoring_basis(eight_providers):
+    """The run reads the cohorts and their percentile values once; every later batch reads only
+    its own providers' values, and the scores are the whole month's."""
+    from evaluations.kinds import scoring_batch
+    from tests.factories import EvaluationRunFactory
+
+    scores_compute(month=OCTOBER)
+    whole = _all_scores()
+    Score.objects.all().delete()
+    run = EvaluationRunFactory(kind="scoring", period=OCTOBER)
+    ids = [provider.pk for provider in eight_providers]
+    counts = []
+    for start in range(0, len(ids), 2):
+        with CaptureQueriesContext(connection) as captured:
+            scoring_batch(run=run, provider_ids=ids[start : start + 2])
+        counts.append(len(captured))
+
+    assert _all_scores() == whole
+    # The first batch reads the basis (types, percentile values); the others do not.
+    assert counts[0] > counts[1]
+    assert len(set(counts[1:])) == 1

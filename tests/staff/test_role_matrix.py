@@ -46,6 +46,7 @@ PROVIDERS = {
 }
 SCORING = {
     "scoring.gmvfact",
+    "scoring.providermonth",
     "scoring.metric",
     "scoring.metricvalue",
     "scoring.metricsimport",
@@ -66,6 +67,12 @@ FUNDING = {
     "funding.tierchange",
     "funding.tiermembership",
 }
+RISK = {
+    "risk.clawbackproposal",
+    "risk.riskdecision",
+    "risk.riskruleset",
+    "risk.risksignal",
+}
 STEPS = {
     "steps.channelfact",
     "steps.channelimport",
@@ -76,7 +83,7 @@ STEPS = {
 }
 EVALUATIONS = {"evaluations.evaluationresult", "evaluations.evaluationrun"}
 NOTIFICATIONS = {"notifications.notification"}
-PROGRAM = PROVIDERS | SCORING | STEPS | FUNDING | EVALUATIONS | NOTIFICATIONS
+PROGRAM = PROVIDERS | SCORING | STEPS | FUNDING | RISK | EVALUATIONS | NOTIFICATIONS
 BEAT = {
     "django_celery_beat.clockedschedule",
     "django_celery_beat.crontabschedule",
@@ -190,6 +197,7 @@ STAFF_PAGES = [
     ("staff:queue", ("warnings",)),
     ("staff:queue", ("appeals",)),
     ("staff:queue", ("demotions",)),
+    ("risk-staff:queue", ()),
     ("staff:steps", ()),
 ]
 

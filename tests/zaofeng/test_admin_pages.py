@@ -6,6 +6,7 @@ from tests.factories import (
     GmvFactFactory,
     MembershipFactory,
     MetricValueFactory,
+    ProviderFactory,
     ScoreFactory,
     ServiceContractFactory,
     ViolationFactory,
@@ -47,9 +48,28 @@ def test_admin_changelist_add_and_change_pages_load(client, program_admin, popul
 
 
 def test_admin_search_works_on_providers(client, program_admin, populated):
+    wanted = ProviderFactory(name="搜索目标甲")
+    ProviderFactory(name="别家乙")
     client.force_login(program_admin)
-    response = client.get(reverse("admin:providers_provider_changelist"), {"q": "测试"})
+    response = client.get(reverse("admin:providers_provider_changelist"), {"q": "搜索目标"})
     assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [wanted]
+    by_code = client.get(reverse("admin:providers_provider_changelist"), {"q": wanted.code})
+    assert list(by_code.context["cl"].result_list) == [wanted]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [m for m in _registered_models() if admin.site._registry[m].get_search_fields(None)],
+    ids=lambda m: m._meta.label,
+)
+def test_every_admin_search_answers_and_narrows(client, program_admin, populated, model):
+    client.force_login(program_admin)
+    meta = model._meta
+    changelist = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+    response = client.get(changelist, {"q": "没有这样的记录zz"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
 
 
 def test_admin_speaks_chinese(client, program_admin):

@@ -58,6 +58,8 @@ LOCAL_APPS = [
     # STEPS journeys read merchants (providers) and sit beside scoring; nothing below imports them.
     "steps",
     "funding",
+    # Above funding: it reads grants and proposes clawbacks.
+    "risk",
     "evaluations",
     "portal",
     "staff",
@@ -104,6 +106,9 @@ DATABASE_URL = env_str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlit
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
 }
+# PostgreSQL only, web processes only (zaofeng/dbtimeout.py): a page's query is cancelled after
+# this long instead of holding a core once its client has gone. 0: no limit.
+WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 15_000)
 
 # ------------------------------------------------------------------------------
 # Authentication
@@ -179,6 +184,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zaofeng"}
     )
 }
+# Program-wide answers (progress, the dashboard) are cached this long at most; the GMV import and
+# every finished run make them stale at once (zaofeng/readcache.py). 0 turns the cache off.
+READ_CACHE_SECONDS = env_int("READ_CACHE_SECONDS", 300)
 
 # ------------------------------------------------------------------------------
 # Email: console in development; SMTP settings from the environment in production.

@@ -24,3 +24,5 @@ STORAGES = {
 CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tests change data with factories, not through the services that make cached answers stale.
+READ_CACHE_SECONDS = 0
