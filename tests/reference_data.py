@@ -19,7 +19,7 @@ SEED_MIGRATIONS = [
     "scoring.migrations.0004_seed_default_scoring_model",
     "funding.migrations.0002_seed_tiers_and_policy",
     "scoring.migrations.0010_metrics_by_provider_type",
-    "providers.migrations.0011_seed_criteria_by_type",
+    "providers.migrations.0012_seed_criteria_by_type",
     "steps.migrations.0003_seed_definition_v1",
 ]
 

@@ -117,7 +117,6 @@ class Provider(StateMachineModel, models.Model):
     registered_on = models.DateField(_("企业注册日期"), null=True, blank=True)
     registered_capital_fen = models.BigIntegerField(_("注册资本（分）"), null=True, blank=True)
     team_size = models.PositiveIntegerField(_("团队人数"), null=True, blank=True)
-    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)

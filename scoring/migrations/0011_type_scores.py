@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0011_seed_criteria_by_type'),
+        ('providers', '0012_seed_criteria_by_type'),
         ('scoring', '0010_metrics_by_provider_type'),
     ]
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0009_merge_staff_profiles'),
+        ('providers', '0010_provider_link_identifiers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -59,11 +59,6 @@ class Migration(migrations.Migration):
             field=models.BooleanField(default=False, help_text='仅准出标准：未通过时清退出整个计划（封禁同样如此）；不勾选时，多类型服务商只退出该类型。', verbose_name='全计划适用'),
         ),
         migrations.AddField(
-            model_name='historicalprovider',
-            name='legal_representative',
-            field=models.CharField(blank=True, max_length=50, verbose_name='法定代表人'),
-        ),
-        migrations.AddField(
             model_name='historicalviolation',
             name='confirmed',
             field=models.BooleanField(default=False, help_text='经调查核实属实。欺诈消费者、数据造假、售假类严重违规一经核实，按封禁标准处理。', verbose_name='已核实属实'),
@@ -82,11 +77,6 @@ class Migration(migrations.Migration):
             model_name='prescreenresult',
             name='verified_fen',
             field=models.BigIntegerField(blank=True, null=True, verbose_name='平台核实金额（分）'),
-        ),
-        migrations.AddField(
-            model_name='provider',
-            name='legal_representative',
-            field=models.CharField(blank=True, max_length=50, verbose_name='法定代表人'),
         ),
         migrations.AddField(
             model_name='violation',
