@@ -8,7 +8,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup run test browser lint format messages migrate demo services clean
+.PHONY: help setup run serve test browser lint format messages migrate demo services clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,10 @@ demo: migrate ## Load the demo data once (idempotent)
 run: demo ## Serve the portal with demo data on 127.0.0.1:8000, with a Celery worker and beat
 	@bin/run-portal
 
+serve: setup ## Serve in the production profile under gunicorn (collectstatic, migrate; WEB_CONCURRENCY workers)
+	DJANGO_SETTINGS_MODULE=zaofeng.settings.production bin/release
+	DJANGO_SETTINGS_MODULE=zaofeng.settings.production $(VENV)/bin/gunicorn --config gunicorn.conf.py
+
 services: ## Start PostgreSQL and Redis if they are down
 	@bin/ensure-services
 
@@ -45,8 +49,10 @@ browser: ## Install Debian's Chromium and CJK fonts for the browser tests, once
 	  echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-test: setup services browser ## Run the whole test suite against PostgreSQL, Redis and a headless Chromium
+test: setup services browser ## Run the whole test suite against PostgreSQL, Redis and a headless Chromium, then the page suite on SQLite
 	$(VENV)/bin/pytest
+	@echo "The page-level suite again on SQLite, the embedded default of make run:"
+	$(VENV)/bin/pytest --ds=zaofeng.settings.test_sqlite -m sqlite
 
 lint: setup ## Check the code with ruff
 	$(VENV)/bin/ruff check .

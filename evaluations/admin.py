@@ -26,6 +26,7 @@ from evaluations.services.runs import (
 )
 from providers.admin.exports import EXPORT_ACTIONS
 from providers.admin.scoping import RegionScopedAdmin
+from zaofeng.admin_refusals import ServiceRefusalsAsMessagesAdmin
 from zaofeng.periods import PeriodError, format_month, parse_month, previous_month
 
 RESULTS_SHOWN = 100
@@ -109,7 +110,7 @@ class EvaluationResultInline(RegionScopedAdmin, ReadOnlyInline):
 
 
 @admin.register(EvaluationRun)
-class EvaluationRunAdmin(admin.ModelAdmin):
+class EvaluationRunAdmin(ServiceRefusalsAsMessagesAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "kind_label",

@@ -45,6 +45,12 @@ class EvaluationRun(models.Model):
     batch_size = models.PositiveIntegerField(_("每批服务商数"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    plan_sent_at = models.DateTimeField(
+        _("派发时间"),
+        null=True,
+        blank=True,
+        help_text=_("规划消息发送到任务队列的时间；排队中且为空表示消息未发出，巡检会补发。"),
+    )
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     providers_total = models.PositiveIntegerField(_("服务商总数"), default=0)
     providers_done = models.PositiveIntegerField(_("已完成服务商"), default=0)

@@ -107,10 +107,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
     ),
     ScheduleEntry(
         name="评估任务巡检",
-        runs_at="每 15 分钟",
-        cron=Cron(minute="*/15"),
+        runs_at="每分钟",
+        cron=Cron(minute="*"),
         task=WATCHDOG_TASK,
-        description="重新派发消息已丢失（如 Redis 被清空）的评估批次，并关闭已做完的评估任务。",
+        description=(
+            "补发未发出消息的评估任务（发起进程在提交后、派发前退出）与批次；Redis 重启或被清空"
+            "而丢失消息时重新派发；并关闭已做完的评估任务。"
+        ),
     ),
 )
 

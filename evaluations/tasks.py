@@ -106,8 +106,8 @@ def scheduled_run_start(
 
 @shared_task(name="evaluations.runs_resume_stale")
 def runs_resume_stale() -> int:
-    """The watchdog: resends the work of runs whose messages were lost (e.g. Redis flushed)."""
-    return runs.runs_resume_stale()
+    """The minute sweeper: resends what runs wait for but no message carries (runs_sweep)."""
+    return runs.runs_sweep()
 
 
 @shared_task(name=REVIEW_SLA_TASK)

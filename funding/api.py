@@ -25,7 +25,7 @@ from funding.serializers import (
     LedgerFilterSerializer,
     MonthQuerySerializer,
     ProgressSerializer,
-    StandingSerializer,
+    ProviderStandingSerializer,
     TierMembershipFilterSerializer,
     TierMembershipOutputSerializer,
     TierOutputSerializer,
@@ -199,12 +199,12 @@ class StandingApi(APIView):
 
     permission_classes = [*SIGNED_IN, AnyStaffRole | ProviderMember]
 
-    @extend_schema(responses=StandingSerializer)
+    @extend_schema(responses=ProviderStandingSerializer)
     def get(self, request, code):
         provider = get_object_or_404(providers_visible_to(request.user), code=code)
         standing = provider_standing(provider_id=provider.pk, month=_month(request))
         return Response(
-            StandingSerializer(standing, context={"request": request}).data
+            ProviderStandingSerializer(standing, context={"request": request}).data
             | {"provider": provider.code}
         )
 

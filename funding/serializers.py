@@ -272,7 +272,7 @@ class StandingTierSerializer(serializers.Serializer):
     min_overall_score = serializers.DecimalField(max_digits=5, decimal_places=2)
 
 
-class StandingSerializer(serializers.Serializer):
+class ProviderStandingSerializer(serializers.Serializer):
     """funding.selectors.standing.Standing: the figures the portal and staff pages show."""
 
     month = serializers.DateField()

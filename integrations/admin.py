@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.models import ApiKey, ApiScope, IdempotencyRecord
 from integrations.services.api_keys import api_key_issue, api_key_revoke
+from zaofeng.admin_refusals import ServiceRefusalsAsMessagesAdmin
 
 
 class ApiKeyCreationForm(forms.ModelForm):
@@ -17,7 +18,7 @@ class ApiKeyCreationForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ServiceRefusalsAsMessagesAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "prefix",

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,6 +64,11 @@ class IdempotencyRecord(models.Model):
     response_status = models.PositiveSmallIntegerField(_("响应状态"), null=True, blank=True)
     response_body = models.JSONField(_("响应内容"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    claimed_at = models.DateTimeField(
+        _("认领时间"),
+        default=timezone.now,
+        help_text=_("无响应的认领超过 IDEMPOTENCY_CLAIM_EXPIRY_SECONDS 后，重试可以接手。"),
+    )
 
     class Meta:
         verbose_name = _("幂等记录")

@@ -1,6 +1,6 @@
 """Who may open which portal page: provider members (owner, operator), applicants, nobody else.
 
-Staff are sent to the admin; a signed-in user without a provider (an applicant) reaches only the
+Staff are sent to their workbench (/staff/; the admin for a staff flag without a role); a signed-in user without a provider (an applicant) reaches only the
 pages about applications, criteria and notifications; team management is the owner's. Objects
 are always looked up within the signed-in user's own provider, so another provider's object is a
 404, never a 403.
@@ -11,9 +11,11 @@ from functools import cached_property, wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from notifications.selectors import notifications_unread_count
+from providers.access import is_program_staff
 from providers.models import Membership, MembershipRole, Provider
 from providers.selectors import membership_for_user
 
@@ -51,8 +53,13 @@ class PortalUser:
         return notifications_unread_count(user=self.user)
 
 
+def staff_home_url(user) -> str:
+    """Where a staff user lands: the workbench for a role, the admin for a bare staff flag."""
+    return reverse("staff:dashboard" if is_program_staff(user) else "admin:index")
+
+
 def portal_page(*, member_only: bool = True, owner_only: bool = False):
-    """Decorates a portal view: sign-in first, staff to the admin, then the role's own rule."""
+    """Decorates a portal view: sign-in first, staff to their workbench, then the role's rule."""
 
     def decorator(view):
         @wraps(view)
@@ -61,7 +68,7 @@ def portal_page(*, member_only: bool = True, owner_only: bool = False):
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if user.is_staff:
-                return redirect("admin:index")
+                return redirect(staff_home_url(user))
             portal = PortalUser(user, membership_for_user(user))
             request.portal = portal
             if member_only and not portal.is_member:

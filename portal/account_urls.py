@@ -1,10 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from portal.forms import PasswordResetRequestForm
 from portal.views import accounts
 
 urlpatterns = [
     path("register/", accounts.register, name="register"),
+    path("register/sent/", accounts.register_sent, name="register_sent"),
+    path(
+        "register/activate/<uidb64>/<token>/",
+        accounts.register_activate,
+        name="register_activate",
+    ),
     path("invitation/<str:token>/", accounts.invitation, name="invitation_accept"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -18,7 +25,11 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
+        name="password_reset",
+    ),
     path(
         "password/reset/done/",
         auth_views.PasswordResetDoneView.as_view(),

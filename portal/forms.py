@@ -4,7 +4,13 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import (
+    PasswordResetForm,
+    SetPasswordMixin,
+    UserCreationForm,
+    UsernameField,
+)
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +20,6 @@ from providers.criteria import DECLARED_FACTS, InputKind
 from providers.models import DocumentKind, ProviderType, Region
 from zaofeng.money import MoneyError, fen_to_yuan, yuan_to_fen
 
-MESSAGE_EMAIL_TAKEN = _("该邮箱已注册，请直接登录或找回密码。")
 MESSAGE_YUAN = _("请填写金额（元），最多两位小数，例如 1000000 或 1000000.50。")
 MESSAGE_YUAN_NEGATIVE = _("金额不能为负数。")
 MESSAGE_FUTURE_DATE = _("注册日期不能晚于今天。")
@@ -81,21 +86,49 @@ class YuanField(forms.DecimalField):
 # ------------------------------------------------------------------------------
 # Accounts
 # ------------------------------------------------------------------------------
-class RegistrationForm(UserCreationForm):
-    """A company's account to apply with; the company details come in the application."""
+class RegistrationForm(SetPasswordMixin, forms.Form):
+    """A company's account to apply with; the company details come in the application.
 
-    email = forms.EmailField(label=_("邮箱"), help_text=_("用于接收审核结果和找回密码"))
+    It checks only the shape of what was typed: whether the name or email is taken is decided
+    after the request, by the email that goes out (providers/services/accounts.py)."""
 
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ("username", "email")
-        labels = {"username": _("用户名")}
+    username = UsernameField(
+        label=_("用户名"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("150 个字符以内，可用字母、数字和 @/./+/-/_"),
+    )
+    email = forms.EmailField(label=_("邮箱"), help_text=_("用于激活账号、接收审核结果和找回密码"))
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def clean(self):
+        self.validate_passwords()
+        user = get_user_model()(
+            username=self.cleaned_data.get("username", ""),
+            email=self.cleaned_data.get("email", ""),
+        )
+        self.validate_password_for_user(user)
+        return super().clean()
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise ValidationError(MESSAGE_EMAIL_TAKEN)
-        return email
+        return self.cleaned_data["email"].strip().lower()
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form whose mail is queued for a worker (the same time whoever asks)."""
+
+    def save(self, *, domain_override=None, use_https=False, request=None, **kwargs):
+        from django.contrib.sites.shortcuts import get_current_site
+        from django.utils import translation
+
+        from providers.services.accounts import password_reset_request
+
+        password_reset_request(
+            email=self.cleaned_data["email"],
+            domain=domain_override or get_current_site(request).domain,
+            use_https=use_https,
+            language=translation.get_language(),
+        )
 
 
 class InvitationSignUpForm(UserCreationForm):
@@ -116,6 +149,11 @@ class InviteForm(forms.Form):
 # ------------------------------------------------------------------------------
 # Application wizard
 # ------------------------------------------------------------------------------
+# `<input type="date">` holds only yyyy-mm-dd whatever the language; the locale's own format
+# (2025/03/15 in Chinese) would leave it empty and the saved date lost.
+ISO_DATE = "%Y-%m-%d"
+
+
 class ApplicationCompanyForm(forms.Form):
     """Step 1: the company."""
 
@@ -137,7 +175,7 @@ class ApplicationCompanyForm(forms.Form):
     )
     region = forms.ModelChoiceField(label=_("所在区域"), queryset=Region.objects.order_by("id"))
     registered_on = forms.DateField(
-        label=_("企业注册日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("企业注册日期"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
     )
     registered_capital_fen = YuanField(label=_("注册资本（元）"))
 

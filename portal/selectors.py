@@ -696,10 +696,14 @@ def data_month_missing(*, provider: Provider, score_month: date | None) -> date 
     month = previous_month()
     if score_month is not None and score_month >= month:
         return None
-    uploaded = (
-        metrics_imports(provider=provider)
-        .filter(status=ImportStatus.IMPORTED, months__contains=[format_month(month)])
-        .exists()
+    # The months are read and tested here, not with a JSON `contains` lookup: SQLite (the
+    # embedded default of `make run`) has none. A provider's uploads are a few a month.
+    wanted = format_month(month)
+    uploaded = any(
+        wanted in (months or ())
+        for months in metrics_imports(provider=provider)
+        .filter(status=ImportStatus.IMPORTED)
+        .values_list("months", flat=True)
     )
     return None if uploaded else month
 

@@ -47,6 +47,10 @@ REASON_FEN_PRECISION = _("金额最多两位小数（精确到分）")
 REASON_REFUND_ABOVE_GROSS = _("退款额不能大于成交额")
 REASON_REFUND_ORDERS_ABOVE_ORDERS = _("退款订单数不能大于订单数")
 REASON_DUPLICATE_ROW = _("与第 {line} 行重复")
+REASON_ARCHIVE_ENTRIES = _("XLSX 文件包含的部件过多（超过 {limit} 个），已拒绝")
+REASON_ARCHIVE_UNPACKED = _("XLSX 文件解压后超过 {limit} MB，已拒绝：请拆分成多个文件上传")
+REASON_ARCHIVE_PART = _("XLSX 文件中的 {name} 解压后超过 {limit} MB，已拒绝")
+REASON_ARCHIVE_RATIO = _("XLSX 文件中的 {name} 压缩比异常（超过 {limit} 倍），已拒绝")
 
 
 @dataclass(frozen=True)
@@ -482,7 +486,114 @@ def _contract_covers(spans, month: date) -> bool:
 # Reading files: both readers stream, yielding (line number, cells) and never hold the file.
 # ----------------------------------------------------------------------------------------------
 class UnreadableFile(ValueError):
-    pass
+    """The file cannot be read; reason, when given, is the message users see."""
+
+    def __init__(self, message: str = "", *, reason: str | None = None):
+        super().__init__(message or reason or "")
+        self.reason = reason
+
+
+# Limits on an XLSX (zip) archive, checked before openpyxl opens it. Worksheets stream row by row,
+# but every other part (sharedStrings above all) is parsed whole in memory, so those parts get a
+# tight cap of their own. With these limits the peak memory of any upload of at most 10 MB stays
+# well under 300 MB (tests/scoring/test_archive_limits.py measures it); see docs/hardening.md.
+ARCHIVE_MAX_ENTRIES = 1_000
+ARCHIVE_MAX_UNPACKED = 512 * 1024 * 1024  # all parts together, declared and actual
+ARCHIVE_MAX_WHOLE_PART = 16 * 1024 * 1024  # one part that is parsed whole (not a worksheet)
+ARCHIVE_MAX_RATIO = 100  # unpacked / packed, for any part larger than ARCHIVE_RATIO_FLOOR
+ARCHIVE_RATIO_FLOOR = 1024 * 1024
+_CHUNK = 64 * 1024
+_MB = 1024 * 1024
+
+
+_CONTENT_TYPES = "[Content_Types].xml"
+_WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+def _streamed_parts(archive) -> set[str]:
+    """The parts openpyxl streams row by row: those declared only as worksheets.
+
+    Decided by the declared content type, not the name, so that a shared-strings part cannot
+    hide under a worksheet's name and escape the cap on parts that are parsed whole.
+    """
+    from defusedxml import DefusedXmlException, ElementTree
+
+    try:
+        entry = archive.getinfo(_CONTENT_TYPES)
+    except KeyError:
+        return set()
+    _check_part_size(_CONTENT_TYPES, entry.file_size, streamed=set())
+    with archive.open(entry) as part:
+        data = part.read(ARCHIVE_MAX_WHOLE_PART + 1)
+    _check_part_size(_CONTENT_TYPES, len(data), streamed=set())
+    try:
+        root = ElementTree.fromstring(data)
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise UnreadableFile(str(exc)) from exc
+    worksheets, others = set(), set()
+    for override in root:
+        name = override.get("PartName", "").lstrip("/")
+        (worksheets if override.get("ContentType") == _WORKSHEET_TYPE else others).add(name)
+    return worksheets - others
+
+
+def _refuse(reason, **values) -> UnreadableFile:
+    return UnreadableFile(reason=str(reason).format(**values))
+
+
+def archive_check(stream) -> None:
+    """Refuses a zip archive whose entries would unpack to too much, before anything parses it.
+
+    Checks the number of entries, each entry's declared size and compression ratio, and then
+    the actual unpacked size by inflating every entry in chunks and stopping at the cap (a
+    declared size can lie). Raises UnreadableFile with the reason users see; leaves the stream
+    at its start.
+    """
+    import zipfile
+    import zlib
+
+    stream.seek(0)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            _check_entries(archive)
+    except UnreadableFile:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError) as exc:
+        # Not a zip, corrupt deflate data, a bad CRC (also when an entry unpacks to more than
+        # it declares), an encrypted or unknown-method entry.
+        raise UnreadableFile(str(exc)) from exc
+    stream.seek(0)
+
+
+def _check_entries(archive) -> None:
+    entries = archive.infolist()
+    if len(entries) > ARCHIVE_MAX_ENTRIES:
+        raise _refuse(REASON_ARCHIVE_ENTRIES, limit=ARCHIVE_MAX_ENTRIES)
+    if sum(entry.file_size for entry in entries) > ARCHIVE_MAX_UNPACKED:
+        raise _refuse(REASON_ARCHIVE_UNPACKED, limit=ARCHIVE_MAX_UNPACKED // _MB)
+    streamed = _streamed_parts(archive)
+    for entry in entries:
+        _check_part_size(entry.filename, entry.file_size, streamed=streamed)
+        if entry.file_size > ARCHIVE_RATIO_FLOOR and (
+            entry.file_size > ARCHIVE_MAX_RATIO * max(entry.compress_size, 1)
+        ):
+            raise _refuse(REASON_ARCHIVE_RATIO, name=entry.filename, limit=ARCHIVE_MAX_RATIO)
+    # The declared sizes passed; now count what really comes out, chunk by chunk.
+    actual = 0
+    for entry in entries:
+        part = 0
+        with archive.open(entry) as unpacked:
+            while chunk := unpacked.read(_CHUNK):
+                part += len(chunk)
+                actual += len(chunk)
+                if actual > ARCHIVE_MAX_UNPACKED:
+                    raise _refuse(REASON_ARCHIVE_UNPACKED, limit=ARCHIVE_MAX_UNPACKED // _MB)
+                _check_part_size(entry.filename, part, streamed=streamed)
+
+
+def _check_part_size(name: str, size: int, *, streamed: set[str]) -> None:
+    if name not in streamed and size > ARCHIVE_MAX_WHOLE_PART:
+        raise _refuse(REASON_ARCHIVE_PART, name=name, limit=ARCHIVE_MAX_WHOLE_PART // _MB)
 
 
 def file_format(file_name: str) -> str | None:
@@ -537,7 +648,7 @@ def read_xlsx(file) -> Iterator[tuple[int, list[object]]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     stream = _binary(file)
-    stream.seek(0)
+    archive_check(stream)
     try:
         # read_only streams the sheet's XML row by row instead of building the workbook.
         workbook = load_workbook(stream, read_only=True, data_only=True)

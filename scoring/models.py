@@ -413,6 +413,7 @@ class ImportStatus(models.TextChoices):
     IMPORTED = "imported", _("已导入")
     VALIDATED = "validated", _("校验通过（试运行，未导入）")
     REFUSED = "refused", _("已拒绝")
+    FAILED = "failed", _("导入失败（未导入）")
 
 
 class MetricsImport(models.Model):

@@ -285,6 +285,13 @@ def curve_problem(rule: MetricRule) -> str | None:
 # ----------------------------------------------------------------------------------------------
 # Explanations and "how to rise"
 # ----------------------------------------------------------------------------------------------
+def score_text(value: Decimal | int | str | None) -> str:
+    """A score as people read it everywhere: two decimals, half up (91.08, 90.00, 96.33)."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
+
+
 def number_text(value: Decimal | int | None) -> str:
     """A Decimal without trailing zeros or exponent: 72.50 → 72.5, 90.00 → 90."""
     if value is None:

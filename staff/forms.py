@@ -8,6 +8,7 @@ from evaluations.kinds import kinds_all
 from funding.models import Tier
 from providers.models import LifecycleStatus, ProviderType, Region, Violation
 from staff.selectors.providers import Ordering, ProviderFilters, Threshold
+from zaofeng.money import yuan_to_fen
 from zaofeng.periods import PeriodError, format_month, parse_month, previous_month
 
 REASON_REQUIRED = _("请填写理由：它会写入决定记录。")
@@ -21,7 +22,13 @@ class MonthField(forms.Field):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", _("YYYY-MM"))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 7, "size": 8}))
+        # A month picker where the browser has one; elsewhere it is a text box taking YYYY-MM.
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"type": "month", "maxlength": 7, "size": 8, "pattern": r"\d{4}-\d{2}"}
+            ),
+        )
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -219,3 +226,129 @@ class BulkActionForm(forms.Form):
             if not data.get("period"):
                 self.add_error("period", MONTH_FORMAT)
         return data
+
+
+# ------------------------------------------------------------------------------
+# Allocation review
+# ------------------------------------------------------------------------------
+YUAN_FORMAT = _("请填写以元为单位的金额，最多两位小数，例如 12000 或 12000.50。")
+NOTHING_CHANGED = _("请填写新的资金或曝光量。")
+APPROVAL_NOT_CONFIRMED = _("请勾选确认：批准后资金与曝光即写入台账，只能通过追回撤销。")
+
+
+class LineEditForm(forms.Form):
+    """Finance changes one line of a draft proposal: new figures and the reason for them."""
+
+    fund_yuan = forms.DecimalField(
+        label=_("资金（元）"),
+        required=False,
+        min_value=0,
+        max_digits=16,
+        decimal_places=2,
+        error_messages={"invalid": YUAN_FORMAT, "max_decimal_places": YUAN_FORMAT},
+    )
+    impressions = forms.IntegerField(label=_("曝光量（次）"), required=False, min_value=0)
+    reason = ReasonField(label=_("修改原因"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("fund_yuan") is None and data.get("impressions") is None and not self.errors:
+            raise ValidationError(NOTHING_CHANGED)
+        return data
+
+    def fund_fen(self) -> int | None:
+        value = self.cleaned_data.get("fund_yuan")
+        return None if value is None else yuan_to_fen(value)
+
+
+class ApprovalForm(forms.Form):
+    """The confirmation in front of an approval; the key makes a second submit a no-op."""
+
+    confirm = forms.BooleanField(
+        label=_("我已核对以上金额，确认批准"),
+        error_messages={"required": APPROVAL_NOT_CONFIRMED},
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+
+
+# ------------------------------------------------------------------------------
+# Evaluation console
+# ------------------------------------------------------------------------------
+EVALUATION_NOT_CONFIRMED = _("请勾选确认后再发起评估任务。")
+
+
+def _kind_choices():
+    return [("", "—")] + sorted((kind.name, str(kind.label)) for kind in kinds_all())
+
+
+class RunFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("评估类型"), required=False)
+    period = MonthField(label=_("评估月份"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _kind_choices()
+
+    def values(self) -> tuple[str, object]:
+        if not self.is_valid():
+            return "", None
+        return self.cleaned_data.get("kind") or "", self.cleaned_data.get("period")
+
+
+class RunStartForm(forms.Form):
+    """Kind and month; posted first without `confirm` to see what the run will cover."""
+
+    kind = forms.ChoiceField(label=_("评估类型"), error_messages={"required": KIND_REQUIRED})
+    period = MonthField(label=_("评估月份"), error_messages={"required": MONTH_FORMAT})
+    confirm = forms.BooleanField(label=_("确认发起"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _kind_choices()
+        if not self.is_bound:
+            self.initial.setdefault("period", format_month(previous_month()))
+
+
+# ------------------------------------------------------------------------------
+# Review queues: search, filters, sort
+# ------------------------------------------------------------------------------
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    region = forms.ModelChoiceField(
+        label=_("区域"), queryset=Region.objects.order_by("id"), required=False, empty_label="—"
+    )
+    provider_type = forms.ModelChoiceField(
+        label=_("服务商类型"),
+        queryset=ProviderType.objects.order_by("id"),
+        required=False,
+        empty_label="—",
+    )
+    age = forms.ChoiceField(
+        label=_("时限"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("overdue", _("已超时限")),
+            ("due_soon", _("即将到期（2 天内）")),
+            ("within", _("未超时限")),
+        ],
+    )
+    order = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[("oldest", _("最早的在前")), ("newest", _("最新的在前"))],
+    )
+
+    def query(self):
+        from staff.selectors.queues import QueueQuery
+
+        if not self.is_valid():
+            return QueueQuery()
+        data = self.cleaned_data
+        return QueueQuery(
+            search=data.get("q") or "",
+            region_id=data["region"].pk if data.get("region") else None,
+            provider_type_id=data["provider_type"].pk if data.get("provider_type") else None,
+            age=data.get("age") or "",
+            order=data.get("order") or "oldest",
+        )

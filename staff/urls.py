@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff import views, views_steps
+from staff import views, views_allocation, views_evaluations, views_steps
 
 app_name = "staff"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("steps/", views_steps.steps_overview, name="steps"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:tab>/", views.queues, name="queue"),
+    path("queues/applications/<int:pk>/", views.application_case, name="application_case"),
+    path("queues/appeals/<int:pk>/", views.appeal_case, name="appeal_case"),
     path(
         "queues/applications/<int:pk>/decide/",
         views.decide_application,
@@ -21,4 +23,34 @@ urlpatterns = [
     path("queues/plans/<int:pk>/review/", views.review_plan, name="review_plan"),
     path("queues/appeals/<int:pk>/decide/", views.decide_appeal, name="decide_appeal"),
     path("queues/demotions/<int:pk>/decide/", views.decide_demotion, name="decide_demotion"),
+    path("evaluations/", views_evaluations.evaluation_list, name="evaluations"),
+    path("evaluations/start/", views_evaluations.evaluation_start_page, name="evaluation_start"),
+    path("evaluations/<int:pk>/", views_evaluations.evaluation_detail, name="evaluation"),
+    path(
+        "evaluations/<int:pk>/progress/",
+        views_evaluations.evaluation_progress,
+        name="evaluation_progress",
+    ),
+    path(
+        "evaluations/<int:pk>/resend/",
+        views_evaluations.evaluation_resend,
+        name="evaluation_resend",
+    ),
+    path(
+        "evaluations/<int:pk>/rerun-failed/",
+        views_evaluations.evaluation_rerun_failed,
+        name="evaluation_rerun_failed",
+    ),
+    path("allocation/", views_allocation.allocation_list, name="allocations"),
+    path("allocation/<int:pk>/", views_allocation.allocation_detail, name="allocation"),
+    path(
+        "allocation/<int:pk>/lines/<int:line_pk>/",
+        views_allocation.allocation_line_edit,
+        name="allocation_line",
+    ),
+    path(
+        "allocation/<int:pk>/approve/",
+        views_allocation.allocation_approve,
+        name="allocation_approve",
+    ),
 ]

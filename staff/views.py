@@ -41,9 +41,11 @@ from staff.forms import (
     MonthForm,
     PlanReviewForm,
     ProviderFilterForm,
+    QueueFilterForm,
     WarningDecisionForm,
 )
 from staff.selectors.dashboard import program_dashboard
+from staff.selectors.evaluations import selection_coverage
 from staff.selectors.providers import (
     CATEGORY_LABELS,
     provider_allocation_totals,
@@ -51,7 +53,11 @@ from staff.selectors.providers import (
     providers_list,
 )
 from staff.selectors.queues import (
+    SLA_DAYS,
+    ageing,
+    appeal_list,
     appeal_queue,
+    application_list,
     application_queue,
     demotion_queue,
     queue_counts,
@@ -94,6 +100,9 @@ def _chart_labels() -> dict[str, str]:
         "score": _g("得分"),
         "providers": _g("服务商数"),
         "no_scores": _g("该月尚无评分"),
+        "no_tiers": _g("尚无服务商在层级中"),
+        "no_pools": _g("本月没有资源池"),
+        "no_applicants": _g("尚无入驻申请"),
     }
 
 
@@ -109,7 +118,12 @@ def dashboard(request):
         {
             "form": form,
             "dashboard": data,
-            "chart_data": {**data.chart_data(), "labels": _chart_labels()},
+            # A region's counts are its share of the program: no program-wide target lines.
+            "chart_data": {
+                **data.chart_data(),
+                "labels": _chart_labels(),
+                "share_of_program": scope.by_region,
+            },
             "regions": request.user.staff_profile.regions.all()
             if scope.by_region and hasattr(request.user, "staff_profile")
             else (),
@@ -208,11 +222,14 @@ def provider_bulk(request):
     except QueueUnavailable as exc:
         messages.error(request, str(exc.message))
         return redirect(back)
+    # The run covers the kind's providers among those ticked, not every ticked one: say both.
+    covered = selection_coverage(kind=run.kind, month=run.period, as_of=run.as_of, provider_ids=ids)
     messages.success(
         request,
-        _g("评估任务 #%(run)s 已发起：%(count)d 个服务商。") % {"run": run.pk, "count": len(ids)},
+        _g("评估任务 #%(run)s 已发起：所选 %(count)d 个服务商中，%(covered)d 个在该评估范围内。")
+        % {"run": run.pk, "count": len(ids), "covered": covered},
     )
-    return redirect("admin:evaluations_evaluationrun_change", run.pk)
+    return redirect("staff:evaluation", run.pk)
 
 
 @perms.staff_page
@@ -289,20 +306,35 @@ def queues(request, tab="applications"):
         "section": "queues",
         "today": timezone.localdate(),
     }
+    today = timezone.localdate()
+    filters = QueueFilterForm(request.GET or None)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("export", None)
+    context.update(filters=filters, query=query.urlencode(), sla_days=SLA_DAYS.get(tab))
     if tab == "applications":
-        items = application_queue(scope=scope)
         export_format = request.GET.get("export")
         if export_format in ExportFormat.ALL:
             return table_response(
-                table=application_queue_table(items),
+                table=application_queue_table(application_queue(scope=scope)),
                 export_format=export_format,
                 filename=f"applications-{_stamp()}",
             )
+        items = application_list(scope=scope, query=filters.query(), today=today)
         page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(
             page=page,
-            form=ApplicationDecisionForm(auto_id=False),
-            can_decide=user.has_perm(perms.DECIDE_APPLICATION),
+            rows=[
+                (
+                    application,
+                    ageing(
+                        since=application.submitted_at or application.created_at,
+                        today=today,
+                        sla_days=SLA_DAYS["applications"],
+                    ),
+                )
+                for application in page.object_list
+            ],
         )
     elif tab == "warnings":
         cases = warning_queue(scope=scope, today=timezone.localdate())
@@ -312,30 +344,14 @@ def queues(request, tab="applications"):
             can_review_plan=user.has_perm(perms.REVIEW_PLAN),
         )
     elif tab == "appeals":
-        page = Paginator(appeal_queue(scope=scope), QUEUE_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        items = appeal_list(scope=scope, query=filters.query(), today=today)
+        page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(
             page=page,
-            items=[
-                (
-                    appeal,
-                    AppealDecisionForm(
-                        appeal=appeal,
-                        initial={
-                            "violations": list(
-                                violations_cited(decision=appeal.decision).values_list(
-                                    "pk", flat=True
-                                )
-                            )
-                        },
-                        prefix=f"appeal-{appeal.pk}",
-                        auto_id=False,
-                    ),
-                )
+            rows=[
+                (appeal, ageing(since=appeal.filed_at, today=today, sla_days=SLA_DAYS["appeals"]))
                 for appeal in page.object_list
             ],
-            can_decide=user.has_perm(perms.DECIDE_APPEAL),
         )
     else:
         page = Paginator(demotion_queue(scope=scope), QUEUE_PAGE_SIZE).get_page(
@@ -347,6 +363,59 @@ def queues(request, tab="applications"):
             can_decide=user.has_perm(perms.DECIDE_DEMOTION),
         )
     return render(request, "staff/queues.html", context)
+
+
+@perms.staff_page
+def application_case(request, pk):
+    """One application of the queue: facts, pre-screen table as judged, documents, cases, and
+    the decision form."""
+    application = get_object_or_404(application_queue(scope=provider_scope(request.user)), pk=pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "staff/case_application.html",
+        {
+            "application": application,
+            "ageing": ageing(
+                since=application.submitted_at or application.created_at,
+                today=today,
+                sla_days=SLA_DAYS["applications"],
+            ),
+            "form": ApplicationDecisionForm(auto_id=False),
+            "can_decide": request.user.has_perm(perms.DECIDE_APPLICATION),
+            "tab": "applications",
+            "section": "queues",
+        },
+    )
+
+
+@perms.staff_page
+def appeal_case(request, pk):
+    """One pending appeal: the decision appealed with its criteria, the grounds, the form."""
+    appeal = get_object_or_404(appeal_queue(scope=provider_scope(request.user)), pk=pk)
+    return render(
+        request,
+        "staff/case_appeal.html",
+        {
+            "appeal": appeal,
+            "ageing": ageing(
+                since=appeal.filed_at, today=timezone.localdate(), sla_days=SLA_DAYS["appeals"]
+            ),
+            "form": AppealDecisionForm(
+                appeal=appeal,
+                initial={
+                    "violations": list(
+                        violations_cited(decision=appeal.decision).values_list("pk", flat=True)
+                    )
+                },
+                prefix=f"appeal-{appeal.pk}",
+                auto_id=False,
+            ),
+            "can_decide": request.user.has_perm(perms.DECIDE_APPEAL),
+            "tab": "appeals",
+            "section": "queues",
+        },
+    )
 
 
 def _warning_decisions(user, status: str) -> list[str]:

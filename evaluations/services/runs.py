@@ -131,7 +131,7 @@ def evaluation_start(
             run = EvaluationRun.objects.create(
                 kind=kind,
                 period=month,
-                as_of=_as_of(month),
+                as_of=run_as_of(month),
                 trigger=trigger,
                 started_by=by if getattr(by, "pk", None) else None,
                 batch_size=max(
@@ -163,10 +163,11 @@ def evaluation_start(
 
 
 def _plan_dispatch(run: EvaluationRun) -> None:
-    from evaluations.tasks import run_plan as run_plan_task
-
+    # A process killed here (after the commit, before the send) leaves the run queued with no
+    # message and plan_sent_at empty: the sweeper sends it within a minute (runs_sweep).
+    _publish_pause()
     try:
-        run_plan_task.apply_async((run.pk,))
+        plan_send(run_id=run.pk)
     except Exception as exc:
         if _tasks_run_in_process():
             raise
@@ -175,6 +176,22 @@ def _plan_dispatch(run: EvaluationRun) -> None:
         logger.warning("could not queue evaluation run %s", run.pk, exc_info=True)
         run_plan_failed(run_id=run.pk, error=f"{QUEUE_UNREACHABLE} ({type(exc).__name__})")
         raise QueueUnavailable() from exc
+
+
+def plan_send(*, run_id: int) -> None:
+    """Sends a run's plan message and notes when, so a run queued without one can be told."""
+    from evaluations.tasks import run_plan as run_plan_task
+
+    run_plan_task.apply_async((run_id,))
+    EvaluationRun.objects.filter(pk=run_id).update(plan_sent_at=timezone.now())
+
+
+def _publish_pause() -> None:
+    """A fault hook for tests: widens the window between commit and publish (0 by default)."""
+    pause = settings.EVALUATION_PUBLISH_PAUSE_SECONDS
+    if pause:
+        logger.warning("pausing %s s before publishing (EVALUATION_PUBLISH_PAUSE_SECONDS)", pause)
+        time.sleep(pause)
 
 
 def _tasks_run_in_process() -> bool:
@@ -199,7 +216,7 @@ def _month_or_refuse(month: date) -> None:
         raise ValidationError({"period": FUTURE_PERIOD.format(period=format_month(month))})
 
 
-def _as_of(month: date) -> date:
+def run_as_of(month: date) -> date:
     """Day-based checks of a past month look at its last day; of this month, at today."""
     last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     return min(timezone.localdate(), last_day)
@@ -504,12 +521,10 @@ def evaluation_resume(*, run: EvaluationRun, stale_before: datetime | None = Non
     Safe while the original messages are still about: a batch runs once whatever is delivered.
     With stale_before, only batches sent before then (or never sent) are sent again.
     """
-    from evaluations.tasks import run_plan as run_plan_task
-
     run.refresh_from_db()
     if run.status == RunStatus.QUEUED:
         if stale_before is None or run.created_at < stale_before:
-            run_plan_task.apply_async((run.pk,))
+            plan_send(run_id=run.pk)
             return 1
         return 0
     if run.status != RunStatus.RUNNING:
@@ -540,6 +555,67 @@ def runs_resume_stale(*, older_than: timedelta | None = None) -> int:
     for run in EvaluationRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).order_by("pk"):
         sent += evaluation_resume(run=run, stale_before=stale_before)
     return sent
+
+
+BROKER_EPOCH_KEY = "zaofeng:evaluations:broker-epoch"
+
+
+def runs_sweep(*, now: datetime | None = None) -> int:
+    """The minute sweeper: sends what active runs wait for but no message carries; returns sends.
+
+    - a run queued for longer than EVALUATION_PUBLISH_GRACE_SECONDS whose plan was never sent
+      (the starting process died between its commit and the send);
+    - a running run's batches never sent, once the run has been running that long;
+    - everything still pending when the broker has lost its data (restarted without its
+      messages, or flushed): the marker key it keeps is gone;
+    - and, as before, work whose messages are older than visibility timeout + time limit.
+
+    Resending is always safe: a batch runs once whatever is delivered.
+    """
+    now = now or timezone.now()
+    grace_before = now - timedelta(seconds=settings.EVALUATION_PUBLISH_GRACE_SECONDS)
+    active = EvaluationRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).order_by("pk")
+    if not _broker_epoch_kept():
+        sent = sum(evaluation_resume(run=run, stale_before=now) for run in active)
+        logger.warning("broker lost its data; resent %s evaluation messages", sent)
+        return sent
+    sent = 0
+    for run in active.filter(status=RunStatus.QUEUED, plan_sent_at__isnull=True):
+        if run.created_at < grace_before:
+            sent += evaluation_resume(run=run)
+    for run in active.filter(status=RunStatus.RUNNING, started_at__lt=grace_before):
+        never_sent = list(
+            run.batches.filter(status=BatchStatus.PENDING, dispatched_at__isnull=True)
+            .order_by("number")
+            .values_list("pk", flat=True)
+        )
+        batches_dispatch(never_sent)
+        sent += len(never_sent)
+    if sent:
+        logger.warning("resent %s evaluation messages never sent", sent)
+    return sent + runs_resume_stale()
+
+
+def _broker_epoch_kept() -> bool:
+    """Whether the broker still holds the marker set at the last sweep (then it kept its data).
+
+    Sets the marker when it is missing. Brokers other than Redis (or none, in-process) count as
+    kept: there is nothing to ask.
+    """
+    url = settings.CELERY_BROKER_URL
+    if _tasks_run_in_process() or not url.startswith(("redis://", "rediss://")):
+        return True
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        if client.exists(BROKER_EPOCH_KEY):
+            return True
+        client.set(BROKER_EPOCH_KEY, timezone.now().isoformat())
+        # A first sweep on a new broker finds no marker either; resending then costs nothing.
+        return False
+    finally:
+        client.close()
 
 
 # ------------------------------------------------------------------------------

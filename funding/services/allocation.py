@@ -28,6 +28,7 @@ from funding.selectors import (
     allocation_plan,
     policy_terms,
 )
+from funding.services.duties import proposal_approver_check
 from funding.services.ledger import POOL_INSUFFICIENT, ledger_append, require_finance
 from providers.models import LifecycleStatus
 
@@ -337,6 +338,7 @@ def _proposal_approve(*, proposal: Proposal, by, key: str) -> ApprovalOutcome:
             return ApprovalOutcome(locked.pk, False, True, 0, 0, 0)
         if locked.status != ProposalStatus.DRAFT:
             raise ValidationError({"status": PROPOSAL_NOT_DRAFT})
+        proposal_approver_check(proposal=locked, by=by)
         _period_already_approved(locked.period_start, exclude_pk=locked.pk)
 
         lines = list(locked.lines.select_related("provider").order_by("pk"))

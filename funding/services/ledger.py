@@ -23,6 +23,7 @@ from funding.models import (
     ProposalLine,
 )
 from funding.selectors import grant_position, pool_derived_balances
+from funding.services.duties import disbursement_approver_check, disbursement_payer_check
 from providers.roles import Role, user_roles
 
 ONLY_FINANCE = _("只有财务人员可以办理台账业务。")
@@ -214,6 +215,7 @@ def disbursement_approve(*, request: DisbursementRequest, by) -> DisbursementReq
     with transaction.atomic():
         request, grant = _request_locked(request)
         _check_status(request, DisbursementStatus.REQUESTED)
+        disbursement_approver_check(request=request, by=by)
         position = grant_position(grant)
         available = position.outstanding - position.approved_unpaid
         if request.amount_fen > available:
@@ -253,6 +255,7 @@ def disbursement_pay(
     with transaction.atomic():
         request, grant = _request_locked(request)
         _check_status(request, DisbursementStatus.APPROVED)
+        disbursement_payer_check(request=request, by=by)
         position = grant_position(grant)
         if request.amount_fen > position.outstanding:
             raise ValidationError(

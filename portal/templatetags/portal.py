@@ -1,15 +1,15 @@
 from django import template
 
 from portal.display import signed_text
-from scoring.rules import number_text
+from scoring.rules import score_text
 
 register = template.Library()
 
 
 @register.filter
 def score(value):
-    """{{ 72.50|score }} → 72.5"""
-    return number_text(value)
+    """{{ 72.5|score }} → 72.50: scores are shown with two decimals everywhere."""
+    return score_text(value)
 
 
 @register.filter

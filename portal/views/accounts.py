@@ -5,9 +5,15 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import InvitationSignUpForm, RegistrationForm, form_errors_apply
+from providers.services.accounts import (
+    registration_activate,
+    registration_request,
+    registration_user,
+)
 from providers.services.team import invitation_accept, invitation_check
 
 # The axes backend comes first in AUTHENTICATION_BACKENDS; a fresh account logs in directly.
@@ -18,20 +24,50 @@ MESSAGE_JOINED = _("您已加入“%(provider)s”的团队。")
 
 
 def register(request):
+    """Always the same answer for valid input: "check your email" (no account-exists oracle)."""
     if request.user.is_authenticated:
         return redirect("portal:home")
     status = 200
     if request.method == "POST":
         form = RegistrationForm(request.POST)
         if form.is_valid():
-            user = form.save()
-            login(request, user, backend=MODEL_BACKEND)
-            messages.success(request, MESSAGE_REGISTERED)
-            return redirect("portal:application_new")
+            registration_request(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                site_url=request.build_absolute_uri("/"),
+                language=translation.get_language(),
+            )
+            return redirect("register_sent")
         status = 400
     else:
         form = RegistrationForm()
     return render(request, "registration/register.html", {"form": form}, status=status)
+
+
+def register_sent(request):
+    return render(request, "registration/register_sent.html")
+
+
+def register_activate(request, uidb64: str, token: str):
+    """The link in the activation email: a button (mail scanners only GET), then signed in."""
+    try:
+        if request.method == "POST":
+            user = registration_activate(uidb64=uidb64, token=token)
+        else:
+            user = registration_user(uidb64=uidb64, token=token)
+    except ValidationError as exc:
+        return render(
+            request,
+            "registration/register_activate.html",
+            {"refusal": exc.message_dict["token"][0]},
+            status=400,
+        )
+    if request.method != "POST":
+        return render(request, "registration/register_activate.html", {"account": user})
+    login(request, user, backend=MODEL_BACKEND)
+    messages.success(request, MESSAGE_REGISTERED)
+    return redirect("portal:application_new")
 
 
 def invitation(request, token: str):

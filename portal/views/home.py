@@ -1,15 +1,15 @@
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from portal.access import portal_page
+from portal.access import portal_page, staff_home_url
 from portal.selectors import applications_of_user, criteria_tables, home_page, scores_page
 from providers.models import ApplicationStatus
 
 
 def root_redirect(request):
-    """Staff land in the admin, everyone else in the provider portal (sign-in first)."""
+    """Staff land on their workbench, everyone else in the provider portal (sign-in first)."""
     if request.user.is_authenticated and request.user.is_staff:
-        return redirect("admin:index")
+        return redirect(staff_home_url(request.user))
     return redirect("portal:home")
 
 

@@ -6,13 +6,15 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from providers.access import provider_scope
+from zaofeng.admin_refusals import ServiceRefusalsAsMessagesAdmin
 
 
-class AuditHistoryAdmin(SimpleHistoryAdmin):
+class AuditHistoryAdmin(ServiceRefusalsAsMessagesAdmin, SimpleHistoryAdmin):
     """django-simple-history's history pages as a record only: no "revert".
 
     Changes to program data go through the services, which check the rules and write decision
-    records; putting an old version back would bypass both. A user narrowed to some regions sees
+    records; putting an old version back would bypass both. A service's refusal on save or in an
+    action is shown as a message (ServiceRefusalsAsMessagesAdmin). A user narrowed to some regions sees
     the history of the objects they can see, never of those they cannot (simple-history would
     otherwise fall back to the latest historical copy of an object outside the queryset).
     """

@@ -333,6 +333,14 @@ class RectificationPlan(models.Model):
         verbose_name = _("整改计划")
         verbose_name_plural = _("整改计划")
         ordering = ["-submitted_at"]
+        constraints = [
+            # One plan under review per rectification: a double submit stores one plan.
+            models.UniqueConstraint(
+                fields=["decision"],
+                condition=models.Q(status="submitted"),
+                name="rectification_one_open_plan",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.provider.code} · {self.submitted_at:%Y-%m-%d} · {self.get_status_display()}"

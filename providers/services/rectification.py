@@ -21,6 +21,9 @@ MESSAGE_CONTENT_REQUIRED = _("请填写整改措施。")
 MESSAGE_PLAN_REVIEWED = _("该整改计划已审阅，不能重复处理。")
 MESSAGE_NOTE_REQUIRED = _("退回整改计划时请写明原因。")
 MESSAGE_PAST_DEADLINE = _("整改期已于 %(due)s 截止，不能再提交整改计划。")
+MESSAGE_PLAN_OPEN = _(
+    "已有一份整改计划在审阅中（%(submitted)s 提交），请等审阅结果后再提交新的计划。"
+)
 
 
 def rectification_plan_submit(*, provider: Provider, by, content: str) -> RectificationPlan:
@@ -40,6 +43,13 @@ def rectification_plan_submit(*, provider: Provider, by, content: str) -> Rectif
             .order_by("-decided_at", "-id")
             .first()
         )
+        # Under the provider's lock, so a second submit at the same moment sees the first.
+        open_plan = RectificationPlan.objects.filter(
+            decision=decision, status=RectificationPlanStatus.SUBMITTED
+        ).first()
+        if open_plan is not None:
+            submitted = timezone.localtime(open_plan.submitted_at).strftime("%Y-%m-%d %H:%M")
+            raise ValidationError({"content": MESSAGE_PLAN_OPEN % {"submitted": submitted}})
         return RectificationPlan.objects.create(
             provider=locked, decision=decision, content=content.strip(), submitted_by=by
         )

@@ -58,6 +58,11 @@ logger = logging.getLogger(__name__)
 MAX_LISTED_ERRORS = 5_000
 BATCH_SIZE = 2_000
 UNKNOWN_KIND = _("数据类型应为 gmv 或 metrics")
+REASON_IMPORT_FAILED = _("导入中断（{error}），未导入任何数据，请稍后重试。")
+
+
+class ImportFailed(Exception):
+    """The import broke off and even its failed attempt could not be recorded (database down)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
-        return self.status != ImportStatus.REFUSED
+        return self.status not in (ImportStatus.REFUSED, ImportStatus.FAILED)
 
     @property
     def imported(self) -> bool:
@@ -478,6 +483,8 @@ def _import(*, rows_of, source_name: str, kind: str, by, provider, dry_run: bool
                 # Line 0: the file as a whole, before any row could be read.
                 if file_format(file_name) is None:
                     tally.add_errors([RowError(0, "", file_name, REASON_UNSUPPORTED)])
+                elif exc.reason:
+                    tally.add_errors([RowError(0, "", file_name, exc.reason)])
                 else:
                     tally.add_errors([RowError(0, "", "", REASON_UNREADABLE)])
                 raise _Refused from exc
@@ -485,6 +492,10 @@ def _import(*, rows_of, source_name: str, kind: str, by, provider, dry_run: bool
     except _Refused:
         status = ImportStatus.VALIDATED if not tally.error_count else ImportStatus.REFUSED
         record = _record(kind, file_name, status, dry_run, provider, by, started_at, tally)
+    except Exception as exc:  # noqa: BLE001 - any failure: one clear line and a recorded attempt
+        logger.exception("metrics import %s %s failed", kind, file_name)
+        status = ImportStatus.FAILED
+        record = _record_failure(kind, file_name, dry_run, provider, by, started_at, tally, exc)
     logger.info(
         "metrics import %s %s: %s, %d rows, %d errors",
         kind,
@@ -507,6 +518,36 @@ def _import(*, rows_of, source_name: str, kind: str, by, provider, dry_run: bool
         errors=tuple(tally.errors),
         error_count=tally.error_count,
     )
+
+
+def _failure_reason(exc: Exception) -> str:
+    first_line = (str(exc).strip().splitlines() or [""])[0][:200]
+    error = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+    return str(REASON_IMPORT_FAILED).format(error=error)
+
+
+def _record_failure(kind, file_name, dry_run, provider, by, started_at, tally, exc):
+    """Records the failed attempt, on a fresh connection when the old one was lost."""
+    reason = _failure_reason(exc)
+    failed = _Tally()
+    failed.rows = tally.rows
+    failed.add_errors([RowError(0, "", file_name, reason)])
+    try:
+        if not connection.in_atomic_block:
+            # A terminated backend leaves a closed or broken connection: start a new one.
+            connection.close_if_unusable_or_obsolete()
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()
+        return _record(
+            kind, file_name, ImportStatus.FAILED, dry_run, provider, by, started_at, failed
+        )
+    except DatabaseError as record_exc:
+        logger.exception("could not record the failed import of %s", file_name)
+        raise ImportFailed(reason) from record_exc
+    finally:
+        # Nothing of the broken-off transaction was kept.
+        tally.errors, tally.error_count = failed.errors, failed.error_count
+        tally.created = tally.updated = tally.deleted = 0
 
 
 def _record(kind, file_name, status, dry_run, provider, by, started_at, tally) -> MetricsImport:

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from providers.models import Application, ApplicationStatus, Provider
 from providers.services.applications import application_decide, application_review_start
@@ -15,10 +16,16 @@ def application_review_and_decide(
     *, application: Application, by, approved: bool, reason: str
 ) -> Application:
     """Decides an application from the queue in one action: a pre-screened one is taken up for
-    review first (its own record), then decided. Refusals come from the services."""
-    if application.status == ApplicationStatus.PRESCREENED:
-        application_review_start(application=application, by=by)
-    return application_decide(application=application, by=by, approved=approved, reason=reason)
+    review first (its own record), then decided. Refusals come from the services.
+
+    Both steps commit together: a second reviewer deciding the same application at once waits
+    on its lock and is then told it is already decided, not that it cannot go from "under
+    review" to "under review".
+    """
+    with transaction.atomic():
+        if application.status == ApplicationStatus.PRESCREENED:
+            application_review_start(application=application, by=by)
+        return application_decide(application=application, by=by, approved=approved, reason=reason)
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,11 @@ def _checked(file, file_name: str) -> tuple[list[ChannelRow], list[RowError], in
                 errors.extend(row_errors[: max(MAX_LISTED_ERRORS - len(errors), 0)])
             elif not error_count:
                 clean.append(row)
-    except UnreadableFile:
+    except UnreadableFile as exc:
         reason = REASON_UNSUPPORTED if file_format(file_name) is None else REASON_UNREADABLE
+        if exc.reason and reason is REASON_UNREADABLE:
+            # An archive refused by its limits (scoring.fileformats.archive_check) says why.
+            return [], [RowError(0, "", file_name, exc.reason)], 1, 0
         return (
             [],
             [RowError(0, "", file_name if reason is REASON_UNSUPPORTED else "", reason)],

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from providers.models import MembershipRole
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 # Pages a provider's members read; an applicant is sent to its applications instead.
 MEMBER_PAGES = [
@@ -33,15 +33,17 @@ def test_anonymous_is_sent_to_sign_in(client, name):
 
 
 @pytest.mark.parametrize("name", MEMBER_PAGES + EVERYONE_PAGES)
-def test_staff_reaching_the_portal_are_sent_to_the_admin(as_user, staff, name):
+def test_staff_reaching_the_portal_are_sent_to_their_workbench(as_user, staff, name):
     response = as_user(staff).get(reverse(name))
     assert response.status_code == 302
-    assert response["Location"] == reverse("admin:index")
+    assert response["Location"] == reverse("staff:dashboard")
 
 
-def test_the_site_root_sends_staff_to_the_admin_and_others_to_the_portal(client, as_user, staff):
+def test_the_site_root_sends_staff_to_the_workbench_and_others_to_the_portal(
+    client, as_user, staff
+):
     assert client.get("/")["Location"] == reverse("portal:home")
-    assert as_user(staff).get("/")["Location"] == reverse("admin:index")
+    assert as_user(staff).get("/")["Location"] == reverse("staff:dashboard")
 
 
 @pytest.mark.parametrize("name", MEMBER_PAGES + EVERYONE_PAGES)

@@ -76,8 +76,9 @@ def test_password_change_refuses_a_wrong_old_password_then_changes_it(as_user, o
     assert "密码已修改" in client.get(response["Location"]).content.decode()
 
 
-def test_password_reset_by_email(client, owner, mailoutbox):
-    response = client.post(reverse("password_reset"), {"email": owner.email})
+def test_password_reset_by_email(client, owner, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": owner.email})
     assert response["Location"] == reverse("password_reset_done")
     (mail,) = mailoutbox
     assert mail.subject == "[造风者计划] 重设您的密码"
@@ -96,22 +97,38 @@ def test_password_reset_by_email(client, owner, mailoutbox):
     assert "链接已失效" in client.get(path, follow=True).content.decode()
 
 
-def test_registration_creates_an_account_that_lands_in_the_application_wizard(client):
-    response = client.post(
-        reverse("register"),
-        {
-            "username": "xinhe",
-            "email": "boss@xinhe.example",
-            "password1": "Xinhe-apply-2026",
-            "password2": "Xinhe-apply-2026",
-        },
-    )
-    assert response["Location"] == reverse("portal:application_new")
+def test_registration_activates_by_email_and_lands_in_the_application_wizard(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("register"),
+            {
+                "username": "xinhe",
+                "email": "boss@xinhe.example",
+                "password1": "Xinhe-apply-2026",
+                "password2": "Xinhe-apply-2026",
+            },
+        )
+    assert response["Location"] == reverse("register_sent")
     user = get_user_model().objects.get(username="xinhe")
     assert not user.is_staff
+    assert not user.is_active
+    (mail,) = mailoutbox
+    assert mail.to == ["boss@xinhe.example"]
+    path = re.search(r"http://testserver(/accounts/register/activate/\S+/)", mail.body).group(1)
+    assert "激活并登录" in client.get(path).content.decode()
+    response = client.post(path)
+    assert response["Location"] == reverse("portal:application_new")
+    user.refresh_from_db()
+    assert user.is_active
+    assert user.check_password("Xinhe-apply-2026")
     page = client.get(response["Location"]).content.decode()
     assert "新的入驻申请" in page
     assert "账号已创建" in page
+    # the link is used up
+    client.post(reverse("logout"))
+    assert client.post(path).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -119,12 +136,13 @@ def test_registration_creates_an_account_that_lands_in_the_application_wizard(cl
     [
         ({"password2": "different-Pass-1"}, "password2"),
         ({"email": "not-an-email"}, "email"),
-        ({"email": "taken@example.com"}, "email"),
-        ({"username": "taken"}, "username"),
+        ({"username": "bad name!"}, "username"),
         ({"password1": "123", "password2": "123"}, "password2"),
     ],
 )
-def test_registration_refuses_bad_input_and_creates_nothing(client, changes, field):
+def test_registration_refuses_bad_input_and_creates_nothing(
+    client, changes, field, django_capture_on_commit_callbacks
+):
     get_user_model().objects.create_user("taken", "taken@example.com", "x")
     data = {
         "username": "xinhe",
@@ -133,9 +151,11 @@ def test_registration_refuses_bad_input_and_creates_nothing(client, changes, fie
         "password2": "Xinhe-apply-2026",
         **changes,
     }
-    response = client.post(reverse("register"), data)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("register"), data)
     assert response.status_code == 400
     assert response.context["form"].errors[field]
+    assert not callbacks
     assert get_user_model().objects.count() == 1
 
 

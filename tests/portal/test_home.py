@@ -16,7 +16,7 @@ from tests.portal.builders import scored
 from tests.providers.flows import exit_snapshot
 from zaofeng.periods import add_months, current_month, previous_month
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def _home(client):

@@ -134,7 +134,7 @@ def test_a_program_admin_evaluates_the_selection_only(client):
     )
     run = EvaluationRun.objects.exclude(pk=earlier.run_id).get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("admin:evaluations_evaluationrun_change", args=[run.pk])
+    assert response["Location"] == reverse("staff:evaluation", args=[run.pk])
     assert (run.kind, run.period, run.trigger, run.started_by) == (
         "deadlines",
         MONTH,

@@ -69,11 +69,15 @@ def _messages(response) -> list[str]:
 # ------------------------------------------------------------------------------
 
 
-def test_the_application_queue_shows_the_prescreen_rows_and_documents(client, reviewer):
+def test_the_application_queue_lists_the_case_and_its_page_shows_the_prescreen_and_documents(
+    client, reviewer
+):
     application = _prescreened(company_name="新申请科技")
     client.force_login(reviewer)
-    page = client.get(_queue("applications")).content.decode()
-    assert "新申请科技" in page
+    listing = client.get(_queue("applications")).content.decode()
+    assert "新申请科技" in listing
+    assert reverse("staff:application_case", args=[application.pk]) in listing
+    page = client.get(reverse("staff:application_case", args=[application.pk])).content.decode()
     assert "企业注册满1年" in page  # a row of the pre-screen, as judged
     for document in application.documents.all():
         assert reverse("documents:download", args=[document.pk]) in page
@@ -155,9 +159,10 @@ def test_the_application_queue_exports(client, reviewer):
 
 
 def test_an_auditor_reads_the_queues_without_decision_forms(client, reviewer):
-    _prescreened(company_name="只读可见")
+    application = _prescreened(company_name="只读可见")
     client.force_login(StaffUserFactory(username="queue-auditor", role=Role.AUDITOR))
-    page = client.get(_queue("applications")).content.decode()
+    assert "只读可见" in client.get(_queue("applications")).content.decode()
+    page = client.get(reverse("staff:application_case", args=[application.pk])).content.decode()
     assert "只读可见" in page
     assert 'name="reason"' not in page
 
@@ -320,7 +325,7 @@ def _exited_with_appeal():
 def test_an_upheld_appeal_restores_the_provider_and_revokes_the_violation(client, reviewer):
     provider, violation, appeal = _exited_with_appeal()
     client.force_login(reviewer)
-    page = client.get(_queue("appeals")).content.decode()
+    page = client.get(reverse("staff:appeal_case", args=[appeal.pk])).content.decode()
     assert "系误判" in page
     assert "售假，立即清退" in page
     prefix = f"appeal-{appeal.pk}"

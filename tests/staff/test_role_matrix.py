@@ -25,7 +25,7 @@ from tests.factories import (
 )
 from tests.providers.flows import application_under_review
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 PROVIDERS = {
     "providers.appeal",

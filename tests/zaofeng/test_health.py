@@ -3,7 +3,11 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_database_and_broker(client):
+def test_healthz_reports_database_and_broker(client, settings):
+    from zaofeng.observability import heartbeat_write
+
+    settings.WORKER_HEARTBEAT_PREFIX = "test:health:worker:"
+    heartbeat_write("probe@host")  # a worker is alive
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,8 @@ THIRD_PARTY_APPS = [
     "simple_history",
     "axes",
     "import_export",
+    "csp",
+    "django_prometheus",
 ]
 # Lower apps first: the dependency arrows point portal/staff/evaluations → funding → scoring →
 # providers → notifications; integrations (API keys, idempotency) sits below them all.
@@ -69,6 +72,10 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # Request latency and counts for /metrics (zaofeng/metrics.py); its pair closes the list.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # A request id on every request, response and log line (zaofeng/observability.py).
+    "zaofeng.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,10 +84,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends idle and over-long sessions (zaofeng/sessions.py).
+    "zaofeng.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Axes must be last: it inspects the outcome of authentication.
+    # Axes must be last of those that act: it inspects the outcome of authentication.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [
@@ -94,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -123,14 +135,61 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions (zaofeng/sessions.py): staff 30 minutes idle and 12 hours at most; provider users
+# PROVIDER_SESSION_IDLE_SECONDS idle and the cookie's age at most.
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 30 * 60)
+STAFF_SESSION_MAX_SECONDS = env_int("STAFF_SESSION_MAX_SECONDS", 12 * 60 * 60)
+PROVIDER_SESSION_IDLE_SECONDS = env_int("PROVIDER_SESSION_IDLE_SECONDS", 2 * 60 * 60)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 60 * 60)
+PROVIDER_SESSION_MAX_SECONDS = SESSION_COOKIE_AGE
 LOGIN_URL = "login"
+# Providers land on the portal's home; staff are sent on from there to /staff/ (portal_page).
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+# Lock-out (zaofeng/signin.py): a username after this many failures from any addresses, and an
+# address after that many failures over any usernames (password spraying), for AXES_COOLOFF_TIME.
+SIGN_IN_USERNAME_FAILURE_LIMIT = env_int("SIGN_IN_USERNAME_FAILURE_LIMIT", 5)
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int("SIGN_IN_ADDRESS_FAILURE_LIMIT", 20)
+AXES_FAILURE_LIMIT = SIGN_IN_USERNAME_FAILURE_LIMIT
 AXES_COOLOFF_TIME = 0.5  # hours: a locked-out user may try again after 30 minutes
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "zaofeng.signin.SignInLockHandler"
 AXES_RESET_ON_SUCCESS = True
+# How many proxies (load balancers) of ours stand in front of the web servers and append to
+# X-Forwarded-For; the client address is the entry the outermost one wrote (zaofeng/client_ip.py).
+# 0: nothing in front, X-Forwarded-For and X-Request-ID from clients are ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "zaofeng.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"  # the portal's page, in Chinese
+
+# ------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts only from this site or carrying the response's
+# nonce ({{ CSP_NONCE }}); styles may be inline (ECharts' tooltips and the admin write style
+# attributes); nothing may frame the site. Report-only outside production unless CSP_REPORT_ONLY
+# says otherwise; production enforces it (docs/security.md).
+# ------------------------------------------------------------------------------
+SECURITY_POLICY_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF, "data:"],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+SECURITY_POLICY_REPORT_URI = env_str("CSP_REPORT_URI", default="")
+if SECURITY_POLICY_REPORT_URI:
+    SECURITY_POLICY_DIRECTIVES["report-uri"] = [SECURITY_POLICY_REPORT_URI]
+SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", default=True)
+if SECURITY_POLICY_REPORT_ONLY:
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": SECURITY_POLICY_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": SECURITY_POLICY_DIRECTIVES}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # ------------------------------------------------------------------------------
 # Internationalisation: Chinese first, English second; Asia/Shanghai time.
@@ -167,6 +226,28 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded documents must be on storage every web host reaches. "local" (the default) is the disk
+# under PRIVATE_STORAGE_ROOT: one host, or a shared mount. "s3" is an S3-compatible bucket
+# (django-storages); boto3 reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment.
+DOCUMENT_STORAGE = env_str("DOCUMENT_STORAGE", default="local")
+if DOCUMENT_STORAGE == "s3":
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("DOCUMENT_S3_BUCKET", default=""),
+            "endpoint_url": env_str("DOCUMENT_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env_str("DOCUMENT_S3_REGION", default="") or None,
+            "location": env_str("DOCUMENT_S3_PREFIX", default="private"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+        },
+    }
+    if not STORAGES["private"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("DOCUMENT_STORAGE=s3 needs DOCUMENT_S3_BUCKET.")
+elif DOCUMENT_STORAGE != "local":
+    raise ImproperlyConfigured(f"DOCUMENT_STORAGE must be local or s3, not {DOCUMENT_STORAGE!r}.")
 # Outside production, WhiteNoise serves straight from the finders, so no collectstatic is needed.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -248,6 +329,15 @@ EVALUATION_BATCH_MAX_RETRIES = env_int("EVALUATION_BATCH_MAX_RETRIES", 3)
 # Retry n waits base × 2ⁿ seconds (with jitter), capped, so a database blip is ridden out.
 EVALUATION_RETRY_BACKOFF_SECONDS = env_int("EVALUATION_RETRY_BACKOFF_SECONDS", 30)
 EVALUATION_RETRY_BACKOFF_MAX_SECONDS = env_int("EVALUATION_RETRY_BACKOFF_MAX_SECONDS", 10 * 60)
+# An Idempotency-Key claimed by a request that never answered (its process died) is taken over
+# by a retry after this long (integrations/services/idempotency.py, docs/hardening.md).
+IDEMPOTENCY_CLAIM_EXPIRY_SECONDS = env_int("IDEMPOTENCY_CLAIM_EXPIRY_SECONDS", 120)
+
+# The minute sweeper (evaluations.services.runs.runs_sweep) resends a run queued this long with
+# no message sent, e.g. when the starting process died between its commit and the send.
+EVALUATION_PUBLISH_GRACE_SECONDS = env_int("EVALUATION_PUBLISH_GRACE_SECONDS", 30)
+# A fault hook for tests only: sleep this long between committing a run and sending its message.
+EVALUATION_PUBLISH_PAUSE_SECONDS = env_int("EVALUATION_PUBLISH_PAUSE_SECONDS", 0)
 if CELERY_VISIBILITY_TIMEOUT <= max(CELERY_TASK_TIME_LIMIT, EVALUATION_RETRY_BACKOFF_MAX_SECONDS):
     raise ImproperlyConfigured(
         "CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT and "
@@ -300,13 +390,42 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------
 # Program
 # ------------------------------------------------------------------------------
+# Separation of duties (funding/services/duties.py): a proposal's approver neither created nor
+# edited it; a disbursement's approver did not request it and, with PAYER_DISTINCT, its payer
+# neither requested nor approved it. On in production; off here so one demo user can try it all.
+SEPARATION_OF_DUTIES = env_bool("SEPARATION_OF_DUTIES", default=False)
+SEPARATION_OF_DUTIES_PAYER_DISTINCT = env_bool("SEPARATION_OF_DUTIES_PAYER_DISTINCT", default=True)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", default="zaofeng-demo")
+
+# ------------------------------------------------------------------------------
+# Observability (docs/deploy.md): logs as JSON lines with a request id in production, one access
+# line per request (REQUEST_LOG), /metrics for operators, /healthz with the workers' heartbeat.
+# ------------------------------------------------------------------------------
+LOG_FORMAT = env_str("LOG_FORMAT", default="plain")
+REQUEST_LOG = env_bool("REQUEST_LOG", default=False)
+METRICS_TOKEN = env_str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", default=[])
+METRICS_REDIS_PREFIX = env_str("METRICS_REDIS_PREFIX", default="zaofeng:metrics:")
+WORKER_HEARTBEAT_PREFIX = env_str("WORKER_HEARTBEAT_PREFIX", default="zaofeng:worker:")
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+WORKER_HEARTBEAT_TTL_SECONDS = env_int("WORKER_HEARTBEAT_TTL_SECONDS", 60)
+HEALTH_QUEUES = env_list("HEALTH_QUEUES", default=["celery"])
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "zaofeng.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "zaofeng.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
     # Axes announces itself on every start; only its warnings (lock-outs) matter.
     "loggers": {"axes": {"level": "WARNING"}},

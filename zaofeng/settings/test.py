@@ -22,6 +22,9 @@ STORAGES = {
     },
 }
 CELERY_TASK_ALWAYS_EAGER = True
+# Tests run under the policy production enforces, so a blocked script fails them.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": SECURITY_POLICY_DIRECTIVES}  # noqa: F405
+CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 AXES_ENABLED = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Tests change data with factories, not through the services that make cached answers stale.

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scoring.fileformats import UnreadableFile, kind_detect, read_rows
 from scoring.models import ImportKind, ImportStatus
-from scoring.services.imports import metrics_import
+from scoring.services.imports import ImportFailed, metrics_import
 
 
 def _detect_kind(path: Path) -> str | None:
@@ -55,10 +55,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{path}: cannot tell GMV from metrics by the header; pass --kind gmv|metrics."
             )
-        with path.open("rb") as file:
-            report = metrics_import(
-                file=file, file_name=path.name, kind=kind, by=None, dry_run=options["dry_run"]
-            )
+        try:
+            with path.open("rb") as file:
+                report = metrics_import(
+                    file=file, file_name=path.name, kind=kind, by=None, dry_run=options["dry_run"]
+                )
+        except ImportFailed as exc:
+            raise CommandError(
+                f"{path.name} failed, nothing imported, not recorded: {exc}"
+            ) from exc
         months = ", ".join(f"{month:%Y-%m}" for month in report.months) or "-"
         summary = (
             f"{path.name} ({kind}): {report.rows} rows, months {months}; "
@@ -70,6 +75,11 @@ class Command(BaseCommand):
         if report.status == ImportStatus.VALIDATED:
             self.stdout.write(self.style.SUCCESS(f"Dry run, nothing imported: {summary}."))
             return
+        if report.status == ImportStatus.FAILED:
+            raise CommandError(
+                f"{path.name} failed, nothing imported (import record {report.import_id}): "
+                f"{report.errors[0].reason}"
+            )
         self.stderr.write(self._table(report))
         if len(report.errors) < report.error_count:
             self.stderr.write(

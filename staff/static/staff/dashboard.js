@@ -25,7 +25,18 @@
     charts.push(chart);
   }
 
+  // A chart with nothing to show says so, rather than drawing empty axes or bars.
+  function emptyTitle(isEmpty, text) {
+    return isEmpty ? { text: text, left: "center", top: "middle", textStyle: { color: "#6b7280", fontSize: 14 } } : undefined;
+  }
+  function allZero(values) {
+    return !values.length || values.every(function (v) { return !v; });
+  }
+
   function targetLine(value, label) {
+    if (data.share_of_program) {
+      return undefined; // a region manager's counts are a share, not measured against 100 / 200
+    }
     return {
       silent: true,
       symbol: "none",
@@ -40,7 +51,7 @@
     legend: { top: 0 },
     grid: { left: 48, right: 64, top: 36, bottom: 32 },
     xAxis: { type: "category", data: data.trend.months },
-    yAxis: { type: "value", minInterval: 1, max: function (v) { return Math.ceil(Math.max(v.max, data.targets.at_100m) * 1.1 / 10) * 10; } },
+    yAxis: { type: "value", minInterval: 1, name: L.providers, max: function (v) { return Math.ceil(Math.max(v.max, data.share_of_program ? 1 : data.targets.at_100m) * 1.1 / 10) * 10; } },
     series: [
       { name: L.at_1b, type: "line", data: data.trend.at_1b, markLine: targetLine(data.targets.at_1b, L.target) },
       { name: L.at_100m, type: "line", data: data.trend.at_100m, markLine: targetLine(data.targets.at_100m, L.target) }
@@ -52,7 +63,7 @@
     legend: { top: 0 },
     grid: { left: 48, right: 64, top: 36, bottom: 32 },
     xAxis: { type: "category", data: data.forecast.quarters },
-    yAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "value", minInterval: 1, name: L.providers },
     series: [
       { name: L.at_1b, type: "bar", data: data.forecast.at_1b, markLine: targetLine(data.targets.at_1b, L.target) },
       { name: L.at_100m, type: "bar", data: data.forecast.at_100m, markLine: targetLine(data.targets.at_100m, L.target) }
@@ -60,12 +71,14 @@
   });
 
   draw("tiers", {
+    title: emptyTitle(allZero(data.tiers.map(function (t) { return t.value; })), L.no_tiers),
     tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
     legend: { bottom: 0 },
     series: [{ name: L.tiers, type: "pie", radius: ["35%", "65%"], data: data.tiers, label: { formatter: "{b}\n{c}" } }]
   });
 
   draw("pools", {
+    title: emptyTitle(!data.pools.length, L.no_pools),
     tooltip: { trigger: "axis", valueFormatter: function (v) { return v + "%"; } },
     grid: { left: 48, right: 24, top: 24, bottom: 48 },
     xAxis: { type: "category", data: data.pools.map(function (p) { return p.name; }), axisLabel: { interval: 0, width: 120, overflow: "break" } },
@@ -74,9 +87,11 @@
   });
 
   draw("funnel", {
+    title: emptyTitle(allZero(data.funnel.map(function (s) { return s.value; })), L.no_applicants),
     tooltip: { trigger: "item", formatter: "{b}：{c}" },
     series: [{
-      name: L.funnel, type: "funnel", sort: "none", left: "10%", width: "80%", minSize: "8%",
+      // Empty stages stay empty (no minimum width): a bar for zero applicants would mislead.
+      name: L.funnel, type: "funnel", sort: "none", left: "10%", width: "80%", minSize: "0%",
       min: 0, max: Math.max(1, Math.max.apply(null, data.funnel.map(function (s) { return s.value; }))),
       data: data.funnel, label: { formatter: "{b}  {c}" }
     }]
@@ -98,7 +113,7 @@
       legend: { top: 0 },
       grid: { left: 48, right: 24, top: 36, bottom: 48 },
       xAxis: { type: "category", data: rows.labels, axisLabel: { interval: 0, rotate: rows.labels.length > 6 ? 30 : 0 } },
-      yAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "value", minInterval: 1, name: L.providers },
       series: [
         { name: L.providers, type: "bar", data: rows.providers },
         { name: L.at_100m, type: "bar", data: rows.at_100m },

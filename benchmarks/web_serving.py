@@ -1,0 +1,267 @@
+"""Benchmark: the web tier under gunicorn (production profile) and under runserver, side by side.
+
+CLIENTS concurrent signed-in clients for SECONDS each, on loopback, against the demo database;
+each client is one staff user (program admin) and one provider user, and asks in turn for
+/staff/, /portal/ and /api/v1/providers/. Prints throughput, p50/p95/p99 per URL and errors
+(anything but 200, and connection failures), with the machine.
+
+Run (on a database of its own, built once with `manage.py seed_demo --providers 1000`):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zaofeng_secops \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/5 \\
+    .venv/bin/python benchmarks/web_serving.py --port 8107 [--seconds 60] [--clients 20] [--workers 4]
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+URLS = ["/staff/", "/portal/", "/api/v1/providers/"]
+
+
+BENCH_SECRET_KEY = "benchmark-only-secret-key-0123456789abcdef"  # noqa: S105 - loopback only
+
+
+def _django():
+    # Both servers and this script sign sessions with the same key.
+    os.environ.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zaofeng.settings.base")
+    import django
+
+    django.setup()
+
+
+def sessions_for(clients: int) -> list[tuple[str, str]]:
+    """(staff session key, provider session key) per client, made directly in the database."""
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.auth.models import Group
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from providers.models import LifecycleStatus, Membership, MembershipRole, Provider
+    from providers.roles import Role
+
+    users = get_user_model()
+    group = Group.objects.get(name=Role.PROGRAM_ADMIN.group_name)
+    providers = list(
+        Provider.objects.filter(status=LifecycleStatus.ACTIVE).order_by("code")[:clients]
+    )
+    if len(providers) < clients:
+        raise SystemExit("seed the demo first: manage.py seed_demo --providers 1000")
+
+    def session(user) -> str:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        return store.session_key
+
+    pairs = []
+    for n in range(clients):
+        staff, _ = users.objects.get_or_create(
+            username=f"bench-staff-{n}", defaults={"is_staff": True}
+        )
+        staff.groups.add(group)
+        owner, _ = users.objects.get_or_create(username=f"bench-operator-{n}")
+        Membership.objects.get_or_create(
+            user=owner, provider=providers[n], defaults={"role": MembershipRole.OPERATOR}
+        )
+        pairs.append((session(staff), session(owner)))
+    return pairs
+
+
+def wait_up(base: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            requests.get(f"{base}/healthz", timeout=5, headers={"X-Forwarded-Proto": "https"})
+            return
+        except requests.RequestException:
+            time.sleep(0.5)
+    raise SystemExit("server did not come up")
+
+
+def load(base: str, pairs, seconds: float, headers: dict) -> dict:
+    results = {url: [] for url in URLS}
+    errors = {url: 0 for url in URLS}
+    codes: dict = {}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(staff_key: str, provider_key: str):
+        http = requests.Session()
+        cookies = {
+            "/staff/": f"sessionid={staff_key}",
+            "/portal/": f"sessionid={provider_key}",
+            "/api/v1/providers/": f"sessionid={staff_key}",
+        }
+        n = 0
+        while time.monotonic() < stop_at:  # bounded by the clock
+            url = URLS[n % len(URLS)]
+            n += 1
+            started = time.perf_counter()
+            try:
+                response = http.get(
+                    base + url,
+                    headers={**headers, "Cookie": cookies[url]},
+                    timeout=30,
+                    allow_redirects=False,
+                )
+                ok = response.status_code == 200
+                code = response.status_code
+            except requests.RequestException as exc:
+                ok = False
+                code = type(exc).__name__
+            elapsed = time.perf_counter() - started
+            with lock:
+                if ok:
+                    results[url].append(elapsed)
+                else:
+                    errors[url] += 1
+                    codes[code] = codes.get(code, 0) + 1
+
+    threads = [threading.Thread(target=client, args=pair) for pair in pairs]
+    begun = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "elapsed": time.monotonic() - begun,
+        "results": results,
+        "errors": errors,
+        "codes": codes,
+    }
+
+
+def _pct(values, q):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] * 1000
+
+
+def report(name: str, outcome: dict) -> list[str]:
+    lines = []
+    total_ok = sum(len(v) for v in outcome["results"].values())
+    total_err = sum(outcome["errors"].values())
+    everything = [x for v in outcome["results"].values() for x in v]
+    lines.append(
+        f"{name}: {total_ok + total_err} requests in {outcome['elapsed']:.1f} s = "
+        f"{(total_ok + total_err) / outcome['elapsed']:.1f} req/s; errors {total_err}; "
+        f"all p50 {_pct(everything, 50):.0f} ms, p95 {_pct(everything, 95):.0f} ms, "
+        f"p99 {_pct(everything, 99):.0f} ms"
+        + (f"; error kinds {outcome['codes']}" if total_err else "")
+    )
+    for url in URLS:
+        values = outcome["results"][url]
+        lines.append(
+            f"  {url:<20} {len(values):>6} ok {outcome['errors'][url]:>4} errors  "
+            f"p50 {_pct(values, 50):>6.0f} ms  p95 {_pct(values, 95):>6.0f} ms  "
+            f"p99 {_pct(values, 99):>6.0f} ms  mean {statistics.fmean(values) * 1000 if values else float('nan'):>6.0f} ms"
+        )
+    return lines
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load1 = os.getloadavg()[0]
+    return f"machine: {cpu}, nproc {os.cpu_count()}, load average at start {load1:.1f}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8107)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
+    parser.add_argument("--only", choices=["gunicorn", "runserver"])
+    args = parser.parse_args()
+    if not 0 < args.seconds <= 600 or not 0 < args.clients <= 100:
+        raise SystemExit("--seconds in (0, 600], --clients in (0, 100]")
+    _django()
+    pairs = sessions_for(args.clients)
+    base = f"http://127.0.0.1:{args.port}"
+    env = {**os.environ}  # after _django(): carries SECRET_KEY
+    servers = {
+        "gunicorn": (
+            [str(ROOT / ".venv/bin/gunicorn"), "--config", "gunicorn.conf.py"],
+            {
+                **env,
+                "DJANGO_SETTINGS_MODULE": "zaofeng.settings.production",
+                "SECRET_KEY": os.environ["SECRET_KEY"],
+                "ALLOWED_HOSTS": "127.0.0.1",
+                "CACHE_URL": env.get("CACHE_URL", env.get("CELERY_BROKER_URL", "")),
+                "GUNICORN_BIND": f"127.0.0.1:{args.port}",
+                "WEB_CONCURRENCY": str(args.workers),
+                "REQUEST_LOG": "false",
+                "PROMETHEUS_MULTIPROC_DIR": str(ROOT / "var" / "bench-prometheus"),
+                "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
+            },
+            # the load balancer's header: production redirects plain HTTP
+            {"X-Forwarded-Proto": "https"},
+        ),
+        "runserver": (
+            [
+                str(ROOT / ".venv/bin/python"),
+                "manage.py",
+                "runserver",
+                f"127.0.0.1:{args.port}",
+                "--noreload",
+            ],
+            {**env, "DJANGO_SETTINGS_MODULE": "zaofeng.settings.base"},
+            {},
+        ),
+    }
+    print(machine())
+    print(f"{args.clients} clients × {args.seconds:.0f} s, URLs in turn: {', '.join(URLS)}")
+    for name, (command, server_env, headers) in servers.items():
+        if args.only and name != args.only:
+            continue
+        if name == "gunicorn":
+            subprocess.run([str(ROOT / "bin/collectstatic")], env=server_env, cwd=ROOT, check=True)  # noqa: S603 - our own script
+        process = subprocess.Popen(  # noqa: S603 - our own server command
+            command, env=server_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            wait_up(base, process)
+            # one warm-up pass so first-request imports do not count
+            load(base, pairs[:2], 3, headers)
+            outcome = load(base, pairs, args.seconds, headers)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        label = (
+            f"gunicorn ({args.workers} workers, production profile)"
+            if name == "gunicorn"
+            else "runserver (threaded, development profile)"
+        )
+        print("\n".join(report(label, outcome)))
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

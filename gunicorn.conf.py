@@ -1,0 +1,54 @@
+"""gunicorn, the production web server (`make serve`, Procfile.production); every value from the
+environment. Workers default to 2 × cores + 1; each is a separate process, so shared state (cache,
+sessions, uploaded documents) lives in Redis, PostgreSQL and the document storage (docs/deploy.md).
+"""
+
+import multiprocessing
+import os
+import shutil
+
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+threads = int(os.environ.get("GUNICORN_THREADS") or 1)
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
+graceful_timeout = 30
+keepalive = 5
+# A listen queue that absorbs bursts (runserver's is 10).
+backlog = int(os.environ.get("GUNICORN_BACKLOG") or 2048)
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 2000)
+max_requests_jitter = 200
+# Django logs each request as JSON with its request id (zaofeng/observability.py).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+wsgi_app = "zaofeng.wsgi:application"
+raw_env = [
+    f"DJANGO_SETTINGS_MODULE={os.environ.get('DJANGO_SETTINGS_MODULE', 'zaofeng.settings.production')}"
+]
+
+# Prometheus metrics from every worker process (django-prometheus): each writes its samples to
+# PROMETHEUS_MULTIPROC_DIR and /metrics adds them up.
+_metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR",
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "var", "prometheus"),
+)
+
+
+def on_starting(server):
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl): two
+# servers on one host (a second checkout, the smoke test) would fight over it. Off unless asked.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
