@@ -18,8 +18,8 @@ SEED_MIGRATIONS = [
     "providers.migrations.0004_seed_criteria",
     "scoring.migrations.0004_seed_default_scoring_model",
     "funding.migrations.0002_seed_tiers_and_policy",
-    "scoring.migrations.0010_metrics_by_provider_type",
-    "providers.migrations.0012_seed_criteria_by_type",
+    "scoring.migrations.0011_metrics_by_provider_type",
+    "providers.migrations.0013_seed_criteria_by_type",
     "steps.migrations.0003_seed_definition_v1",
 ]
 

@@ -36,7 +36,7 @@ def test_every_provider_type_has_published_admission_exit_and_probation_criteria
     for provider_type in ProviderType.objects.all():
         for kind in CriteriaKind:
             criteria_set = _published(kind, provider_type.code)
-            # Version 2 of admission and exit is by type (migration 0012); probation stays v1.
+            # Version 2 of admission and exit is by type (migration 0013); probation stays v1.
             assert criteria_set.version == (1 if kind == CriteriaKind.PROBATION else 2)
             assert criteria_set.criteria.exists()
 

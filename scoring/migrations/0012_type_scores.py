@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0012_seed_criteria_by_type'),
-        ('scoring', '0010_metrics_by_provider_type'),
+        ('providers', '0013_seed_criteria_by_type'),
+        ('scoring', '0011_metrics_by_provider_type'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0010_provider_link_identifiers'),
+        ('providers', '0011_rectification_one_open_plan'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -205,5 +205,5 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("providers", "0011_types_criteria_ban_sla")]
+    dependencies = [("providers", "0012_types_criteria_ban_sla")]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

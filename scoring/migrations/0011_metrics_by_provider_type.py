@@ -37,5 +37,5 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scoring", "0009_provider_month_rollup")]
+    dependencies = [("scoring", "0010_import_status_failed")]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
