@@ -271,6 +271,41 @@ def seed_lifecycle(*, rng: random.Random, end_month: date) -> LifecycleSummary:
     return LifecycleSummary(decisions=DecisionRecord.objects.count(), applications=applications)
 
 
+# What an applicant of each type declares about its business (admission v2, docs/lifecycle.md):
+# comfortably above the thresholds; every fourth applicant falls short on its type's first one.
+DECLARED_BY_TYPE = {
+    "store_operation": {"brands_served": 6, "shipment_48h_rate": "0.95", "refund_rate": "0.08"},
+    "streamer_agency": {
+        "streamers_signed": 45,
+        "streamers_incubated": 9,
+        "incubated_streamer_gmv_fen": 600_000_000,
+    },
+    "live_base": {"studios": 24, "daily_live_hours": "12", "merchants_hosted": 30},
+    "supply_chain": {"active_skus": 900, "in_stock_rate": "0.92"},
+    "marketing": {"ad_roi": "2.8", "private_domain_gmv_share": "0.22"},
+    "training": {"trainees": 420, "trainee_store_gmv_fen": 800_000_000},
+}
+SHORT_OF = {
+    "brands_served": 2,
+    "streamers_signed": 12,
+    "studios": 6,
+    "active_skus": 120,
+    "ad_roi": "1.2",
+    "trainees": 60,
+}
+
+
+def _declared_facts(type_codes: list[str], index: int) -> dict:
+    facts: dict = {}
+    for code in sorted(type_codes):
+        declared = dict(DECLARED_BY_TYPE.get(code, {}))
+        if index % 4 == 3 and declared:
+            first = next(iter(declared))
+            declared[first] = SHORT_OF.get(first, declared[first])
+        facts.update(declared)
+    return facts
+
+
 def _seed_applications(*, rng: random.Random, providers: list[Provider], reviewer) -> int:
     """An application per applicant provider: a third each drafted, pre-screened, under review."""
     count = 0
@@ -289,6 +324,9 @@ def _seed_applications(*, rng: random.Random, providers: list[Provider], reviewe
             contact_name=provider.contact_name or "联系人",
             contact_phone=provider.contact_phone or "13800000000",
             contact_email=provider.contact_email or "contact@example.cn",
+            declared_facts=_declared_facts(
+                list(provider.provider_types.values_list("code", flat=True)), index
+            ),
             created_by=reviewer,
         )
         application.provider_types.set(provider.provider_types.all())

@@ -20,6 +20,7 @@ from zaofeng.periods import current_month, parse_month, previous_month
 SCHEDULE_TIMEZONE = "Asia/Shanghai"
 START_TASK = "evaluations.scheduled_run_start"
 WATCHDOG_TASK = "evaluations.runs_resume_stale"
+REVIEW_SLA_TASK = "evaluations.review_overdue_notify"
 QUARTER_FIRST_MONTHS = "1,4,7,10"
 
 
@@ -103,6 +104,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         cron=Cron(minute="0", hour="1"),
         kwargs={"kind": "deadlines", "period": "current"},
         description="考察期到期（达标转正常合作）、整改期限到期（未整改清退）、申诉期届满。",
+    ),
+    ScheduleEntry(
+        name="审核时限检查",
+        runs_at="每天 09:00",
+        cron=Cron(minute="0", hour="9"),
+        task=REVIEW_SLA_TASK,
+        description="超出处理时限（默认 5 个工作日）的入驻申请与申诉，通知项目管理员。",
     ),
     ScheduleEntry(
         name="评估任务巡检",

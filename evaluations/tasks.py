@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from evaluations.models import EvaluationRun, RunTrigger
-from evaluations.schedules import period_resolve
+from evaluations.schedules import REVIEW_SLA_TASK, period_resolve
 from evaluations.selectors import run_active
 from evaluations.services import runs
 
@@ -108,3 +108,12 @@ def scheduled_run_start(
 def runs_resume_stale() -> int:
     """The minute sweeper: resends what runs wait for but no message carries (runs_sweep)."""
     return runs.runs_sweep()
+
+
+@shared_task(name=REVIEW_SLA_TASK)
+def review_overdue_notify() -> int:
+    """The daily reviewer-SLA check: tells the program admins which applications and appeals
+    are past their target (providers.services.sla)."""
+    from providers.services.sla import review_overdue_notify as notify
+
+    return notify()

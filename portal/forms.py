@@ -12,9 +12,11 @@ from django.contrib.auth.forms import (
 )
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from providers.credit_code import validate_credit_code
+from providers.criteria import DECLARED_FACTS, InputKind
 from providers.models import DocumentKind, ProviderType, Region
 from zaofeng.money import MoneyError, fen_to_yuan, yuan_to_fen
 
@@ -214,6 +216,34 @@ class ApplicationBusinessForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
     contact_email = forms.EmailField(label=_("联系邮箱"))
+    legal_representative = forms.CharField(
+        label=_("法定代表人"), max_length=50, required=False, help_text=_("与营业执照一致")
+    )
+
+
+def _declared_fact_field(spec) -> forms.Field:
+    """An optional field for one declared business fact (admission criteria by type)."""
+    label = lazy(lambda: spec.label_shown, str)()
+    help_text = _("按所申请的服务商类型填写，见准入标准；与本类型无关可留空")
+    if spec.kind == InputKind.MONEY:
+        return YuanField(label=label, required=False, help_text=help_text)
+    if spec.kind == InputKind.INT:
+        return forms.IntegerField(
+            label=label, required=False, min_value=0, max_value=10**9, help_text=help_text
+        )
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=4,
+        help_text=help_text,
+    )
+
+
+# Step 2 asks for what each type is judged on (providers.criteria.DECLARED_FACTS).
+for _name, _spec in DECLARED_FACTS.items():
+    ApplicationBusinessForm.base_fields[_name] = _declared_fact_field(_spec)
 
 
 class ApplicationCaseForm(forms.Form):

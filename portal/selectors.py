@@ -6,7 +6,7 @@ provider, and says what the provider could do next.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -29,6 +29,7 @@ from providers.criteria import (
     criteria_evaluate,
     whole_months_between,
 )
+from providers.criteria_types import verdicts_by_type
 from providers.lifecycle import REAPPLY_COOL_DOWN_DAYS
 from providers.models import (
     Appeal,
@@ -75,6 +76,8 @@ from scoring.selectors import (
     score_rise_plan,
     trailing_net_gmv_fen,
 )
+from scoring.type_scores import provider_type_scores
+from zaofeng.money import format_fen_cn
 from zaofeng.periods import current_month, format_month, previous_month
 
 SCORE_KINDS = (*Capability.values, ScoreKind.OVERALL)
@@ -210,6 +213,10 @@ class CriteriaRow:
     passed: bool
     evaluated: bool
     reason: str
+    type_name: str = ""  # the provider type the row belongs to (a pre-screen row)
+    declared: str = ""  # the served-GMV check: declared, verified by platform data, difference
+    verified: str = ""
+    difference: str = ""
 
 
 def _row_from_result(result: CriterionResult) -> CriteriaRow:
@@ -227,7 +234,16 @@ def _row_from_result(result: CriterionResult) -> CriteriaRow:
 
 
 def _row_from_prescreen(row: PrescreenResult) -> CriteriaRow:
+    money = {}
+    if row.declared_fen is not None and row.verified_fen is not None:
+        money = {
+            "declared": format_fen_cn(row.declared_fen),
+            "verified": format_fen_cn(row.verified_fen),
+            "difference": format_fen_cn(row.difference_fen),
+        }
     return CriteriaRow(
+        type_name=row.provider_type.label if row.provider_type_id else "",
+        **money,
         sentence=(row.sentence_en if _english() and row.sentence_en else row.sentence),
         level=row.level,
         level_label=row.get_level_display(),
@@ -326,15 +342,23 @@ def application_prescreen_preview(
     *, application: Application, today: date
 ) -> tuple[CriteriaRow, ...]:
     """What the pre-screen would say if the draft were submitted today; nothing is stored."""
-    type_ids = list(application.provider_types.values_list("pk", flat=True))
-    specs = criteria_specs_published(kind=CriteriaKind.ADMISSION, provider_type_ids=type_ids)
-    verdict = criteria_evaluate(
+    types = {
+        provider_type.pk: provider_type.label for provider_type in application.provider_types.all()
+    }
+    specs = criteria_specs_published(kind=CriteriaKind.ADMISSION, provider_type_ids=list(types))
+    # Judged per type, as the submission will be (providers.criteria_types); the served-GMV
+    # check against platform data runs at submission only.
+    by_type = verdicts_by_type(
         specs,
         application_snapshot(application=application, as_of=today),
         as_of=today,
         missing=Missing.FAIL,
     )
-    return tuple(_row_from_result(result) for result in verdict.results)
+    return tuple(
+        replace(_row_from_result(result), type_name=types.get(type_id, ""))
+        for type_id, verdict in by_type.items()
+        for result in verdict.results
+    )
 
 
 def application_criteria(*, application: Application, today: date) -> tuple[CriteriaRow, ...]:
@@ -869,6 +893,7 @@ class ScoresPage:
     rise: RisePlan | None
     rise_steps: tuple[RiseStepView, ...]
     tier: TierProgress
+    type_scores: tuple = ()  # a provider of several types: its score in each type's cohort
 
 
 def scores_page(*, provider: Provider) -> ScoresPage | None:
@@ -952,6 +977,7 @@ def scores_page(*, provider: Provider) -> ScoresPage | None:
         rise=rise,
         rise_steps=rise_steps,
         tier=tier,
+        type_scores=tuple(provider_type_scores(provider=provider, month=month)),
     )
 
 

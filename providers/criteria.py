@@ -39,6 +39,7 @@ class CriterionLevel(models.TextChoices):
     SOFT = "soft", _("软性（计入评分）")
     WARNING = "warning", _("未通过则预警")
     EXIT = "exit", _("未通过则清退")
+    BAN = "ban", _("未通过则封禁")
 
 
 class InputKind(StrEnum):
@@ -73,6 +74,9 @@ class InputSpec:
     unit: str = ""
     escalates: bool = False
     unit_en: str = ""
+    # A missing value passes even where missing values fail (admission): the input says there
+    # was nothing to check (no named merchant is on the platform), not that evidence is lacking.
+    missing_passes: bool = False
 
     @property
     def label_shown(self) -> str:
@@ -86,6 +90,37 @@ class InputSpec:
 
 METRIC_PREFIX = "metric:"
 
+# Facts an applicant declares about its business, by input name (Application.declared_facts).
+DECLARED_FACTS: dict[str, InputSpec] = {
+    "brands_served": InputSpec(InputKind.INT, "服务品牌数", "brands served", "个", unit_en=""),
+    "shipment_48h_rate": InputSpec(InputKind.DECIMAL, "48小时发货率", "48-hour shipment rate"),
+    "refund_rate": InputSpec(InputKind.DECIMAL, "退款率", "refund rate"),
+    "streamers_signed": InputSpec(
+        InputKind.INT, "签约主播数", "streamers signed", "人", unit_en=" people"
+    ),
+    "streamers_incubated": InputSpec(
+        InputKind.INT, "孵化主播数", "streamers incubated", "人", unit_en=" people"
+    ),
+    "incubated_streamer_gmv_fen": InputSpec(
+        InputKind.MONEY, "孵化主播近12个月成交额", "incubated streamers' GMV, 12 months"
+    ),
+    "studios": InputSpec(InputKind.INT, "直播间数", "studios", "间", unit_en=""),
+    "daily_live_hours": InputSpec(
+        InputKind.DECIMAL, "日均直播时长", "daily live hours", "小时", unit_en=" hours"
+    ),
+    "merchants_hosted": InputSpec(InputKind.INT, "入驻商家数", "merchants hosted", "个"),
+    "active_skus": InputSpec(InputKind.INT, "动销商品数", "active SKUs", "个"),
+    "in_stock_rate": InputSpec(InputKind.DECIMAL, "现货率", "in-stock rate"),
+    "ad_roi": InputSpec(InputKind.DECIMAL, "广告投放ROI", "ad ROI"),
+    "private_domain_gmv_share": InputSpec(
+        InputKind.DECIMAL, "私域成交占比", "private-domain GMV share"
+    ),
+    "trainees": InputSpec(InputKind.INT, "培训学员数", "trainees", "人", unit_en=" people"),
+    "trainee_store_gmv_fen": InputSpec(
+        InputKind.MONEY, "学员店铺培训后12个月成交额", "trainees' stores' GMV after training"
+    ),
+}
+
 INPUTS: dict[str, InputSpec] = {
     # From an application (pre-screen).
     "company_age_months": InputSpec(
@@ -96,8 +131,25 @@ INPUTS: dict[str, InputSpec] = {
     "served_gmv_12m_fen": InputSpec(InputKind.MONEY, "近12个月服务GMV", "served GMV, 12 months"),
     "provider_types": InputSpec(InputKind.CODES, "服务商类型", "provider types"),
     "documents_complete": InputSpec(InputKind.BOOL, "资质材料齐全", "documents complete"),
+    # What the applicant declares about its business, per type (Application.declared_facts).
+    **DECLARED_FACTS,
+    # The declared served GMV of the named merchants against the platform's GMV facts for them
+    # (share of the declared amount the facts do not bear out, 0–1); None when no named
+    # merchant is on the platform.
+    "served_gmv_unverified_share": InputSpec(
+        InputKind.DECIMAL,
+        "申报服务GMV未经平台数据核实的比例",
+        "share of declared served GMV the platform data does not bear out",
+        missing_passes=True,
+    ),
     # From the violation register (providers).
     "serious_violation_dates": InputSpec(InputKind.DATES, "严重违规", "serious violations"),
+    # Serious violations of the banning kinds: fraud against buyers, data fraud, counterfeits.
+    "banning_violation_dates": InputSpec(
+        InputKind.DATES,
+        "严重违规（欺诈消费者、数据造假、售假）",
+        "serious violations (fraud against buyers, data fraud, counterfeits)",
+    ),
     "violation_points_12m": InputSpec(
         InputKind.INT, "近12个月违规扣分", "penalty points, 12 months", "分", unit_en=" points"
     ),
@@ -143,7 +195,7 @@ OPERATORS_BY_KIND: dict[InputKind, tuple[str, ...]] = {
 LEVELS_BY_SET_KIND = {
     "admission": (CriterionLevel.HARD, CriterionLevel.SOFT),
     "probation": (CriterionLevel.HARD, CriterionLevel.SOFT),
-    "exit": (CriterionLevel.WARNING, CriterionLevel.EXIT),
+    "exit": (CriterionLevel.WARNING, CriterionLevel.EXIT, CriterionLevel.BAN),
 }
 
 MESSAGE_UNKNOWN_INPUT = _("未知的判定字段“%(name)s”；可用字段见说明，指标写作 metric:<指标代码>。")
@@ -284,6 +336,10 @@ class CriterionSpec:
     criterion_id: int | None = None
     criteria_set_id: int | None = None
     criteria_set_version: int | None = None
+    provider_type_id: int | None = None
+    # Exit criteria: a failure removes the provider from the program, not only from the type
+    # the criterion belongs to (always so for a ban).
+    program_wide: bool = False
 
     @property
     def signature(self) -> tuple:
@@ -323,6 +379,8 @@ class CriterionResult:
             "criterion_id": self.spec.criterion_id,
             "criteria_set_id": self.spec.criteria_set_id,
             "criteria_set_version": self.spec.criteria_set_version,
+            "provider_type_id": self.spec.provider_type_id,
+            "program_wide": self.spec.program_wide,
             "input_name": self.spec.input_name,
             "operator": self.spec.operator,
             "operator_symbol": str(Operator(self.spec.operator).label),
@@ -343,6 +401,7 @@ class VerdictLevel(models.TextChoices):
     PASS = "pass", _("通过")
     WARNING = "warning", _("预警")
     EXIT = "exit", _("清退")
+    BAN = "ban", _("封禁")
 
 
 @dataclass(frozen=True)
@@ -372,6 +431,8 @@ class CriteriaVerdict:
     def level(self) -> str:
         """Exit criteria: the gravest consequence among the failed criteria."""
         failed = {r.level for r in self.results if not r.passed}
+        if CriterionLevel.BAN in failed:
+            return VerdictLevel.BAN
         if CriterionLevel.EXIT in failed:
             return VerdictLevel.EXIT
         if CriterionLevel.WARNING in failed:
@@ -475,6 +536,8 @@ def criterion_reason(
     """
     meta = input_spec(input_name)
     label = meta.label_shown
+    if not evaluated and passed and meta.missing_passes:
+        return _g("%(label)s：无可核对的平台数据，不评估。") % {"label": label}
     if not evaluated:
         template = (
             _g("%(label)s：无数据，本期不评估。")
@@ -638,7 +701,7 @@ def criterion_evaluate(
         except (ValueError, TypeError):
             observed = None
     if observed is None:
-        passed = missing == Missing.SKIP
+        passed = missing == Missing.SKIP or meta.missing_passes
         return CriterionResult(
             spec=spec,
             observed=None,

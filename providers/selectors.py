@@ -28,6 +28,7 @@ from providers.models import (
     ExitEvaluation,
     LifecycleStatus,
     Membership,
+    Merchant,
     PrescreenResult,
     Provider,
     RectificationPlan,
@@ -35,6 +36,7 @@ from providers.models import (
     ViolationKind,
     ViolationSeverity,
 )
+from providers.models.registry import BANNING_KINDS
 from zaofeng.periods import add_months, month_end, month_start
 
 
@@ -125,7 +127,32 @@ def violation_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, d
     )
     for provider_id, occurred_on in serious:
         inputs[provider_id]["serious_violation_dates"].append(occurred_on)
+    banning = banning_violation_dates(month=month, provider_ids=ids)
+    for provider_id in ids:
+        inputs[provider_id]["banning_violation_dates"] = banning.get(provider_id, [])
     return inputs
+
+
+def banning_violation_dates(*, month: date, provider_ids: Iterable[int]) -> dict[int, list[date]]:
+    """Confirmed serious violations of the banning kinds (fraud against buyers, data fraud,
+    counterfeits) up to the month's end, by provider: what the ban criteria read."""
+    month_end = add_months(month_start(month), 1) - timedelta(days=1)
+    found: dict[int, list[date]] = {}
+    rows = (
+        violations_counting()
+        .filter(
+            provider_id__in=list(provider_ids),
+            occurred_on__lte=month_end,
+            severity=ViolationSeverity.SERIOUS,
+            kind__in=BANNING_KINDS,
+            confirmed=True,
+        )
+        .order_by("provider_id", "occurred_on")
+        .values_list("provider_id", "occurred_on")
+    )
+    for provider_id, occurred_on in rows:
+        found.setdefault(provider_id, []).append(occurred_on)
+    return found
 
 
 # ------------------------------------------------------------------------------
@@ -174,7 +201,9 @@ def document_for_user(*, user, pk: int) -> ApplicationDocument:
 
 def application_prescreen_rows(*, application: Application) -> QuerySet[PrescreenResult]:
     """The pre-screen table as it was judged: the same rows for the applicant and the reviewer."""
-    return application.prescreen_results.select_related("criteria_set").order_by("position")
+    return application.prescreen_results.select_related("criteria_set", "provider_type").order_by(
+        "position"
+    )
 
 
 def applications_awaiting_review() -> QuerySet[Application]:
@@ -436,3 +465,70 @@ def probation_snapshot(
         **evaluation.snapshot,
         **violation_inputs(month=month_start(today), provider_ids=[provider.pk])[provider.pk],
     }
+
+
+# ------------------------------------------------------------------------------
+# Admission checks: merchants named by an application, banned linked parties
+# ------------------------------------------------------------------------------
+
+
+def application_case_merchants(*, application: Application) -> dict[int, int]:
+    """The platform merchant each case of the application names, by case id: a case's merchant
+    name (surrounding spaces ignored) matches a merchant's name, or its code in any case. Cases
+    naming no merchant on the platform are left out (nothing to check them against)."""
+    cases = [
+        (case_id, named.strip())
+        for case_id, named in application.cases.values_list("pk", "merchant_name")
+    ]
+    names = {named for _case_id, named in cases if named}
+    if not names:
+        return {}
+    by_name: dict[str, int] = {}
+    by_code: dict[str, int] = {}
+    for pk, code, name in (
+        Merchant.objects.filter(Q(name__in=names) | Q(code__in={n.upper() for n in names}))
+        .order_by("pk")
+        .values_list("pk", "code", "name")
+    ):
+        by_code.setdefault(code.upper(), pk)
+        by_name.setdefault(name.strip(), pk)
+    found = {}
+    for case_id, named in cases:
+        merchant_id = by_code.get(named.upper(), by_name.get(named))
+        if merchant_id is not None:
+            found[case_id] = merchant_id
+    return found
+
+
+def banned_linked_providers(
+    *,
+    legal_representative: str,
+    contact_phone: str,
+    contact_email: str,
+    exclude_credit_code: str = "",
+) -> list[tuple[Provider, str]]:
+    """Banned providers sharing the legal representative, contact phone or contact email
+    given, each with the field that links them (blank values link nothing)."""
+    links = {
+        "legal_representative": (legal_representative or "").strip(),
+        "contact_phone": (contact_phone or "").strip(),
+        "contact_email": (contact_email or "").strip().lower(),
+    }
+    condition = Q()
+    for field, value in links.items():
+        if value:
+            lookup = "iexact" if field == "contact_email" else "exact"
+            condition |= Q(**{f"{field}__{lookup}": value})
+    if not condition:
+        return []
+    found = []
+    banned = Provider.objects.filter(status=LifecycleStatus.BANNED).filter(condition)
+    if exclude_credit_code:
+        banned = banned.exclude(credit_code=exclude_credit_code)
+    for provider in banned.order_by("code"):
+        for field, value in links.items():
+            stored = (getattr(provider, field) or "").strip()
+            if value and (stored.lower() == value if field == "contact_email" else stored == value):
+                found.append((provider, field))
+                break
+    return found

@@ -93,6 +93,10 @@ class CriterionResultSerializer(serializers.Serializer):
 class PrescreenResultSerializer(CriterionResultSerializer):
     criteria_set_version = serializers.IntegerField(source="criteria_set.version")
     position = serializers.IntegerField()
+    provider_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    declared_fen = serializers.IntegerField(read_only=True, allow_null=True)
+    verified_fen = serializers.IntegerField(read_only=True, allow_null=True)
+    difference_fen = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = PrescreenResult
@@ -203,6 +207,8 @@ class ApplicationDetailOutputSerializer(ApplicationOutputSerializer):
             "contact_name",
             "contact_phone",
             "contact_email",
+            "legal_representative",
+            "declared_facts",
             "prescreen_soft_score",
             "decision_reason",
             "prescreen_results",
@@ -239,6 +245,13 @@ class ApplicationInputSerializer(serializers.Serializer):
     contact_name = TextField(max_length=_max_length("contact_name"))
     contact_phone = TextField(max_length=_max_length("contact_phone"))
     contact_email = TextField(max_length=_max_length("contact_email"))
+    legal_representative = TextField(
+        required=False, allow_blank=True, max_length=_max_length("legal_representative")
+    )
+    declared_facts = serializers.DictField(
+        required=False,
+        help_text='business facts by provider type, e.g. {"brands_served": 5}: see docs/lifecycle.md',
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -463,3 +463,44 @@ class MetricsImport(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class TypeScore(models.Model):
+    """A provider of several types, scored in one type's cohort: the five capability scores and
+    the overall score as that type is judged (its capability weights, percentiles among its
+    cohort). The provider's Score rows hold the type with the highest overall score
+    (docs/lifecycle.md); these rows hold every type, so the provider and the per-type exit
+    criteria read each."""
+
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("服务商"), on_delete=models.CASCADE, related_name="type_scores"
+    )
+    month = models.DateField(_("月份"))
+    kind = models.CharField(_("评分项"), max_length=30, choices=ScoreKind.choices)
+    scoring_model = models.ForeignKey(
+        ScoringModel, verbose_name=_("评分模型"), on_delete=models.PROTECT, related_name="+"
+    )
+    cohort = models.ForeignKey(
+        ProviderType, verbose_name=_("同类分组"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.DecimalField(_("得分"), max_digits=5, decimal_places=2)
+    inputs = models.JSONField(_("计算输入"), default=dict, blank=True)
+    run_id = models.PositiveBigIntegerField(_("评估任务编号"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("分类型评分")
+        verbose_name_plural = _("分类型评分")
+        ordering = ["-month", "provider", "cohort", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "month", "kind", "scoring_model", "cohort"],
+                name="type_score_unique_per_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0) & Q(value__lte=100), name="type_score_within_0_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "scoring_model", "provider"])]
+
+    def __str__(self):
+        return f"{self.provider_id} {self.month:%Y-%m} {self.cohort_id} {self.kind} = {self.value}"

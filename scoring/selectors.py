@@ -658,6 +658,8 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
       whole quarters.
     - complaints_per_10k_orders and metric:<key> for every catalogue metric: the month's value
       or None
+    - overall_score_last_two_quarters_max@<type id>: for a provider of several types, the same
+      rule read in each type's cohort (scoring.type_scores.type_score_inputs)
     Every provider asked for is in the result.
     """
     month = month_start(month)
@@ -675,6 +677,11 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
     latest_quarter, earlier_quarter = last_two_completed_quarters(month)
     window = earlier_quarter.months + latest_quarter.months
     scores = newest_overall_scores(months=window, provider_ids=ids)
+
+    from scoring.type_scores import type_score_inputs
+
+    # A provider of several types: the score rule read in each type's cohort, per type.
+    per_type = type_score_inputs(month=month, provider_ids=ids)
 
     catalogue = dict(Metric.objects.values_list("id", "key"))
     values: dict[int, dict[str, Decimal]] = defaultdict(dict)
@@ -711,6 +718,7 @@ def criteria_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, di
         }
         for key in catalogue.values():
             inputs[f"metric:{key}"] = provider_values.get(key)
+        inputs.update(per_type.get(provider_id, {}))
         result[provider_id] = inputs
     return result
 

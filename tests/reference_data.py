@@ -19,7 +19,10 @@ SEED_MIGRATIONS = [
     "scoring.migrations.0004_seed_default_scoring_model",
     "funding.migrations.0002_seed_tiers_and_policy",
     "funding.migrations.0007_tier_target_date",
+    "scoring.migrations.0011_metrics_by_provider_type",
+    "providers.migrations.0013_seed_criteria_by_type",
     "steps.migrations.0003_seed_definition_v1",
+    "risk.migrations.0002_decisions_append_only_and_rules_v1",
 ]
 
 

@@ -31,6 +31,7 @@ from portal.selectors import (
     application_timeline,
     applications_of_user,
 )
+from providers.criteria import DECLARED_FACTS
 from providers.models import (
     IN_PROGRAM,
     REQUIRED_DOCUMENT_KINDS,
@@ -281,6 +282,8 @@ def _fields_initial(application: Application, form_class) -> dict:
             initial[name] = list(getattr(application, name).values_list("pk", flat=True))
         elif name == "region":
             initial[name] = application.region_id
+        elif name in DECLARED_FACTS:
+            initial[name] = (application.declared_facts or {}).get(name)
         else:
             initial[name] = getattr(application, name)
     return initial

@@ -1,6 +1,6 @@
 """The providers app's admin: the registry, and the lifecycle (criteria, applications, decisions,
 appeals, rectification)."""
 
-from providers.admin import lifecycle, registry
+from providers.admin import lifecycle, registry, sla
 
-__all__ = ["lifecycle", "registry"]
+__all__ = ["lifecycle", "registry", "sla"]

@@ -109,6 +109,7 @@ class CriterionInline(admin.TabularInline):
         "threshold",
         "level",
         "weight",
+        "program_wide",
         "sentence",
         "sentence_en",
     ]
@@ -213,7 +214,13 @@ class CriteriaSetAdmin(AuditHistoryAdmin):
 class ApplicationForm(forms.ModelForm):
     class Meta:
         model = Application
-        fields = ["applicant", *APPLICATION_FIELDS, "provider_types", "regions_served"]
+        fields = [
+            "applicant",
+            *APPLICATION_FIELDS,
+            "declared_facts",
+            "provider_types",
+            "regions_served",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -456,11 +463,22 @@ class ApplicationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
                         "registered_capital_fen",
                         "team_size",
                         "served_gmv_12m_fen",
+                        "declared_facts",
                         "introduction",
                     ]
                 },
             ),
-            (_("联系方式"), {"fields": ["contact_name", "contact_phone", "contact_email"]}),
+            (
+                _("联系方式"),
+                {
+                    "fields": [
+                        "legal_representative",
+                        "contact_name",
+                        "contact_phone",
+                        "contact_email",
+                    ]
+                },
+            ),
         ]
         if obj is not None:
             fieldsets.append((_("流程"), {"fields": self.workflow_fields}))
@@ -473,6 +491,7 @@ class ApplicationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
             return [
                 "applicant",
                 *APPLICATION_FIELDS,
+                "declared_facts",
                 "provider_types",
                 "regions_served",
                 *self.workflow_fields,
@@ -487,6 +506,7 @@ class ApplicationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
     def save_model(self, request, obj, form, change):
         data = {
             **{name: form.cleaned_data[name] for name in APPLICATION_FIELDS},
+            "declared_facts": form.cleaned_data.get("declared_facts") or {},
             "provider_types": form.cleaned_data["provider_types"],
             "regions_served": form.cleaned_data["regions_served"],
         }

@@ -87,7 +87,17 @@ class ProviderAdmin(RegionScopedAdmin, AuditHistoryAdmin):
             },
         ),
         (_("企业信息"), {"fields": ["registered_on", "registered_capital_fen", "team_size"]}),
-        (_("联系方式"), {"fields": ["contact_name", "contact_phone", "contact_email"]}),
+        (
+            _("联系方式"),
+            {
+                "fields": [
+                    "legal_representative",
+                    "contact_name",
+                    "contact_phone",
+                    "contact_email",
+                ]
+            },
+        ),
         (_("记录"), {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -143,8 +153,8 @@ class MembershipAdmin(RegionScopedAdmin, AuditHistoryAdmin):
 
 @admin.register(Violation)
 class ViolationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
-    list_display = ["provider", "kind", "severity", "points", "occurred_on", "source"]
-    list_filter = ["severity", "kind", "source"]
+    list_display = ["provider", "kind", "severity", "points", "occurred_on", "source", "confirmed"]
+    list_filter = ["severity", "kind", "source", "confirmed"]
     search_fields = ["provider__code", "provider__name", "evidence"]
     autocomplete_fields = ["provider"]
     list_select_related = ["provider"]

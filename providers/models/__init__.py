@@ -43,6 +43,7 @@ from providers.models.registry import (
     merchant_code_validator,
     provider_code_validator,
 )
+from providers.models.sla import ReviewItemKind, ReviewTarget
 from providers.models.staff import StaffProfile
 from providers.models.team import Invitation, InvitationStatus, invitation_token_hash
 
@@ -81,6 +82,8 @@ __all__ = [
     "RectificationPlan",
     "RectificationPlanStatus",
     "Region",
+    "ReviewItemKind",
+    "ReviewTarget",
     "ServiceContract",
     "StaffProfile",
     "Violation",

@@ -83,6 +83,13 @@ class Application(StateMachineModel, models.Model):
         _("近12个月服务GMV（分）"), validators=[MinValueValidator(0)]
     )
     introduction = models.TextField(_("公司简介"), blank=True)
+    declared_facts = models.JSONField(
+        _("申报经营数据"),
+        default=dict,
+        blank=True,
+        help_text=_("按服务商类型申报的经营数据，如服务品牌数、签约主播数、直播间数、学员数。"),
+    )
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50)
     contact_phone = models.CharField(_("联系电话"), max_length=30)
     contact_email = models.EmailField(_("联系邮箱"))
@@ -281,6 +288,14 @@ class PrescreenResult(models.Model):
     criterion = models.ForeignKey(
         Criterion, verbose_name=_("判定条件"), on_delete=models.PROTECT, related_name="+"
     )
+    provider_type = models.ForeignKey(
+        ProviderType,
+        verbose_name=_("所属服务商类型"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     position = models.PositiveSmallIntegerField(_("顺序"))
     input_name = models.CharField(_("判定字段"), max_length=80)
     operator = models.CharField(_("运算符"), max_length=20, choices=Operator.choices)
@@ -295,6 +310,10 @@ class PrescreenResult(models.Model):
     reason = models.CharField(_("说明"), max_length=300)
     sentence = models.CharField(_("标准（中文）"), max_length=200)
     sentence_en = models.CharField(_("标准（英文）"), max_length=300)
+    # The served-GMV check: what the applicant declared for the merchants on the platform, what
+    # the platform's GMV facts bear out, and the gap between them.
+    declared_fen = models.BigIntegerField(_("申报金额（分）"), null=True, blank=True)
+    verified_fen = models.BigIntegerField(_("平台核实金额（分）"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("预审结果")
@@ -309,6 +328,12 @@ class PrescreenResult(models.Model):
     def __str__(self):
         verdict = _g("通过") if self.passed else _g("未通过")
         return f"{self.sentence}：{verdict}"
+
+    @property
+    def difference_fen(self) -> int | None:
+        if self.declared_fen is None or self.verified_fen is None:
+            return None
+        return self.declared_fen - self.verified_fen
 
     @property
     def rendered(self) -> CriterionRow:

@@ -122,6 +122,13 @@ class Criterion(models.Model):
     weight = models.PositiveSmallIntegerField(_("权重"), default=1, help_text=_("仅软性判定计分"))
     sentence = models.CharField(_("说明（中文）"), max_length=200)
     sentence_en = models.CharField(_("说明（英文）"), max_length=300)
+    program_wide = models.BooleanField(
+        _("全计划适用"),
+        default=False,
+        help_text=_(
+            "仅准出标准：未通过时清退出整个计划（封禁同样如此）；不勾选时，多类型服务商只退出该类型。"
+        ),
+    )
 
     history = HistoricalRecords(verbose_name=_("判定条件变更历史"))
 
@@ -177,4 +184,6 @@ class Criterion(models.Model):
             criterion_id=self.pk,
             criteria_set_id=self.criteria_set_id,
             criteria_set_version=self.criteria_set.version,
+            provider_type_id=self.criteria_set.provider_type_id,
+            program_wide=self.program_wide or self.level == CriterionLevel.BAN,
         )

@@ -33,6 +33,7 @@ class DecisionAction(models.TextChoices):
     APPEAL_UPHELD = "appeal_upheld", _("申诉成立，恢复原状态")
     APPEAL_DISMISSED = "appeal_dismissed", _("申诉驳回")
     APPEAL_WINDOW_CLOSED = "appeal_window_closed", _("申诉期满，决定生效")
+    TYPE_REMOVED = "type_removed", _("退出该服务商类型")
 
 
 # Decisions a provider may appeal: they put it in warning, rectification or out of the program.
@@ -42,6 +43,8 @@ APPEALABLE_ACTIONS = (
     DecisionAction.EXITED,
     DecisionAction.PROBATION_FAILED,
     DecisionAction.RECTIFICATION_FAILED,
+    DecisionAction.BANNED,
+    DecisionAction.TYPE_REMOVED,
 )
 
 

@@ -203,7 +203,12 @@ class Provider(StateMachineModel, models.Model):
 
     @transition(
         field=status,
-        source=[LifecycleStatus.WARNING, LifecycleStatus.RECTIFICATION, LifecycleStatus.EXITED],
+        source=[
+            LifecycleStatus.WARNING,
+            LifecycleStatus.RECTIFICATION,
+            LifecycleStatus.EXITED,
+            LifecycleStatus.BANNED,
+        ],
         target=RETURN_VALUE(*IN_PROGRAM),
     )
     def restore(self, previous: str):
@@ -329,6 +334,14 @@ class ViolationSource(models.TextChoices):
     MERCHANT_REPORT = "merchant_report", _("商家投诉")
 
 
+# Serious violations of these kinds, once confirmed, ban (the exit criteria's ban rows read them).
+BANNING_KINDS = (
+    ViolationKind.FRAUD_AGAINST_BUYERS,
+    ViolationKind.DATA_FRAUD,
+    ViolationKind.COUNTERFEIT,
+)
+
+
 class Violation(models.Model):
     """A recorded violation (违规) with its penalty points (扣分)."""
 
@@ -341,6 +354,13 @@ class Violation(models.Model):
     occurred_on = models.DateField(_("违规日期"))
     source = models.CharField(_("来源"), max_length=30, choices=ViolationSource.choices)
     evidence = models.TextField(_("证据说明"), blank=True)
+    confirmed = models.BooleanField(
+        _("已核实属实"),
+        default=False,
+        help_text=_(
+            "经调查核实属实。欺诈消费者、数据造假、售假类严重违规一经核实，按封禁标准处理。"
+        ),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("记录人"),

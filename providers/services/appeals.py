@@ -23,6 +23,7 @@ from providers.models import (
     Violation,
     ViolationRevocation,
 )
+from providers.services.exit_types import types_removed_by
 from providers.services.lifecycle import (
     LIFECYCLE_LINK,
     decision_record,
@@ -31,7 +32,7 @@ from providers.services.lifecycle import (
 )
 
 MESSAGE_GROUNDS_REQUIRED = _("请写明申诉理由。")
-MESSAGE_NOT_APPEALABLE = _("只能对预警、整改或清退决定提出申诉。")
+MESSAGE_NOT_APPEALABLE = _("只能对预警、整改或清退决定（含封禁、退出某一服务商类型）提出申诉。")
 MESSAGE_NOT_OWN_DECISION = _("该决定不属于本服务商。")
 MESSAGE_WINDOW_CLOSED = _("申诉期已过：须在决定作出后 %(days)s 天内（%(deadline)s 前）提出申诉。")
 MESSAGE_ALREADY_APPEALED = _("该决定已有申诉，不能重复申诉。")
@@ -139,6 +140,8 @@ def appeal_decide(
                 "previous": decision.from_label,
                 "reason": reason.strip(),
             }
+            for type_id in types_removed_by(decision):
+                provider.provider_types.add(type_id)
             if provider.status == decision.from_status:
                 # Already back where the decision found it (a lifted warning): record only.
                 record = decision_record(

@@ -1,6 +1,6 @@
 """Applications (入驻申请): drafting, submission with pre-screen, review and decision."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notification_send
-from providers.criteria import CriteriaVerdict, Missing, criteria_evaluate, whole_months_between
+from providers.criteria import (
+    DECLARED_FACTS,
+    CriteriaVerdict,
+    InputKind,
+    Missing,
+    json_value,
+    whole_months_between,
+)
+from providers.criteria_types import ServedGmvCheck, served_gmv_check, verdicts_by_type
 from providers.errors import (
     MESSAGE_ALREADY_DECIDED,
     MESSAGE_TRANSITION_REFUSED,
@@ -32,8 +40,14 @@ from providers.models import (
     MembershipRole,
     PrescreenResult,
     Provider,
+    ProviderType,
 )
-from providers.selectors import criteria_specs_published, violation_inputs
+from providers.selectors import (
+    application_case_merchants,
+    banned_linked_providers,
+    criteria_specs_published,
+    violation_inputs,
+)
 from providers.services.lifecycle import decision_record, provider_lock, transition_apply
 from zaofeng.periods import month_start
 
@@ -50,6 +64,7 @@ APPLICATION_FIELDS = (
     "team_size",
     "served_gmv_12m_fen",
     "introduction",
+    "legal_representative",
     "contact_name",
     "contact_phone",
     "contact_email",
@@ -58,6 +73,16 @@ APPLICATION_FIELDS = (
 MESSAGE_TYPES_REQUIRED = _("请至少选择一种服务商类型。")
 MESSAGE_NOT_DRAFT = _("申请已提交，不能再修改。")
 MESSAGE_BANNED = _("该企业已被封禁，不能再次申请入驻。")
+MESSAGE_BANNED_LINKED = _(
+    "不能申请：已被封禁的服务商 %(provider)s 与本申请的%(link)s相同（%(value)s），"
+    "关联方不得申请入驻。如有异议请联系项目组。"
+)
+MESSAGE_DECLARED_FACT = _("“%(label)s”须为不小于 0 的%(kind)s。")
+LINK_LABELS = {
+    "legal_representative": _("法定代表人"),
+    "contact_phone": _("联系电话"),
+    "contact_email": _("联系邮箱"),
+}
 MESSAGE_IN_PROGRAM = _("该企业已是造风者计划服务商（%(status)s），无需重复申请。")
 MESSAGE_OPEN_APPLICATION = _("该企业已有一份正在处理的申请（%(number)s），请等待其结果。")
 MESSAGE_COOL_DOWN = _(
@@ -74,6 +99,18 @@ IN_PROGRESS_CONSTRAINT = (
     "application_one_in_progress_per_company",
     "providers_application.credit_code",
 )
+
+
+# Reads the platform's net GMV of the merchants an application names (merchant id → fen over the
+# last twelve months). scoring registers it when the apps load (scoring.apps); providers never
+# imports scoring. Without one, the served-GMV check reads "not checked".
+_platform_gmv_source: Callable[..., Mapping[int, int]] | None = None
+
+
+def platform_gmv_source_register(source: Callable[..., Mapping[int, int]] | None) -> None:
+    """Sets the reader of platform GMV facts for the pre-screen: source(application=…)."""
+    global _platform_gmv_source
+    _platform_gmv_source = source
 
 
 def _refused(application: Application, target: str, why) -> TransitionRefused:
@@ -98,6 +135,40 @@ def _fields_apply(application: Application, data: Mapping[str, object]) -> None:
             setattr(application, name, data[name])
     if application.credit_code:
         application.credit_code = application.credit_code.strip().upper()
+    facts = dict(application.declared_facts or {})
+    facts.update(data.get("declared_facts") or {})
+    facts.update({name: data[name] for name in DECLARED_FACTS if name in data})
+    application.declared_facts = declared_facts_clean(facts)
+
+
+def declared_facts_clean(facts: Mapping[str, object]) -> dict[str, object]:
+    """The declared business facts, typed and JSON-safe; an empty value is dropped, an unknown
+    name or an unreadable value is refused naming the field."""
+    from providers.criteria import _decimal
+
+    clean: dict[str, object] = {}
+    for name, raw in facts.items():
+        if raw is None or raw == "":
+            continue
+        spec = DECLARED_FACTS.get(name)
+        if spec is None:
+            raise ValidationError(
+                {"declared_facts": _("未知的申报项“%(name)s”。") % {"name": name}}
+            )
+        whole = spec.kind in (InputKind.INT, InputKind.MONEY)
+        try:
+            number = _decimal(raw)
+            if number < 0 or (whole and number != number.to_integral_value()):
+                raise ValueError(name)
+        except ValueError:
+            raise ValidationError(
+                {
+                    name: MESSAGE_DECLARED_FACT
+                    % {"label": spec.label, "kind": _("整数") if whole else _("数值")}
+                }
+            ) from None
+        clean[name] = int(number) if whole else json_value(number)
+    return clean
 
 
 def _relations_apply(application: Application, data: Mapping[str, object]) -> None:
@@ -126,6 +197,7 @@ def application_create(
         application_eligibility_check(
             credit_code=application.credit_code, today=timezone.localdate()
         )
+        application_linked_ban_check(application=application)
         application.save()
         _relations_apply(application, data)
     return application
@@ -241,7 +313,48 @@ def application_eligibility_check(
             )
 
 
-def application_snapshot(*, application: Application, as_of: date) -> dict[str, object]:
+def application_linked_ban_check(*, application: Application) -> None:
+    """Refuses an application linked to a banned provider: the same legal representative,
+    contact phone or contact email. The message names the banned provider and the link."""
+    found = banned_linked_providers(
+        legal_representative=application.legal_representative,
+        contact_phone=application.contact_phone,
+        contact_email=application.contact_email,
+        exclude_credit_code=application.credit_code,
+    )
+    if found:
+        provider, field = found[0]
+        raise ValidationError(
+            {
+                field: MESSAGE_BANNED_LINKED
+                % {
+                    "provider": f"{provider.code} {provider.name}",
+                    "link": LINK_LABELS[field],
+                    "value": getattr(application, field),
+                }
+            }
+        )
+
+
+def application_served_gmv_check(
+    *, application: Application, platform_gmv: Mapping[int, int] | None
+) -> ServedGmvCheck | None:
+    """The declared served GMV of the application's cases against the platform's net GMV of the
+    merchants they name (platform_gmv: merchant id → net fen over the twelve months, assembled
+    by the caller from scoring). None when the caller had no platform facts to give."""
+    if platform_gmv is None:
+        return None
+    merchants = application_case_merchants(application=application)
+    return served_gmv_check(
+        (case.served_gmv_fen, int(platform_gmv.get(merchants[case.pk], 0)))
+        for case in application.cases.all()
+        if case.pk in merchants
+    )
+
+
+def application_snapshot(
+    *, application: Application, as_of: date, gmv_check: ServedGmvCheck | None = None
+) -> dict[str, object]:
     """The application's criterion inputs on a day: what the pre-screen judges."""
     kinds = set(application.documents.values_list("kind", flat=True))
     provider = (
@@ -260,28 +373,57 @@ def application_snapshot(*, application: Application, as_of: date) -> dict[str, 
         "provider_types": sorted(application.provider_types.values_list("code", flat=True)),
         "documents_complete": all(kind in kinds for kind in REQUIRED_DOCUMENT_KINDS),
         "serious_violation_dates": serious,
+        **(application.declared_facts or {}),
+        "served_gmv_unverified_share": None if gmv_check is None else gmv_check.unverified_share,
     }
+
+
+def _gmv_figure(result, gmv_check: ServedGmvCheck | None, field: str) -> int | None:
+    """The served-GMV row carries the declared and verified amounts behind its share."""
+    if result.spec.input_name != "served_gmv_unverified_share" or gmv_check is None:
+        return None
+    if not gmv_check.merchants_checked:
+        return None
+    return getattr(gmv_check, field)
 
 
 def _prescreen_text(verdict: CriteriaVerdict) -> str:
     if verdict.passed:
         return _g("预审通过：全部硬性条件满足。")
+    names = dict(
+        ProviderType.objects.filter(
+            pk__in={result.spec.provider_type_id for result in verdict.hard_failures}
+        ).values_list("pk", "name")
+    )
     return _g("预审未通过：%(count)s 项硬性条件未满足：%(failures)s") % {
         "count": len(verdict.hard_failures),
-        "failures": "；".join(result.reason for result in verdict.hard_failures),
+        "failures": "；".join(
+            f"［{names[result.spec.provider_type_id]}］{result.reason}"
+            if result.spec.provider_type_id in names
+            else result.reason
+            for result in verdict.hard_failures
+        ),
     }
 
 
-def application_submit(*, application: Application, by) -> Application:
+def application_submit(
+    *, application: Application, by, platform_gmv: Mapping[int, int] | None = None
+) -> Application:
     """Submits a draft and runs the pre-screen at once.
 
-    Each admission criterion of the published version for the applied types is judged on the
-    application's data; every row (observed value, threshold, pass or fail) is stored with the
-    version, and the applicant and the reviewer read the same table. A failed pre-screen does not
-    end the application: the reviewer decides, with the table in front of them.
+    The application is judged under the published admission criteria of every type it applies
+    for, each type on its own set: every row (its type, observed value, threshold, pass or fail)
+    is stored with the version, and the applicant and the reviewer read the same table. It
+    passes only when every type's hard criteria pass. A failed pre-screen does not end the
+    application: the reviewer decides, with the table in front of them.
+
+    platform_gmv (merchant id → the platform's net GMV of the last twelve months, in fen) lets
+    the pre-screen check the declared served GMV of the named merchants. By default it is read
+    through the registered source (scoring.platform_facts, registered by scoring.apps), since
+    providers never reads scoring; a caller may hand it in instead.
     """
     try:
-        _application_submit(application=application, by=by)
+        _application_submit(application=application, by=by, platform_gmv=platform_gmv)
     except IntegrityError as exc:
         # Another application of the company was submitted at the same moment: the partial
         # unique index refused this one after the other committed.
@@ -295,7 +437,9 @@ def application_submit(*, application: Application, by) -> Application:
     return application
 
 
-def _application_submit(*, application: Application, by) -> None:
+def _application_submit(
+    *, application: Application, by, platform_gmv: Mapping[int, int] | None
+) -> None:
     today = timezone.localdate()
     with transaction.atomic():
         locked = _lock(application)
@@ -306,6 +450,7 @@ def _application_submit(*, application: Application, by) -> None:
         if not type_ids:
             raise ValidationError({"provider_types": MESSAGE_TYPES_REQUIRED})
         application_eligibility_check(credit_code=locked.credit_code, today=today, exclude=locked)
+        application_linked_ban_check(application=locked)
         specs = criteria_specs_published(kind=CriteriaKind.ADMISSION, provider_type_ids=type_ids)
         if not specs:
             raise ValidationError({"provider_types": MESSAGE_NO_CRITERIA})
@@ -325,17 +470,26 @@ def _application_submit(*, application: Application, by) -> None:
             by=by,
         )
 
-        verdict = criteria_evaluate(
+        if platform_gmv is None and _platform_gmv_source is not None:
+            platform_gmv = _platform_gmv_source(application=locked)
+        gmv_check = application_served_gmv_check(application=locked, platform_gmv=platform_gmv)
+        by_type = verdicts_by_type(
             specs,
-            application_snapshot(application=locked, as_of=today),
+            application_snapshot(application=locked, as_of=today, gmv_check=gmv_check),
             as_of=today,
             missing=Missing.FAIL,
+        )
+        verdict = CriteriaVerdict(
+            results=tuple(result for found in by_type.values() for result in found.results)
         )
         PrescreenResult.objects.bulk_create(
             PrescreenResult(
                 application=locked,
                 criteria_set_id=result.spec.criteria_set_id,
                 criterion_id=result.spec.criterion_id,
+                provider_type_id=result.spec.provider_type_id,
+                declared_fen=_gmv_figure(result, gmv_check, "declared_fen"),
+                verified_fen=_gmv_figure(result, gmv_check, "verified_fen"),
                 position=position,
                 input_name=result.spec.input_name,
                 operator=result.spec.operator,
@@ -513,6 +667,7 @@ def _provider_admit(application: Application, *, by, reason: str) -> Provider:
     facts = {
         "name": application.company_name,
         "legal_name": application.legal_name,
+        "legal_representative": application.legal_representative,
         "region": application.region,
         "registered_on": application.registered_on,
         "registered_capital_fen": application.registered_capital_fen,

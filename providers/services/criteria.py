@@ -71,6 +71,7 @@ def criteria_set_new_version(*, criteria_set: CriteriaSet, by) -> CriteriaSet:
                 weight=criterion.weight,
                 sentence=criterion.sentence,
                 sentence_en=criterion.sentence_en,
+                program_wide=criterion.program_wide,
             )
             for criterion in criteria_set.criteria.order_by("position", "id")
         )

@@ -12,10 +12,10 @@ from providers.criteria import (
     CriteriaVerdict,
     CriterionResult,
     VerdictLevel,
-    criteria_evaluate,
     escalates,
     json_value,
 )
+from providers.criteria_types import verdicts_by_type
 from providers.models import (
     IN_PROGRAM,
     CriteriaKind,
@@ -26,6 +26,7 @@ from providers.models import (
     Provider,
 )
 from providers.selectors import criteria_judging, criteria_specs_published
+from providers.services.exit_types import provider_types_remove, typed_verdict
 from providers.services.lifecycle import provider_lock, transition_apply
 from zaofeng.periods import format_month, month_start
 
@@ -45,6 +46,7 @@ class ExitOutcome:
     results: tuple[CriterionResult, ...]
     decision_id: int | None = None
     unchanged: bool = False
+    types_removed: tuple[int, ...] = ()
 
     @property
     def failures(self) -> tuple[CriterionResult, ...]:
@@ -73,19 +75,27 @@ def exit_evaluate(
     type_ids = list(provider.provider_types.values_list("pk", flat=True))
     specs = criteria_specs_published(kind=CriteriaKind.EXIT, provider_type_ids=type_ids)
     judging = criteria_judging(kind=CriteriaKind.EXIT, month=month)
-    verdict = criteria_evaluate(specs, snapshot, as_of=judging.as_of, missing=judging.missing)
+    by_type = verdicts_by_type(specs, snapshot, as_of=judging.as_of, missing=judging.missing)
+    typed = typed_verdict(by_type)
+    verdict = typed.verdict
 
     with transaction.atomic():
         locked = provider_lock(provider)
         if locked.status not in IN_PROGRAM:
-            return ExitOutcome(locked.pk, month, verdict.level, None, verdict.results)
+            return ExitOutcome(locked.pk, month, verdict.level, None, typed.results)
         existing = (
             ExitEvaluation.objects.select_for_update().filter(provider=locked, month=month).first()
         )
-        if existing is not None and existing.verdict == verdict.level:
-            return ExitOutcome(
-                locked.pk, month, verdict.level, None, verdict.results, unchanged=True
-            )
+        if existing is not None and existing.verdict == verdict.level and not typed.types_removed:
+            return ExitOutcome(locked.pk, month, verdict.level, None, typed.results, unchanged=True)
+        type_records = provider_types_remove(
+            provider=locked,
+            type_ids=typed.types_removed,
+            by_type=by_type,
+            month=month,
+            run_id=run_id,
+            by=by,
+        )
         method, action, reason = _consequence(locked, verdict, month)
         record = None
         if method is not None:
@@ -104,7 +114,7 @@ def exit_evaluate(
             month=month,
             defaults={
                 "verdict": verdict.level,
-                "results": verdict.as_records(),
+                "results": [result.as_record() for result in typed.results],
                 "snapshot": {key: json_value(value) for key, value in snapshot.items()},
                 "transition": locked.status if record else "",
                 "run_id": run_id,
@@ -113,13 +123,15 @@ def exit_evaluate(
         )
     if record is not None:
         provider.refresh_from_db()
+    decision = record or (type_records[-1] if type_records else None)
     return ExitOutcome(
         locked.pk,
         month,
         verdict.level,
         record.to_status if record else None,
-        verdict.results,
-        decision_id=record.pk if record else None,
+        typed.results,
+        decision_id=decision.pk if decision else None,
+        types_removed=typed.types_removed,
     )
 
 
@@ -133,6 +145,12 @@ def _consequence(
     """The transition a verdict calls for, given where the provider stands."""
     label = format_month(month)
     status = provider.status
+    if verdict.level == VerdictLevel.BAN:
+        reason = _g("准出评估（%(month)s）：核实的严重违规，封禁：%(failures)s") % {
+            "month": label,
+            "failures": _failures_text(verdict, VerdictLevel.BAN),
+        }
+        return "ban", DecisionAction.BANNED, reason
     if verdict.level == VerdictLevel.EXIT:
         reason = _g("准出评估（%(month)s）：%(failures)s") % {
             "month": label,

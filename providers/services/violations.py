@@ -20,9 +20,13 @@ def violation_record(
     occurred_on: date,
     source: str,
     evidence: str = "",
+    confirmed: bool = False,
     by=None,
 ) -> Violation:
-    """Records a violation; its points count toward the exit criteria from the next exit run."""
+    """Records a violation; its points count toward the exit criteria from the next exit run.
+
+    confirmed: established by an investigation (a confirmed serious fraud bans, see
+    providers.models.BANNING_KINDS)."""
     errors = {}
     for name, value, choices in (
         ("kind", kind, ViolationKind),
@@ -43,6 +47,7 @@ def violation_record(
         occurred_on=occurred_on,
         source=source,
         evidence=evidence,
+        confirmed=confirmed,
         recorded_by=by if by is not None and by.is_authenticated else None,
     )
     violation.full_clean()

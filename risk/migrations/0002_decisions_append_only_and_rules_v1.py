@@ -48,24 +48,32 @@ V1 = {
 }
 
 
+def seed(apps, schema_editor):
+    """Version 1 of the rules, published; idempotent (tests/reference_data.py re-runs it)."""
+    RiskRuleSet = apps.get_model("risk", "RiskRuleSet")
+    RiskRule = apps.get_model("risk", "RiskRule")
+    rule_set, created = RiskRuleSet.objects.get_or_create(
+        version=1,
+        defaults={
+            "status": "published",
+            "published_at": timezone.now(),
+            "note": "第一版：稳健 z 值（中位数绝对偏差）在层级 × 月份内比较，阈值 3.5。",
+        },
+    )
+    if created:
+        RiskRule.objects.bulk_create(
+            RiskRule(rule_set=rule_set, kind=kind, parameters=parameters)
+            for kind, parameters in V1.items()
+        )
+
+
 def install(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(POSTGRES_UP, params=None)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_UP, params=None)
-    RiskRuleSet = apps.get_model("risk", "RiskRuleSet")
-    RiskRule = apps.get_model("risk", "RiskRule")
-    rule_set = RiskRuleSet.objects.create(
-        version=1,
-        status="published",
-        published_at=timezone.now(),
-        note="第一版：稳健 z 值（中位数绝对偏差）在层级 × 月份内比较，阈值 3.5。",
-    )
-    RiskRule.objects.bulk_create(
-        RiskRule(rule_set=rule_set, kind=kind, parameters=parameters)
-        for kind, parameters in V1.items()
-    )
+    seed(apps, schema_editor)
 
 
 def uninstall(apps, schema_editor):

@@ -263,6 +263,8 @@ def signal_confirm(
             points=points,
             occurred_on=confirmed.month,
             source=ViolationSource.INSPECTION,
+            # The signal was reviewed against the orders before confirming: an investigation.
+            confirmed=True,
             evidence=f"{confirmed.get_rule_display()} · {format_month(confirmed.month)} · {reason.strip()}",
             by=by,
         )

@@ -16,13 +16,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import LifecycleStatus, Provider
 from scoring import rules
-from scoring.models import Capability, MetricValue, Score, ScoreKind, ScoringModel
+from scoring.models import Capability, MetricValue, Score, ScoreKind, ScoringModel, TypeScore
 from scoring.selectors import (
     ScoringModelConfig,
     latest_published_scoring_model,
@@ -112,14 +112,15 @@ def _providers_to_score(month: date, provider_ids: Iterable[int] | None) -> list
     )
 
 
-def _primary_types() -> dict[int, int]:
-    """Each provider's cohort: its first type in catalogue order."""
+def _provider_types() -> dict[int, list[int]]:
+    """Each provider's types, in catalogue order: it is scored in the cohort of each."""
     through = Provider.provider_types.through
-    return dict(
-        through.objects.values("provider_id")
-        .annotate(first=Min("providertype_id"))
-        .values_list("provider_id", "first")
-    )
+    types: dict[int, list[int]] = defaultdict(list)
+    for provider_id, type_id in through.objects.order_by(
+        "provider_id", "providertype_id"
+    ).values_list("provider_id", "providertype_id"):
+        types[provider_id].append(type_id)
+    return types
 
 
 def _month_values(
@@ -145,18 +146,21 @@ def _month_values(
 def _cohorts(
     config: ScoringModelConfig,
     values: dict[int, dict[str, Decimal]],
-    types: dict[int, int],
+    types: dict[int, list[int]],
 ) -> dict[int | None, dict[str, rules.CohortDistribution]]:
+    """Each type's distribution of the percentile metrics; a provider of several types counts
+    in the cohort of each."""
     percentile_keys = config.percentile_keys
     if not percentile_keys:
         return {}
     grouped: dict[int | None, dict[str, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
     for provider_id, provider_values in values.items():
-        cohort = grouped[types.get(provider_id)]
-        for key in percentile_keys:
-            value = provider_values.get(key)
-            if value is not None:
-                cohort[key].append(value)
+        for type_id in types.get(provider_id) or [None]:
+            cohort = grouped[type_id]
+            for key in percentile_keys:
+                value = provider_values.get(key)
+                if value is not None:
+                    cohort[key].append(value)
     return {
         cohort: {key: rules.CohortDistribution(found) for key, found in by_key.items()}
         for cohort, by_key in grouped.items()
@@ -200,14 +204,57 @@ def _insert(rows: list[dict], *, month: date, model: ScoringModel, run_id: int |
     )
 
 
+def _score_in_cohort(
+    config: ScoringModelConfig,
+    provider_id: int,
+    type_id: int | None,
+    provider_values: dict[str, Decimal],
+    cohorts: dict[int | None, dict[str, rules.CohortDistribution]],
+) -> tuple[list[rules.CapabilityResult], rules.OverallResult, str, int | None]:
+    """A provider's capability and overall scores as one of its types is judged."""
+    cohort_values = cohorts.get(type_id, {})
+    results = [
+        rules.capability_score(capability, metric_rules, provider_values, cohort_values)
+        for capability, metric_rules in config.rules.items()
+    ]
+    weights = config.weights.get(type_id)
+    overall = rules.overall_score(
+        {result.capability: result.score for result in results}, weights or EQUAL_WEIGHTS
+    )
+    return results, overall, "provider_type" if weights else "equal", type_id
+
+
+def _score_rows(provider_id, cohort, results, overall, weights_from, no_data) -> list[dict]:
+    rows = [
+        {
+            "provider_id": provider_id,
+            "kind": result.capability,
+            "value": str(result.score),
+            "inputs": capability_inputs(result),
+            "cohort_id": cohort,
+        }
+        for result in results
+    ]
+    rows.append(
+        {
+            "provider_id": provider_id,
+            "kind": ScoreKind.OVERALL.value,
+            "value": str(overall.score),
+            "inputs": overall_inputs(overall, weights_from=weights_from, no_data=no_data),
+            "cohort_id": cohort,
+        }
+    )
+    return rows
+
+
 @dataclass(frozen=True)
 class ScoringBasis:
-    """What every batch of a month's scoring shares: each provider's cohort (its primary type)
-    and the cohorts' distributions of the percentile metrics. Read once per run, not per batch."""
+    """What every batch of a month's scoring shares: each provider's cohorts (its types) and
+    the cohorts' distributions of the percentile metrics. Read once per run, not per batch."""
 
     month: date
     scoring_model_id: int
-    types: dict[int, int]
+    types: dict[int, list[int]]
     cohorts: dict[int | None, dict[str, rules.CohortDistribution]]
 
 
@@ -215,7 +262,7 @@ def scoring_basis(*, month: date, scoring_model: ScoringModel) -> ScoringBasis:
     """The cohorts and their percentile distributions for month under the model: two queries."""
     month = month_start(month)
     config = scoring_model_config(scoring_model=scoring_model)
-    types = _primary_types()
+    types = _provider_types()
     percentile_ids = [
         metric_id for metric_id, key in config.metric_keys.items() if key in config.percentile_keys
     ]
@@ -251,7 +298,7 @@ def scores_compute(
     if basis is not None and (basis.month, basis.scoring_model_id) == (month, model.pk):
         types, cohorts = basis.types, basis.cohorts
     else:
-        types, cohorts = _primary_types(), None
+        types, cohorts = _provider_types(), None
     cohort_values = values
     if cohorts is None and provider_ids is not None and config.percentile_keys:
         # Percentile curves rank within whole cohorts, so a batch still reads everyone's values
@@ -267,50 +314,58 @@ def scores_compute(
         cohorts = _cohorts(config, cohort_values, types)
 
     rows: list[dict] = []
+    type_rows: list[TypeScore] = []
     no_data_total = 0
     empty: dict[str, Decimal] = {}
     for provider_id in ids:
-        cohort = types.get(provider_id)
         provider_values = values.get(provider_id, empty)
-        cohort_values = cohorts.get(cohort, {})
-        results = [
-            rules.capability_score(capability, metric_rules, provider_values, cohort_values)
-            for capability, metric_rules in config.rules.items()
+        scored = [
+            _score_in_cohort(config, provider_id, type_id, provider_values, cohorts)
+            for type_id in types.get(provider_id) or [None]
         ]
-        weights = config.weights.get(cohort)
-        weights_from = "provider_type" if weights else "equal"
-        overall = rules.overall_score(
-            {result.capability: result.score for result in results}, weights or EQUAL_WEIGHTS
-        )
+        # The provider's own score is its best type's (max overall; the first type on a tie).
+        best = max(scored, key=lambda one: one[1].score)
+        results, overall, weights_from, cohort = best
         no_data = [key for result in results for key in result.no_data]
         no_data_total += len(no_data)
-        for result in results:
-            rows.append(
-                {
-                    "provider_id": provider_id,
-                    "kind": result.capability,
-                    "value": str(result.score),
-                    "inputs": capability_inputs(result),
-                    "cohort_id": cohort,
-                }
-            )
-        rows.append(
-            {
-                "provider_id": provider_id,
-                "kind": ScoreKind.OVERALL.value,
-                "value": str(overall.score),
-                "inputs": overall_inputs(overall, weights_from=weights_from, no_data=no_data),
-                "cohort_id": cohort,
-            }
-        )
+        rows += _score_rows(provider_id, cohort, results, overall, weights_from, no_data)
+        if len(scored) > 1:
+            for type_results, type_overall, type_weights_from, type_id in scored:
+                type_no_data = [key for result in type_results for key in result.no_data]
+                type_rows += [
+                    TypeScore(
+                        provider_id=provider_id,
+                        month=month,
+                        scoring_model=model,
+                        cohort_id=type_id,
+                        kind=row["kind"],
+                        value=Decimal(row["value"]),
+                        inputs=row["inputs"],
+                        run_id=run_id,
+                    )
+                    for row in _score_rows(
+                        provider_id,
+                        type_id,
+                        type_results,
+                        type_overall,
+                        type_weights_from,
+                        type_no_data,
+                    )
+                ]
 
     with transaction.atomic():
         existing = Score.objects.filter(month=month, scoring_model=model)
         if provider_ids is not None:
             existing = existing.filter(provider_id__in=ids)
         existing.delete()
+        existing_types = TypeScore.objects.filter(month=month, scoring_model=model)
+        if provider_ids is not None:
+            existing_types = existing_types.filter(provider_id__in=ids)
+        existing_types.delete()
         if rows:
             _insert(rows, month=month, model=model, run_id=run_id)
+        if type_rows:
+            TypeScore.objects.bulk_create(type_rows, batch_size=INSERT_BATCH)
     logger.info("scored %d providers for %s with %s (run %s)", len(ids), month, model, run_id)
     return ScoringOutcome(
         month=month,

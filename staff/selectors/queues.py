@@ -32,13 +32,18 @@ def _scoped(queryset, scope: ProviderScope, *lookups: str):
 def application_queue(*, scope: ProviderScope) -> QuerySet[Application]:
     """Applications pre-screened or under review, with their pre-screen rows, documents and
     cases at hand."""
-    return _scoped(applications_awaiting_review(), scope, "region").prefetch_related(
-        Prefetch(
-            "prescreen_results",
-            queryset=PrescreenResult.objects.order_by("position"),
-        ),
-        Prefetch("documents", queryset=ApplicationDocument.objects.order_by("kind", "id")),
-        "cases",
+    # Longest waiting first: the order of their age against the review target (review_sla).
+    return (
+        _scoped(applications_awaiting_review(), scope, "region")
+        .order_by("submitted_at", "pk")
+        .prefetch_related(
+            Prefetch(
+                "prescreen_results",
+                queryset=PrescreenResult.objects.order_by("position"),
+            ),
+            Prefetch("documents", queryset=ApplicationDocument.objects.order_by("kind", "id")),
+            "cases",
+        )
     )
 
 
@@ -108,8 +113,11 @@ def warning_queue(*, scope: ProviderScope, today: date) -> list[WarningCase]:
 
 
 def appeal_queue(*, scope: ProviderScope) -> QuerySet[Appeal]:
-    return _scoped(appeals_pending(), scope, "provider__region").select_related(
-        "provider__region", "filed_by"
+    # Longest waiting first: the order of their age against the review target (review_sla).
+    return (
+        _scoped(appeals_pending(), scope, "provider__region")
+        .order_by("filed_at", "pk")
+        .select_related("provider__region", "filed_by")
     )
 
 

@@ -46,6 +46,10 @@ def test_an_applicant_creates_then_submits_and_reads_its_pre_screen(world):
     rows = {row["input_name"]: row for row in body["prescreen_results"]}
     assert rows["team_size"]["passed"] is True
     assert rows["documents_complete"]["passed"] is False  # no documents sent
+    # Judged by what a store operator is judged on, each row naming its type.
+    assert rows["brands_served"]["passed"] is True
+    assert rows["refund_rate"]["evaluated"] is False  # not declared
+    assert {row["provider_type"] for row in body["prescreen_results"]} == {"store_operation"}
     assert body["prescreen_passed"] is False
     assert client.get(f"{APPLICATIONS}{draft['id']}/").json() == body
 

@@ -223,6 +223,7 @@ def application_body(n: int = 1, **overrides) -> dict:
         "contact_name": "李娜",
         "contact_phone": "13900000000",
         "contact_email": f"api{n}@example.com",
+        "declared_facts": {"brands_served": 6, "shipment_48h_rate": "0.96"},
     }
     body.update(overrides)
     return body

@@ -80,6 +80,26 @@ class CriterionFactory(factory.django.DjangoModelFactory):
     sentence_en = "A team of at least 10 people"
 
 
+# Declared business facts that meet every type's seeded admission criteria (docs/lifecycle.md).
+DECLARED_FACTS_MEETING_EVERY_TYPE = {
+    "brands_served": 8,
+    "shipment_48h_rate": "0.96",
+    "refund_rate": "0.06",
+    "streamers_signed": 60,
+    "streamers_incubated": 12,
+    "incubated_streamer_gmv_fen": 900_000_000,
+    "studios": 30,
+    "daily_live_hours": "14",
+    "merchants_hosted": 40,
+    "active_skus": 1200,
+    "in_stock_rate": "0.93",
+    "ad_roi": "3.2",
+    "private_domain_gmv_share": "0.25",
+    "trainees": 600,
+    "trainee_store_gmv_fen": 2_000_000_000,
+}
+
+
 class ApplicationFactory(factory.django.DjangoModelFactory):
     """A draft that meets every default admission criterion except documents (add them)."""
 
@@ -99,6 +119,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     contact_name = "李娜"
     contact_phone = "13900000000"
     contact_email = factory.Sequence(lambda n: f"apply{n}@example.com")
+    declared_facts = factory.LazyFunction(lambda: dict(DECLARED_FACTS_MEETING_EVERY_TYPE))
 
     @factory.post_generation
     def provider_types(obj, create, extracted, **kwargs):

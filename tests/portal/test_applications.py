@@ -56,6 +56,10 @@ def business_data(**changes):
         "contact_name": "陈晨",
         "contact_phone": "13900000000",
         "contact_email": "chen@example.com",
+        # What a store operator is judged on (admission v2, issue 22).
+        "brands_served": "5",
+        "shipment_48h_rate": "0.95",
+        "refund_rate": "0.05",
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -84,6 +88,11 @@ def test_the_wizard_saves_a_draft_at_step_two_and_submits_it_with_the_prescreen(
     assert application.registered_capital_fen == 500_000_000
     assert application.served_gmv_12m_fen == 2_000_000_050
     assert list(application.provider_types.values_list("code", flat=True)) == ["store_operation"]
+    assert application.declared_facts == {
+        "brands_served": 5,
+        "shipment_48h_rate": "0.95",
+        "refund_rate": "0.05",
+    }
 
     response = client.post(
         step_url(application, "cases"),

@@ -103,7 +103,7 @@ def test_submission_runs_the_prescreen_and_stores_every_row_with_its_version():
     published = CriteriaSet.objects.get(
         kind=CriteriaKind.ADMISSION, provider_type__code="store_operation", status="published"
     )
-    assert len(rows) == published.criteria.count() == 6
+    assert len(rows) == published.criteria.count() == 10
     assert {row.criteria_set_id for row in rows} == {published.pk}
     assert all(row.passed for row in rows)
     actions = list(
@@ -116,7 +116,7 @@ def test_submission_runs_the_prescreen_and_stores_every_row_with_its_version():
         (DecisionAction.APPLICATION_PRESCREENED, "submitted", "prescreened"),
     ]
     prescreen = application.decisions.get(action=DecisionAction.APPLICATION_PRESCREENED)
-    assert len(prescreen.criteria_results) == 6
+    assert len(prescreen.criteria_results) == 10
 
 
 def test_scenario_e_company_registered_eight_months_ago_fails_the_hard_criterion(reviewer):

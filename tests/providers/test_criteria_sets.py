@@ -36,7 +36,8 @@ def test_every_provider_type_has_published_admission_exit_and_probation_criteria
     for provider_type in ProviderType.objects.all():
         for kind in CriteriaKind:
             criteria_set = _published(kind, provider_type.code)
-            assert criteria_set.version == 1
+            # Version 2 of admission and exit is by type (migration 0013); probation stays v1.
+            assert criteria_set.version == (1 if kind == CriteriaKind.PROBATION else 2)
             assert criteria_set.criteria.exists()
 
 
@@ -52,6 +53,11 @@ def test_admission_defaults_follow_the_program():
         "served_gmv_12m_fen": (Operator.GTE, "1000000000", CriterionLevel.HARD),
         "serious_violation_dates": (Operator.NONE_WITHIN, "12", CriterionLevel.HARD),
         "documents_complete": (Operator.EQ, "true", CriterionLevel.HARD),
+        # v2: what a store operator is judged on, and the check against platform GMV facts.
+        "brands_served": (Operator.GTE, "3", CriterionLevel.HARD),
+        "shipment_48h_rate": (Operator.GTE, "0.9", CriterionLevel.SOFT),
+        "refund_rate": (Operator.LTE, "0.15", CriterionLevel.SOFT),
+        "served_gmv_unverified_share": (Operator.LTE, "0.3", CriterionLevel.HARD),
     }
     training = _published(CriteriaKind.ADMISSION, "training").criteria.get(
         input_name="served_gmv_12m_fen"
@@ -60,17 +66,23 @@ def test_admission_defaults_follow_the_program():
 
 
 def test_exit_defaults_follow_the_program():
-    rows = {
-        c.input_name: (c.operator, c.threshold, c.level)
+    rows = [
+        (c.input_name, c.operator, c.threshold, c.level, c.program_wide)
         for c in _published(CriteriaKind.EXIT).criteria.all()
-    }
-    assert rows == {
-        "serious_violation_dates": (Operator.NONE_WITHIN, "12", CriterionLevel.EXIT),
-        "violation_points_12m": (Operator.LT, "12", CriterionLevel.EXIT),
-        "overall_score_last_two_quarters_max": (Operator.GTE, "60", CriterionLevel.WARNING),
-        "months_without_gmv": (Operator.LT, "3", CriterionLevel.WARNING),
-        "complaints_per_10k_orders": (Operator.LTE, "25", CriterionLevel.WARNING),
-    }
+    ]
+    assert rows == [
+        ("serious_violation_dates", Operator.NONE_WITHIN, "12", CriterionLevel.EXIT, True),
+        ("violation_points_12m", Operator.LT, "12", CriterionLevel.EXIT, True),
+        ("overall_score_last_two_quarters_max", Operator.GTE, "60", CriterionLevel.WARNING, False),
+        ("months_without_gmv", Operator.LT, "3", CriterionLevel.WARNING, False),
+        ("complaints_per_10k_orders", Operator.LTE, "25", CriterionLevel.WARNING, False),
+        # v2: the ban, and what a store operator is judged on month by month.
+        ("banning_violation_dates", Operator.NONE_WITHIN, "36", CriterionLevel.BAN, True),
+        ("metric:shipment_48h_rate", Operator.GTE, "0.85", CriterionLevel.WARNING, False),
+        ("metric:refund_rate", Operator.LTE, "0.25", CriterionLevel.WARNING, False),
+        ("metric:refund_rate", Operator.LTE, "0.4", CriterionLevel.EXIT, False),
+        ("metric:brands_served", Operator.GTE, "1", CriterionLevel.WARNING, False),
+    ]
     for criterion in _published(CriteriaKind.EXIT).criteria.all():
         assert criterion.definition_problems() == {}
         assert criterion.sentence
@@ -80,7 +92,7 @@ def test_exit_defaults_follow_the_program():
 def test_a_new_version_is_a_draft_copy_and_publishing_retires_the_old_one(program_admin):
     v1 = _published(CriteriaKind.ADMISSION)
     v2 = criteria_set_new_version(criteria_set=v1, by=program_admin)
-    assert (v2.version, v2.status) == (2, CriteriaSetStatus.DRAFT)
+    assert (v2.version, v2.status) == (3, CriteriaSetStatus.DRAFT)
     assert v2.criteria.count() == v1.criteria.count()
     with pytest.raises(ValidationError, match="已有草稿"):
         criteria_set_new_version(criteria_set=v1, by=program_admin)
@@ -159,7 +171,7 @@ def test_a_published_set_refuses_edits_beyond_the_admin(program_admin):
         criterion_delete(criterion=criterion, by=program_admin)
     criterion.refresh_from_db()
     assert criterion.threshold == "12"
-    assert published.criteria.count() == 5
+    assert published.criteria.count() == 10
 
     # The draft copy takes the same edits.
     draft = criteria_set_new_version(criteria_set=published, by=program_admin)
@@ -170,7 +182,7 @@ def test_a_published_set_refuses_edits_beyond_the_admin(program_admin):
     criterion_delete(
         criterion=draft.criteria.get(input_name="months_without_gmv"), by=program_admin
     )
-    assert draft.criteria.count() == 4
+    assert draft.criteria.count() == 9
     # Once published, the copy is frozen too.
     criteria_set_publish(criteria_set=draft, by=program_admin)
     copy.refresh_from_db()
@@ -188,7 +200,7 @@ def test_publishing_a_new_version_never_changes_verdicts_already_given(program_a
         )
     )
 
-    # v2 asks for a team of 50 and a hard registered capital of ¥1,000万.
+    # v3 asks for a team of 50 and a hard registered capital of ¥1,000万.
     v2 = criteria_set_new_version(criteria_set=_published(CriteriaKind.ADMISSION), by=program_admin)
     Criterion.objects.filter(criteria_set=v2, input_name="team_size").update(
         threshold="50", level=CriterionLevel.HARD
@@ -210,7 +222,7 @@ def test_publishing_a_new_version_never_changes_verdicts_already_given(program_a
         )
         == rows_before
     )
-    assert {version for version, *_ in rows_before} == {1}
+    assert {version for version, *_ in rows_before} == {2}
     before.refresh_from_db()
     assert before.prescreen_passed is True
     failed = PrescreenResult.objects.filter(application=after, passed=False)
@@ -218,7 +230,7 @@ def test_publishing_a_new_version_never_changes_verdicts_already_given(program_a
         "team_size",
         "registered_capital_fen",
     }
-    assert set(failed.values_list("criteria_set__version", flat=True)) == {2}
+    assert set(failed.values_list("criteria_set__version", flat=True)) == {3}
     after.refresh_from_db()
     assert after.prescreen_passed is False
 
@@ -228,5 +240,5 @@ def test_published_specs_carry_their_version():
         kind=CriteriaKind.EXIT,
         provider_type_ids=ProviderType.objects.filter(code="training").values_list("pk", flat=True),
     )
-    assert {spec.criteria_set_version for spec in specs} == {1}
+    assert {spec.criteria_set_version for spec in specs} == {2}
     assert all(spec.criterion_id for spec in specs)

@@ -6,6 +6,9 @@ import pytest
 from django.utils import timezone
 
 from providers.models import (
+    CriteriaKind,
+    CriteriaSet,
+    CriteriaSetStatus,
     DecisionAction,
     DecisionRecord,
     ExitEvaluation,
@@ -82,7 +85,11 @@ def test_every_requested_provider_has_inputs_and_revoked_violations_do_not_count
     appeal = AppealFactory(decision__provider=revoked)
     ViolationRevocation.objects.create(violation=violation, appeal=appeal)
     inputs = violation_inputs(month=SEPTEMBER, provider_ids=[clean.pk, revoked.pk])
-    assert inputs[clean.pk] == {"violation_points_12m": 0, "serious_violation_dates": []}
+    assert inputs[clean.pk] == {
+        "violation_points_12m": 0,
+        "serious_violation_dates": [],
+        "banning_violation_dates": [],
+    }
     assert inputs[revoked.pk]["violation_points_12m"] == 0
 
 
@@ -119,7 +126,7 @@ def test_scenario_b_thirteen_points_exit_with_criterion_value_and_threshold_in_t
         12,
     )
     assert failed["operator"] == "lt"
-    assert failed["criteria_set_version"] == 1
+    assert failed["criteria_set_version"] == 2
     assert "13分" in record.reason
     assert "12分" in record.reason
 
@@ -249,7 +256,7 @@ def test_missing_scores_are_not_a_failure():
     assert outcome.verdict == "pass"
     assert outcome.transition is None
     skipped = [r for r in outcome.results if not r.evaluated]
-    assert {r.input_name for r in skipped} == {
+    assert {r.input_name for r in skipped if not r.input_name.startswith("metric:")} == {
         "overall_score_last_two_quarters_max",
         "complaints_per_10k_orders",
     }
@@ -273,8 +280,18 @@ def test_a_provider_of_two_types_is_judged_once_per_identical_criterion():
         )
     )
     outcome = _evaluate(provider)
-    names = [result.input_name for result in outcome.results]
-    assert len(names) == len(set(names)) == 5
+    # Each type is judged on its own set, every row knowing its type; within a type, identical
+    # requirements still count once.
+    by_type: dict[int, list[str]] = {}
+    for result in outcome.results:
+        by_type.setdefault(result.spec.provider_type_id, []).append(result.input_name)
+    assert set(by_type) == set(provider.provider_types.values_list("pk", flat=True))
+    for type_id, names in by_type.items():
+        assert "banning_violation_dates" in names
+        published = CriteriaSet.objects.get(
+            kind=CriteriaKind.EXIT, provider_type_id=type_id, status=CriteriaSetStatus.PUBLISHED
+        )
+        assert len(names) == published.criteria.count()
 
 
 def test_a_warning_during_probation_lifts_back_into_probation():

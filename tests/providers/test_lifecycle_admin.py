@@ -118,7 +118,7 @@ def test_adding_a_criteria_set_numbers_the_new_draft(admin_client):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    draft = CriteriaSet.objects.get(kind=CriteriaKind.EXIT, provider_type=provider_type, version=2)
+    draft = CriteriaSet.objects.get(kind=CriteriaKind.EXIT, provider_type=provider_type, version=3)
     assert draft.status == CriteriaSetStatus.DRAFT
     assert draft.criteria.get().threshold == "20"
 
@@ -130,7 +130,7 @@ def test_the_publish_and_new_version_actions_call_the_services(admin_client):
     admin_client.post(
         _changelist("criteriaset"), {"action": "new_version", ACTION_CHECKBOX_NAME: [v1.pk]}
     )
-    v2 = CriteriaSet.objects.get(kind=CriteriaKind.EXIT, provider_type__code="training", version=2)
+    v2 = CriteriaSet.objects.get(kind=CriteriaKind.EXIT, provider_type__code="training", version=3)
     admin_client.post(
         _changelist("criteriaset"), {"action": "publish", ACTION_CHECKBOX_NAME: [v2.pk]}
     )

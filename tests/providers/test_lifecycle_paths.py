@@ -50,6 +50,8 @@ def test_from_registration_to_active(reviewer, django_capture_on_commit_callback
             "contact_email": "chen@example.com",
             "provider_types": [ProviderType.objects.get(code="live_base")],
             "regions_served": [],
+            # What a live-stream base is judged on (admission v2).
+            "declared_facts": {"studios": 30, "daily_live_hours": "12", "merchants_hosted": 25},
         },
     )
     documents_complete(application, by=applicant)

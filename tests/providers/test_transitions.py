@@ -88,7 +88,7 @@ def test_every_provider_transition_is_allowed_or_refused(method, source, allowed
         (S.WARNING, S.ACTIVE, True),
         (S.RECTIFICATION, S.WARNING, True),
         (S.ACTIVE, S.PROBATION, False),  # nothing to restore from
-        (S.BANNED, S.ACTIVE, False),  # a ban is final
+        (S.BANNED, S.ACTIVE, True),  # a ban may be appealed like an exit (issue 22)
         (S.EXITED, S.APPLICANT, False),  # only back into the program
     ],
 )
