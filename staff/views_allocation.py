@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _g
 from funding.models import EntryKind, ProposalLine, ProposalStatus
 from funding.services.allocation import proposal_approve, proposal_line_edit
 from providers.access import provider_scope, staff_rows_visible_to
+from providers.conflicts import portfolio_provider_ids
 from providers.roles import Role, user_roles
 from staff import permissions as perms
 from staff.forms import ApprovalForm, LineEditForm
@@ -118,6 +119,10 @@ def allocation_detail(request, pk):
             "orderings": _orderings(),
             "can_edit": draft and finance,
             "can_approve": draft and finance,
+            # Conflict of interest: the fund's portfolio providers are badged on the lines.
+            "portfolio_ids": portfolio_provider_ids(
+                [line.provider_id for line in page] + [line.provider_id for line in review.largest]
+            ),
             "chart_data": {
                 "distribution": [
                     {

@@ -170,3 +170,16 @@ def test_only_finance_edits_or_approves(client, draft, role):
     )
     assert not LedgerEntry.objects.exists()
     assert client.get(reverse("staff:allocations")).status_code == 200
+
+
+def test_portfolio_providers_are_badged_on_the_review(client, draft):
+    """Conflict of interest: the fund's portfolio providers stand out on the lines."""
+    from django.utils import timezone
+
+    from providers.models.portfolio import PortfolioCompany
+
+    line = draft.lines.select_related("provider").order_by("-fund_fen").first()
+    PortfolioCompany.objects.create(provider=line.provider, since=timezone.now())
+    client.force_login(StaffUserFactory(username="alloc-auditor", role=Role.AUDITOR))
+    page = client.get(reverse("staff:allocation", args=[draft.pk])).content.decode()
+    assert page.count("生态基金被投</span>") == 2  # in the largest recipients and on its line
