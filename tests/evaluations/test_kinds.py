@@ -107,12 +107,18 @@ def _recorder(**functions):
 @pytest.mark.django_db
 def test_the_scoring_adapter_scores_the_batch_for_the_month():
     run = EvaluationRunFactory(kind="scoring", period=MONTH)
-    scoring = _recorder(scores_compute=lambda **kw: SimpleNamespace(scoring_model_id=0, version=1))
+    scoring = _recorder(
+        scores_compute=lambda **kw: SimpleNamespace(scoring_model_id=0, version=1),
+        scoring_basis=lambda **kw: "the run's basis",
+    )
 
     with mock.patch.dict(sys.modules, {"scoring.services.scoring": scoring}):
         outcomes = kinds.scoring_batch(run=run, provider_ids=[3, 4])
 
-    scoring.scores_compute.assert_called_once_with(month=MONTH, provider_ids=[3, 4], run_id=run.pk)
+    # The basis (cohorts, percentile values) is read once per run and handed to every batch.
+    scoring.scores_compute.assert_called_once_with(
+        month=MONTH, provider_ids=[3, 4], run_id=run.pk, basis="the run's basis"
+    )
     # The stand-in wrote no scores, so neither provider has one to report.
     assert {pid: outcome.ok for pid, outcome in outcomes.items()} == {3: False, 4: False}
 
@@ -171,7 +177,8 @@ def test_the_tiers_adapter_reviews_the_batch_and_reconciles_after_the_run():
 
     tiers.tier_review.assert_called_once_with(month=MONTH, provider_ids=[7], run_id=run.pk)
     ledger.reconciliation_check.assert_called_once_with()
-    assert summary == {"reconciliation": {"ok": True, "mismatches": []}}
+    assert summary["reconciliation"] == {"ok": True, "mismatches": []}
+    assert summary["rollup_reconciliation"]["mismatch_count"] == 0
 
 
 @pytest.mark.django_db

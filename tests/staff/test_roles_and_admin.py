@@ -88,6 +88,7 @@ def test_auditors_and_region_managers_change_nothing_beyond_their_lot():
         "providers.add_violation",
         "providers.change_violation",
         "providers.warn_provider",
+        "risk.change_risksignal",  # deciding the risk signals of their regions
     }
     assert not any(p.startswith("notifications.") for p in _codenames(Role.REGION_MANAGER))
 
