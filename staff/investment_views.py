@@ -97,6 +97,9 @@ def _labels() -> dict[str, str]:
 
 @investment_page
 def fund_dashboard(request, fund_id=None):
+    if fund_id is None and not Fund.objects.exists():
+        # Before the fund is set up: say so, and where it is set up, rather than a 404.
+        return render(request, "staff/investments/no_fund.html", {"section": "investments"})
     fund = _fund_or_404(fund_id)
     today = timezone.localdate()
     capacity = fund_capacity(fund)
