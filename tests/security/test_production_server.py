@@ -142,6 +142,9 @@ def _production_settings(monkeypatch, **env) -> dict:
     for name in ("CACHE_URL", "DOCUMENT_STORAGE", "DOCUMENT_S3_BUCKET", "WEB_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRET_KEY", "x" * 50)
+    # production.py sets DEBUG=false in os.environ when it is unset: undone at teardown, so no
+    # later test (or the subprocesses it starts) inherits production's DEBUG.
+    monkeypatch.setenv("DEBUG", "false")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     cached = sys.modules.pop("zaofeng.settings.base")
