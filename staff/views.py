@@ -21,7 +21,7 @@ from funding.services.tiers import demotion_confirm, demotion_reject
 from providers.access import provider_scope, providers_visible_to
 from providers.conflicts import portfolio_provider_ids
 from providers.exports import ExportFormat, table_response
-from providers.models import LifecycleStatus, RectificationPlan
+from providers.models import LifecycleStatus, RectificationPlan, ReviewItemKind
 from providers.selectors import violations_cited
 from providers.services.appeals import appeal_decide
 from providers.services.lifecycle import (
@@ -30,6 +30,7 @@ from providers.services.lifecycle import (
     provider_warning_lift,
 )
 from providers.services.rectification import rectification_plan_review
+from providers.services.sla import review_targets
 from scoring.models import ScoreKind
 from scoring.selectors import latest_published_scoring_model, provider_scorecard
 from staff import permissions as perms
@@ -55,7 +56,6 @@ from staff.selectors.providers import (
     providers_list,
 )
 from staff.selectors.queues import (
-    SLA_DAYS,
     ageing,
     appeal_list,
     appeal_queue,
@@ -306,6 +306,11 @@ def provider_detail(request, code):
 # ------------------------------------------------------------------------------
 
 QUEUE_TABS = ("applications", "warnings", "appeals", "demotions")
+# The tabs whose cases age against a review target (ReviewTarget, working days).
+QUEUE_REVIEW_KINDS = {
+    "applications": ReviewItemKind.APPLICATION,
+    "appeals": ReviewItemKind.APPEAL,
+}
 
 
 @perms.staff_page
@@ -324,11 +329,14 @@ def queues(request, tab="applications"):
         "today": timezone.localdate(),
     }
     today = timezone.localdate()
+    targets = review_targets()
     filters = QueueFilterForm(request.GET or None)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("export", None)
-    context.update(filters=filters, query=query.urlencode(), sla_days=SLA_DAYS.get(tab))
+    context.update(
+        filters=filters, query=query.urlencode(), sla_days=targets.get(QUEUE_REVIEW_KINDS.get(tab))
+    )
     if tab == "applications":
         export_format = request.GET.get("export")
         if export_format in ExportFormat.ALL:
@@ -345,9 +353,10 @@ def queues(request, tab="applications"):
                 (
                     application,
                     ageing(
+                        kind=ReviewItemKind.APPLICATION,
                         since=application.submitted_at or application.created_at,
                         today=today,
-                        sla_days=SLA_DAYS["applications"],
+                        targets=targets,
                     ),
                 )
                 for application in page.object_list
@@ -366,7 +375,15 @@ def queues(request, tab="applications"):
         context.update(
             page=page,
             rows=[
-                (appeal, ageing(since=appeal.filed_at, today=today, sla_days=SLA_DAYS["appeals"]))
+                (
+                    appeal,
+                    ageing(
+                        kind=ReviewItemKind.APPEAL,
+                        since=appeal.filed_at,
+                        today=today,
+                        targets=targets,
+                    ),
+                )
                 for appeal in page.object_list
             ],
         )
@@ -394,9 +411,10 @@ def application_case(request, pk):
         {
             "application": application,
             "ageing": ageing(
+                kind=ReviewItemKind.APPLICATION,
                 since=application.submitted_at or application.created_at,
                 today=today,
-                sla_days=SLA_DAYS["applications"],
+                targets=review_targets(),
             ),
             "form": ApplicationDecisionForm(auto_id=False),
             "can_decide": request.user.has_perm(perms.DECIDE_APPLICATION),
@@ -416,7 +434,10 @@ def appeal_case(request, pk):
         {
             "appeal": appeal,
             "ageing": ageing(
-                since=appeal.filed_at, today=timezone.localdate(), sla_days=SLA_DAYS["appeals"]
+                kind=ReviewItemKind.APPEAL,
+                since=appeal.filed_at,
+                today=timezone.localdate(),
+                targets=review_targets(),
             ),
             "form": AppealDecisionForm(
                 appeal=appeal,
