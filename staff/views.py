@@ -479,6 +479,7 @@ def _warning_form(user, status: str) -> WarningDecisionForm | None:
     return WarningDecisionForm(auto_id=False, allowed=allowed) if allowed else None
 
 
+WARNING_STATUSES = (LifecycleStatus.WARNING, LifecycleStatus.RECTIFICATION)
 MESSAGE_ALREADY_HANDLED = _("%(item)s 已被处理（%(status)s），不能重复决定。请查看最新结果。")
 
 
@@ -562,7 +563,15 @@ def decide_warning(request, code):
         return told
     allowed = _warning_decisions(request.user, provider.status)
     if not allowed:
-        raise PermissionDenied
+        if not any(_warning_decisions(request.user, status) for status in WARNING_STATUSES):
+            raise PermissionDenied
+        # The user decides in the other state: the provider moved on since the page was loaded
+        # (a double submit of "rectify", or a colleague first).
+        messages.info(
+            request,
+            MESSAGE_ALREADY_HANDLED % {"item": provider, "status": provider.get_status_display()},
+        )
+        return redirect("staff:queue", tab="warnings")
     form = WarningDecisionForm(request.POST, allowed=allowed)
     if not form.is_valid():
         messages.error(request, f"{provider}：{_form_errors(form)}")
