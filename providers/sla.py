@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 SATURDAY = 5
+# An item is "due soon" in the last this many working days before its target.
+DUE_SOON_WORKING_DAYS = 2
 
 
 def working_days_between(start: date, end: date) -> int:
@@ -55,6 +57,14 @@ class ReviewAge:
     def days_over(self) -> int:
         return max(self.age_working_days - self.target_working_days, 0)
 
+    @property
+    def days_left(self) -> int:
+        return self.target_working_days - self.age_working_days
+
+    @property
+    def due_soon(self) -> bool:
+        return 0 <= self.days_left <= DUE_SOON_WORKING_DAYS
+
 
 def review_age(*, arrived_on: date, today: date, target_working_days: int) -> ReviewAge:
     return ReviewAge(
@@ -62,3 +72,14 @@ def review_age(*, arrived_on: date, today: date, target_working_days: int) -> Re
         age_working_days=working_days_between(arrived_on, today),
         target_working_days=target_working_days,
     )
+
+
+def latest_arrival_older_than(*, today: date, working_days: int) -> date:
+    """The last day an item could have arrived and be more than working_days old today.
+
+    Age only falls as the arrival day moves later, so "older than n" is "arrived on or before
+    this day": a database filter on the arrival time gives the same answer as review_age."""
+    day = today
+    while working_days_between(day, today) <= working_days:
+        day -= timedelta(days=1)
+    return day

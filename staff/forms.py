@@ -329,7 +329,7 @@ class QueueFilterForm(forms.Form):
         choices=[
             ("", "—"),
             ("overdue", _("已超时限")),
-            ("due_soon", _("即将到期（2 天内）")),
+            ("due_soon", _("即将到期（2 个工作日内）")),
             ("within", _("未超时限")),
         ],
     )

@@ -20,6 +20,8 @@ class NavEntry:
     label: str
     url: str
     count: int | None = None
+    # Of count, the cases past their review target (applications, appeals).
+    overdue: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,9 @@ def staff_navigation(*, user, with_counts: bool = True) -> tuple[NavEntry, ...]:
             label=str(place.label),
             url=reverse(place.url_name, args=place.url_args),
             count=getattr(counts, place.count_of) if counts and place.count_of else None,
+            overdue=getattr(counts, f"{place.count_of}_overdue", 0)
+            if counts and place.count_of
+            else 0,
         )
         for place in places
     )

@@ -11,17 +11,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from evaluations.models import RunTrigger
 from evaluations.services.runs import QueueUnavailable, evaluation_start
 from funding.forecasting.selectors import forecast_chart_data, program_forecast_view
+from funding.models import PendingDemotion
 from funding.selectors.standing import provider_standing
 from funding.services.tiers import demotion_confirm, demotion_reject
-from providers.access import provider_scope, providers_visible_to
+from providers.access import provider_scope, providers_visible_to, staff_rows_visible_to
 from providers.conflicts import portfolio_provider_ids
 from providers.exports import ExportFormat, table_response
-from providers.models import LifecycleStatus, RectificationPlan
+from providers.models import (
+    Appeal,
+    Application,
+    LifecycleStatus,
+    RectificationPlan,
+    ReviewItemKind,
+)
 from providers.selectors import violations_cited
 from providers.services.appeals import appeal_decide
 from providers.services.lifecycle import (
@@ -30,6 +38,7 @@ from providers.services.lifecycle import (
     provider_warning_lift,
 )
 from providers.services.rectification import rectification_plan_review
+from providers.services.sla import review_targets
 from scoring.models import ScoreKind
 from scoring.selectors import latest_published_scoring_model, provider_scorecard
 from staff import permissions as perms
@@ -55,7 +64,6 @@ from staff.selectors.providers import (
     providers_list,
 )
 from staff.selectors.queues import (
-    SLA_DAYS,
     ageing,
     appeal_list,
     appeal_queue,
@@ -306,6 +314,11 @@ def provider_detail(request, code):
 # ------------------------------------------------------------------------------
 
 QUEUE_TABS = ("applications", "warnings", "appeals", "demotions")
+# The tabs whose cases age against a review target (ReviewTarget, working days).
+QUEUE_REVIEW_KINDS = {
+    "applications": ReviewItemKind.APPLICATION,
+    "appeals": ReviewItemKind.APPEAL,
+}
 
 
 @perms.staff_page
@@ -324,11 +337,14 @@ def queues(request, tab="applications"):
         "today": timezone.localdate(),
     }
     today = timezone.localdate()
+    targets = review_targets()
     filters = QueueFilterForm(request.GET or None)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("export", None)
-    context.update(filters=filters, query=query.urlencode(), sla_days=SLA_DAYS.get(tab))
+    context.update(
+        filters=filters, query=query.urlencode(), sla_days=targets.get(QUEUE_REVIEW_KINDS.get(tab))
+    )
     if tab == "applications":
         export_format = request.GET.get("export")
         if export_format in ExportFormat.ALL:
@@ -345,9 +361,10 @@ def queues(request, tab="applications"):
                 (
                     application,
                     ageing(
+                        kind=ReviewItemKind.APPLICATION,
                         since=application.submitted_at or application.created_at,
                         today=today,
-                        sla_days=SLA_DAYS["applications"],
+                        targets=targets,
                     ),
                 )
                 for application in page.object_list
@@ -366,7 +383,15 @@ def queues(request, tab="applications"):
         context.update(
             page=page,
             rows=[
-                (appeal, ageing(since=appeal.filed_at, today=today, sla_days=SLA_DAYS["appeals"]))
+                (
+                    appeal,
+                    ageing(
+                        kind=ReviewItemKind.APPEAL,
+                        since=appeal.filed_at,
+                        today=today,
+                        targets=targets,
+                    ),
+                )
                 for appeal in page.object_list
             ],
         )
@@ -394,9 +419,10 @@ def application_case(request, pk):
         {
             "application": application,
             "ageing": ageing(
+                kind=ReviewItemKind.APPLICATION,
                 since=application.submitted_at or application.created_at,
                 today=today,
-                sla_days=SLA_DAYS["applications"],
+                targets=review_targets(),
             ),
             "form": ApplicationDecisionForm(auto_id=False),
             "can_decide": request.user.has_perm(perms.DECIDE_APPLICATION),
@@ -416,7 +442,10 @@ def appeal_case(request, pk):
         {
             "appeal": appeal,
             "ageing": ageing(
-                since=appeal.filed_at, today=timezone.localdate(), sla_days=SLA_DAYS["appeals"]
+                kind=ReviewItemKind.APPEAL,
+                since=appeal.filed_at,
+                today=timezone.localdate(),
+                targets=review_targets(),
             ),
             "form": AppealDecisionForm(
                 appeal=appeal,
@@ -450,6 +479,27 @@ def _warning_form(user, status: str) -> WarningDecisionForm | None:
     return WarningDecisionForm(auto_id=False, allowed=allowed) if allowed else None
 
 
+WARNING_STATUSES = (LifecycleStatus.WARNING, LifecycleStatus.RECTIFICATION)
+MESSAGE_ALREADY_HANDLED = _("%(item)s 已被处理（%(status)s），不能重复决定。请查看最新结果。")
+
+
+def _waiting_or_told(request, *, waiting, visible, tab: str, label, **lookup):
+    """(the case, None) while it waits in its queue; (None, a redirect with a message) when it
+    has been decided meanwhile — a double submit, or another reviewer first — and a 404 only
+    when the user cannot see it at all."""
+    found = waiting.filter(**lookup).first()
+    if found is not None:
+        return found, None
+    gone = get_object_or_404(visible, **lookup)
+    messages.info(request, MESSAGE_ALREADY_HANDLED % {"item": label(gone), "status": _status(gone)})
+    return None, redirect("staff:queue", tab=tab)
+
+
+def _status(obj) -> str:
+    display = getattr(obj, "get_status_display", None)
+    return str(display()) if display else ""
+
+
 def _decided(request, tab: str, action, success: str):
     """Runs one decision through its service; refusals are told, never half-applied."""
     try:
@@ -465,7 +515,19 @@ def _decided(request, tab: str, action, success: str):
 @perms.staff_page
 def decide_application(request, pk):
     perms.permission_required(request.user, perms.DECIDE_APPLICATION)
-    application = get_object_or_404(application_queue(scope=provider_scope(request.user)), pk=pk)
+    scope = provider_scope(request.user)
+    application, told = _waiting_or_told(
+        request,
+        waiting=application_queue(scope=scope),
+        visible=staff_rows_visible_to(
+            Application.objects.all(), user=None, scope=scope, region_lookups=("region",)
+        ),
+        tab="applications",
+        label=lambda found: found.number,
+        pk=pk,
+    )
+    if told:
+        return told
     form = ApplicationDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"{application.number}：{_form_errors(form)}")
@@ -488,15 +550,28 @@ def decide_application(request, pk):
 @require_POST
 @perms.staff_page
 def decide_warning(request, code):
-    provider = get_object_or_404(
-        providers_visible_to(request.user).filter(
-            status__in=(LifecycleStatus.WARNING, LifecycleStatus.RECTIFICATION)
-        ),
+    visible = providers_visible_to(request.user)
+    provider, told = _waiting_or_told(
+        request,
+        waiting=visible.filter(status__in=(LifecycleStatus.WARNING, LifecycleStatus.RECTIFICATION)),
+        visible=visible,
+        tab="warnings",
+        label=str,
         code=code,
     )
+    if told:
+        return told
     allowed = _warning_decisions(request.user, provider.status)
     if not allowed:
-        raise PermissionDenied
+        if not any(_warning_decisions(request.user, status) for status in WARNING_STATUSES):
+            raise PermissionDenied
+        # The user decides in the other state: the provider moved on since the page was loaded
+        # (a double submit of "rectify", or a colleague first).
+        messages.info(
+            request,
+            MESSAGE_ALREADY_HANDLED % {"item": provider, "status": provider.get_status_display()},
+        )
+        return redirect("staff:queue", tab="warnings")
     form = WarningDecisionForm(request.POST, allowed=allowed)
     if not form.is_valid():
         messages.error(request, f"{provider}：{_form_errors(form)}")
@@ -543,7 +618,22 @@ def review_plan(request, pk):
 @perms.staff_page
 def decide_appeal(request, pk):
     perms.permission_required(request.user, perms.DECIDE_APPEAL)
-    appeal = get_object_or_404(appeal_queue(scope=provider_scope(request.user)), pk=pk)
+    scope = provider_scope(request.user)
+    appeal, told = _waiting_or_told(
+        request,
+        waiting=appeal_queue(scope=scope),
+        visible=staff_rows_visible_to(
+            Appeal.objects.select_related("provider"),
+            user=None,
+            scope=scope,
+            region_lookups=("provider__region",),
+        ),
+        tab="appeals",
+        label=lambda found: _g("%(provider)s 的申诉") % {"provider": found.provider},
+        pk=pk,
+    )
+    if told:
+        return told
     form = AppealDecisionForm(request.POST, appeal=appeal, prefix=f"appeal-{appeal.pk}")
     if not form.is_valid():
         messages.error(request, f"{appeal.provider}：{_form_errors(form)}")
@@ -571,7 +661,22 @@ def decide_appeal(request, pk):
 @perms.staff_page
 def decide_demotion(request, pk):
     perms.permission_required(request.user, perms.DECIDE_DEMOTION)
-    pending = get_object_or_404(demotion_queue(scope=provider_scope(request.user)), pk=pk)
+    scope = provider_scope(request.user)
+    pending, told = _waiting_or_told(
+        request,
+        waiting=demotion_queue(scope=scope),
+        visible=staff_rows_visible_to(
+            PendingDemotion.objects.select_related("provider"),
+            user=None,
+            scope=scope,
+            region_lookups=("provider__region",),
+        ),
+        tab="demotions",
+        label=lambda found: _g("%(provider)s 的降级") % {"provider": found.provider},
+        pk=pk,
+    )
+    if told:
+        return told
     form = DemotionDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"{pending.provider}：{_form_errors(form)}")

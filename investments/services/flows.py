@@ -46,6 +46,7 @@ FLOW_KIND_BY_SERVICE = _("首次投资与跟投由交割和后续融资轮记录
 DUPLICATE = _("该笔记录已提交过（幂等键 %(key)s）。")
 BEFORE_CLOSING = _("日期不能早于项目交割日 %(closed)s。")
 ROUND_PARTICIPATION = _("本基金跟投金额须在 0 到本轮融资总额之间。")
+MARK_ALREADY_RECORDED = _("%(as_of)s 的这笔估值已经记录，未重复保存。")
 MARK_NOT_NEGATIVE = _("公允价值不能为负数。")
 
 
@@ -345,6 +346,11 @@ def mark_record(
         closed = _closed_on(locked)
         if closed and as_of < closed:
             raise ValidationError({"as_of": BEFORE_CLOSING % {"closed": closed}})
+        # Under the deal's lock: the same mark posted twice (a double submit) is recorded once.
+        # A different figure for the same date is a correction and is appended.
+        latest = ValuationMark.objects.filter(deal=locked, as_of=as_of).order_by("-pk").first()
+        if latest and (latest.fair_value_fen, latest.method) == (fair_value_fen, method):
+            raise ValidationError({"as_of": MARK_ALREADY_RECORDED % {"as_of": as_of}})
         return ValuationMark.objects.create(
             deal=locked,
             as_of=as_of,

@@ -32,6 +32,7 @@ from providers.models import (
     ExitEvaluation,
     PrescreenResult,
     RectificationPlan,
+    ReviewItemKind,
     Violation,
     ViolationRevocation,
 )
@@ -64,6 +65,13 @@ from providers.services.lifecycle import (
     provider_warning_lift,
 )
 from providers.services.rectification import rectification_plan_review
+from providers.services.sla import (
+    AgeFilter,
+    item_review_age,
+    review_age_filter,
+    review_targets,
+)
+from providers.templatetags.review_sla import review_age_html
 
 
 def results_table(rows: list[dict]):
@@ -395,6 +403,58 @@ class DecideForm(ReasonForm):
         self.order_fields(["approved", "reason"])
 
 
+class _ReviewAgeFilter(admin.SimpleListFilter):
+    """Waiting items by age against their kind's review target (the staff queues' filter)."""
+
+    title = _("处理时限")
+    parameter_name = "review_age"
+    kind: str
+    arrival_field: str
+    waiting_status: tuple
+
+    def lookups(self, request, model_admin):
+        return [
+            (AgeFilter.OVERDUE, _("已超时限")),
+            (AgeFilter.DUE_SOON, _("即将到期（2 个工作日内）")),
+            (AgeFilter.WITHIN, _("未超时限")),
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return review_age_filter(
+            queryset.filter(status__in=self.waiting_status),
+            self.arrival_field,
+            kind=self.kind,
+            age=self.value(),
+            today=timezone.localdate(),
+            targets=review_targets(),
+        )
+
+
+class ApplicationReviewAgeFilter(_ReviewAgeFilter):
+    kind = ReviewItemKind.APPLICATION
+    arrival_field = "submitted_at"
+    waiting_status = (ApplicationStatus.PRESCREENED, ApplicationStatus.UNDER_REVIEW)
+
+
+class AppealReviewAgeFilter(_ReviewAgeFilter):
+    kind = ReviewItemKind.APPEAL
+    arrival_field = "filed_at"
+    waiting_status = (AppealStatus.PENDING,)
+
+
+def _review_age_cell(*, kind: str, arrived_at):
+    return review_age_html(
+        item_review_age(
+            kind=kind,
+            arrived_at=arrived_at,
+            today=timezone.localdate(),
+            targets=review_targets(),
+        )
+    )
+
+
 @admin.register(Application)
 class ApplicationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
     region_lookups = ("region",)
@@ -407,9 +467,16 @@ class ApplicationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
         "prescreen_passed",
         "prescreen_soft_score",
         "submitted_at",
+        "review_age",
         "reviewer",
     ]
-    list_filter = ["status", "prescreen_passed", "provider_types", "region"]
+    list_filter = [
+        "status",
+        ApplicationReviewAgeFilter,
+        "prescreen_passed",
+        "provider_types",
+        "region",
+    ]
     search_fields = ["company_name", "legal_name", "credit_code", "contact_name"]
     autocomplete_fields = ["applicant", "region"]
     filter_horizontal = ["provider_types", "regions_served"]
@@ -438,6 +505,12 @@ class ApplicationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
         "decided_by",
         "decision_reason",
     ]
+
+    @admin.display(description=_("审核时长"))
+    def review_age(self, obj):
+        if obj.status not in ApplicationReviewAgeFilter.waiting_status or not obj.submitted_at:
+            return "—"
+        return _review_age_cell(kind=ReviewItemKind.APPLICATION, arrived_at=obj.submitted_at)
 
     @admin.display(description=_("申请编号"), ordering="pk")
     def number(self, obj):
@@ -722,8 +795,16 @@ class UpholdForm(ReasonForm):
 
 @admin.register(Appeal)
 class AppealAdmin(RegionScopedAdmin, AuditHistoryAdmin):
-    list_display = ["provider", "appealed", "filed_at", "status", "decided_by", "decided_at"]
-    list_filter = ["status"]
+    list_display = [
+        "provider",
+        "appealed",
+        "filed_at",
+        "review_age",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["status", AppealReviewAgeFilter]
     search_fields = ["provider__code", "provider__name", "grounds", "decision_reason"]
     list_select_related = ["provider", "decision", "decided_by"]
     date_hierarchy = "filed_at"
@@ -749,6 +830,12 @@ class AppealAdmin(RegionScopedAdmin, AuditHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("审核时长"))
+    def review_age(self, obj):
+        if obj.status != AppealStatus.PENDING:
+            return "—"
+        return _review_age_cell(kind=ReviewItemKind.APPEAL, arrived_at=obj.filed_at)
 
     @admin.display(description=_("申诉的决定"))
     def appealed(self, obj):

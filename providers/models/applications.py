@@ -212,6 +212,12 @@ class ApplicationCase(models.Model):
         verbose_name = _("服务案例")
         verbose_name_plural = _("服务案例")
         ordering = ["application", "id"]
+        constraints = [
+            # A double submit of the same case adds it once (application_case_add checks first).
+            models.UniqueConstraint(
+                fields=["application", "merchant_name"], name="application_case_one_per_merchant"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.merchant_name}（{self.category}）"
@@ -268,6 +274,12 @@ class ApplicationDocument(models.Model):
         verbose_name = _("申请材料")
         verbose_name_plural = _("申请材料")
         ordering = ["application", "kind", "id"]
+        constraints = [
+            # The same file twice as the same kind is a double submit (application_document_add).
+            models.UniqueConstraint(
+                fields=["application", "kind", "sha256"], name="application_document_one_per_file"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}：{self.original_name}"

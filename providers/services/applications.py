@@ -3,6 +3,7 @@
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -93,6 +94,10 @@ MESSAGE_EXIT_COOL_DOWN = _(
 )
 MESSAGE_NO_CRITERIA = _("所选服务商类型尚无已发布的准入标准，暂不能提交，请联系项目组。")
 MESSAGE_REJECT_REASON = _("驳回申请时必须写明理由，申请人会看到这段文字。")
+MESSAGE_DRAFT_EXISTS = _(
+    "您已有一份该企业的申请草稿（%(number)s），请继续填写那一份，不必重新开始。"
+)
+MESSAGE_CASE_EXISTS = _("“%(merchant)s”已在本申请的服务案例中，未重复添加。")
 MESSAGE_NOT_UNDER_REVIEW = _("申请须先进入审核中，才能作出决定")
 # PostgreSQL names the constraint; SQLite names the column.
 IN_PROGRESS_CONSTRAINT = (
@@ -198,9 +203,27 @@ def application_create(
             credit_code=application.credit_code, today=timezone.localdate()
         )
         application_linked_ban_check(application=application)
+        if applicant is not None:
+            _draft_exists_check(applicant=applicant, credit_code=application.credit_code)
         application.save()
         _relations_apply(application, data)
     return application
+
+
+def _draft_exists_check(*, applicant, credit_code: str) -> None:
+    """Refuses a second draft of the same company by the same applicant (a double submit of the
+    wizard's first step). The applicant's user row is locked first, so two submits at the same
+    moment are decided one after the other and the second sees the first's draft."""
+    get_user_model().objects.select_for_update().filter(pk=applicant.pk).first()
+    existing = (
+        Application.objects.filter(
+            applicant=applicant, credit_code=credit_code, status=ApplicationStatus.DRAFT
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if existing is not None:
+        raise ValidationError(MESSAGE_DRAFT_EXISTS % {"number": existing.number})
 
 
 def application_update(*, application: Application, by, data: Mapping[str, object]) -> Application:
@@ -234,6 +257,11 @@ def application_case_add(
         locked = _lock(application)
         if locked.status != ApplicationStatus.DRAFT:
             raise ValidationError(MESSAGE_NOT_DRAFT)
+        # Under the application's lock: a double submit of the same case adds it once.
+        if locked.cases.filter(merchant_name=merchant_name.strip()).exists():
+            raise ValidationError(
+                {"merchant_name": MESSAGE_CASE_EXISTS % {"merchant": merchant_name.strip()}}
+            )
         case = ApplicationCase(
             application=locked,
             merchant_name=merchant_name,

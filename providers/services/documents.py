@@ -34,6 +34,7 @@ MESSAGE_DOCUMENT_TYPE = _(
 )
 MESSAGE_DOCUMENT_KIND = _("请选择材料类型。")
 MESSAGE_DOCUMENTS_LOCKED = _("申请已提交，不能再增删材料。")
+MESSAGE_DOCUMENT_DUPLICATE = _("同一份文件已作为“%(kind)s”上传过（%(name)s），未重复保存。")
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,15 @@ def application_document_add(
             locked = _application_lock(application)
             if locked.status != ApplicationStatus.DRAFT:
                 raise ValidationError({"file": MESSAGE_DOCUMENTS_LOCKED})
+            # Under the application's lock: a double submit of the same upload stores it once.
+            same = locked.documents.filter(kind=kind, sha256=check.sha256).first()
+            if same is not None:
+                raise ValidationError(
+                    {
+                        "file": MESSAGE_DOCUMENT_DUPLICATE
+                        % {"kind": DocumentKind(kind).label, "name": same.original_name}
+                    }
+                )
             # The stored name is random (see document_upload_to); only the extension comes
             # from the content, so a PNG sent as .pdf is kept as .png.
             document.file.save(f"upload.{check.extension}", uploaded_file, save=False)

@@ -2,7 +2,7 @@
 daily notice to the program admins of the overdue ones."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -13,7 +13,13 @@ from notifications.services import notification_send
 from providers.models import ReviewItemKind, ReviewTarget
 from providers.roles import Role
 from providers.selectors import appeals_pending, applications_awaiting_review
-from providers.sla import ReviewAge, review_age
+from providers.sla import (
+    DUE_SOON_WORKING_DAYS,
+    ReviewAge,
+    latest_arrival_older_than,
+    review_age,
+)
+from zaofeng.readcache import read_cached
 
 # Used when an admin deleted a kind's target row: the program's stated default.
 DEFAULT_TARGET_WORKING_DAYS = 5
@@ -25,10 +31,55 @@ QUEUE_LINKS = {
 
 
 def review_targets() -> dict[str, int]:
-    """Working days per kind of item (ReviewTarget rows, the default where one is missing)."""
-    targets = dict.fromkeys(ReviewItemKind.values, DEFAULT_TARGET_WORKING_DAYS)
-    targets.update(ReviewTarget.objects.values_list("kind", "working_days"))
-    return targets
+    """Working days per kind of item (ReviewTarget rows, the default where one is missing).
+
+    Program-wide and rarely changed: read through the shared read cache (an admin edit of a
+    target bumps it)."""
+
+    def compute():
+        targets = dict.fromkeys(ReviewItemKind.values, DEFAULT_TARGET_WORKING_DAYS)
+        targets.update(ReviewTarget.objects.values_list("kind", "working_days"))
+        return targets
+
+    return read_cached("review_targets", (), compute)
+
+
+class AgeFilter:
+    ALL = ""
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    WITHIN = "within"
+
+
+def _start_of_day_after(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def overdue_arrived_before(*, kind: str, today: date, targets: dict[str, int]) -> datetime:
+    """Items of this kind that arrived before this moment are overdue today (the same verdict
+    as item_review_age, as a bound on the arrival time for a database filter)."""
+    last = latest_arrival_older_than(today=today, working_days=targets[kind])
+    return _start_of_day_after(last)
+
+
+def review_age_filter(queryset, field: str, *, kind: str, age: str, today: date, targets):
+    """The queryset narrowed to items overdue, due soon (the target's last
+    DUE_SOON_WORKING_DAYS working days) or within their target, by their arrival field."""
+    if age == AgeFilter.ALL:
+        return queryset
+    overdue_before = overdue_arrived_before(kind=kind, today=today, targets=targets)
+    if age == AgeFilter.OVERDUE:
+        return queryset.filter(**{f"{field}__lt": overdue_before})
+    if age == AgeFilter.WITHIN:
+        return queryset.filter(**{f"{field}__gte": overdue_before})
+    if age == AgeFilter.DUE_SOON:
+        soon_before = _start_of_day_after(
+            latest_arrival_older_than(
+                today=today, working_days=targets[kind] - DUE_SOON_WORKING_DAYS - 1
+            )
+        )
+        return queryset.filter(**{f"{field}__gte": overdue_before, f"{field}__lt": soon_before})
+    return queryset
 
 
 def item_review_age(*, kind: str, arrived_at, today: date, targets: dict[str, int]) -> ReviewAge:
@@ -51,7 +102,17 @@ def review_overdue(*, today: date) -> list[OverdueItem]:
     older than their targets, longest overdue first."""
     targets = review_targets()
     found = []
-    for application in applications_awaiting_review():
+    applications = applications_awaiting_review().filter(
+        submitted_at__lt=overdue_arrived_before(
+            kind=ReviewItemKind.APPLICATION, today=today, targets=targets
+        )
+    )
+    appeals = appeals_pending().filter(
+        filed_at__lt=overdue_arrived_before(
+            kind=ReviewItemKind.APPEAL, today=today, targets=targets
+        )
+    )
+    for application in applications:
         age = item_review_age(
             kind=ReviewItemKind.APPLICATION,
             arrived_at=application.submitted_at,
@@ -66,7 +127,7 @@ def review_overdue(*, today: date) -> list[OverdueItem]:
                     age,
                 )
             )
-    for appeal in appeals_pending():
+    for appeal in appeals:
         age = item_review_age(
             kind=ReviewItemKind.APPEAL, arrived_at=appeal.filed_at, today=today, targets=targets
         )

@@ -36,6 +36,7 @@ REASON_REQUIRED = _("请填写理由。")
 ALREADY_DECIDED = _("该信号已由他人处理（当前状态：{status}），请刷新后查看。")
 NOT_REVIEWING = _("只有核查中的信号可以说明。")
 ANSWER_REQUIRED = _("请填写说明。")
+ANSWER_ALREADY_GIVEN = _("这段说明已经收到，未重复提交。如需补充，请修改后再提交。")
 NOT_ALLOWED = _("您没有处理风险信号的权限。")
 CLAWBACK_DONE = _("该追回建议已处理。")
 ONLY_FINANCE = _("只有财务可以处理追回建议。")
@@ -291,6 +292,9 @@ def signal_answer(*, signal: RiskSignal, by, text: str) -> RiskSignal:
         locked = RiskSignal.objects.select_for_update().get(pk=signal.pk)
         if locked.status != SignalStatus.REVIEWING:
             raise ValidationError({"text": str(NOT_REVIEWING)})
+        # Under the lock: the same answer posted twice (a double submit) is recorded once.
+        if locked.provider_answer == text.strip():
+            raise ValidationError({"text": str(ANSWER_ALREADY_GIVEN)})
         locked.provider_answer = text.strip()
         locked.answered_at = timezone.now()
         locked.save(update_fields=["provider_answer", "answered_at"])

@@ -4,7 +4,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from funding.models import PendingDemotion
 from funding.selectors import pending_demotions
@@ -19,8 +20,17 @@ from providers.models import (
     Provider,
     RectificationPlan,
     RectificationPlanStatus,
+    ReviewItemKind,
 )
 from providers.selectors import appeals_pending, applications_awaiting_review
+from providers.services.sla import (
+    AgeFilter,
+    item_review_age,
+    overdue_arrived_before,
+    review_age_filter,
+    review_targets,
+)
+from providers.sla import ReviewAge
 
 WARNING_STATUSES = (LifecycleStatus.WARNING, LifecycleStatus.RECTIFICATION)
 
@@ -32,7 +42,7 @@ def _scoped(queryset, scope: ProviderScope, *lookups: str):
 def application_queue(*, scope: ProviderScope) -> QuerySet[Application]:
     """Applications pre-screened or under review, with their pre-screen rows, documents and
     cases at hand."""
-    # Longest waiting first: the order of their age against the review target (review_sla).
+    # Longest waiting first: with one target per kind, the order of arrival is the order of age.
     return (
         _scoped(applications_awaiting_review(), scope, "region")
         .order_by("submitted_at", "pk")
@@ -113,7 +123,7 @@ def warning_queue(*, scope: ProviderScope, today: date) -> list[WarningCase]:
 
 
 def appeal_queue(*, scope: ProviderScope) -> QuerySet[Appeal]:
-    # Longest waiting first: the order of their age against the review target (review_sla).
+    # Longest waiting first: with one target per kind, the order of arrival is the order of age.
     return (
         _scoped(appeals_pending(), scope, "provider__region")
         .order_by("filed_at", "pk")
@@ -131,35 +141,55 @@ class QueueCounts:
     warnings: int
     appeals: int
     demotions: int
+    # Of those, past their review target (ReviewTarget, working days).
+    applications_overdue: int = 0
+    appeals_overdue: int = 0
 
 
-def queue_counts(*, scope: ProviderScope) -> QueueCounts:
+def _count_with_overdue(queryset, field: str, *, kind: str, today: date, targets) -> tuple:
+    """(all, overdue) in one query."""
+    before = overdue_arrived_before(kind=kind, today=today, targets=targets)
+    found = queryset.order_by().aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(**{f"{field}__lt": before}))
+    )
+    return found["total"], found["overdue"]
+
+
+def queue_counts(*, scope: ProviderScope, today: date | None = None) -> QueueCounts:
+    today = today or timezone.localdate()
+    targets = review_targets()
+    applications, applications_overdue = _count_with_overdue(
+        _scoped(applications_awaiting_review(), scope, "region"),
+        "submitted_at",
+        kind=ReviewItemKind.APPLICATION,
+        today=today,
+        targets=targets,
+    )
+    appeals, appeals_overdue = _count_with_overdue(
+        _scoped(appeals_pending(), scope, "provider__region"),
+        "filed_at",
+        kind=ReviewItemKind.APPEAL,
+        today=today,
+        targets=targets,
+    )
     return QueueCounts(
-        applications=_scoped(applications_awaiting_review(), scope, "region").count(),
+        applications=applications,
         warnings=_scoped(
             Provider.objects.filter(status__in=WARNING_STATUSES), scope, "region"
         ).count(),
-        appeals=appeal_queue(scope=scope).count(),
+        appeals=appeals,
         demotions=demotion_queue(scope=scope).count(),
+        applications_overdue=applications_overdue,
+        appeals_overdue=appeals_overdue,
     )
 
 
 # ------------------------------------------------------------------------------
-# Lists with search, filters, sort and ageing against each queue's service level
+# Lists with search, filters, sort and ageing against each kind's review target
 # ------------------------------------------------------------------------------
-# Days within which a case should be decided, counted from when it entered the queue. Appeals:
-# the program answers an appeal within 7 days (the same span the provider had to file it);
-# applications: two working weeks from submission.
-SLA_DAYS = {"applications": 10, "appeals": 7}
-# A case is "due soon" in its last this many days.
-DUE_SOON_DAYS = 2
-
-
-class Age:
-    ALL = ""
-    OVERDUE = "overdue"
-    DUE_SOON = "due_soon"
-    WITHIN = "within"
+# One rule for age and overdue everywhere (this queue, the admin, the daily notice to the program
+# admins): the ReviewTarget rows in working days, providers.services.sla.
+Age = AgeFilter
 
 
 class QueueOrder:
@@ -167,34 +197,9 @@ class QueueOrder:
     NEWEST = "newest"
 
 
-@dataclass(frozen=True)
-class Ageing:
-    """How long a case has waited against its queue's service level."""
-
-    days: int
-    sla_days: int
-
-    @property
-    def days_left(self) -> int:
-        return self.sla_days - self.days
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_left < 0
-
-    @property
-    def days_over(self) -> int:
-        return max(0, -self.days_left)
-
-    @property
-    def due_soon(self) -> bool:
-        return 0 <= self.days_left <= DUE_SOON_DAYS
-
-
-def ageing(*, since, today: date, sla_days: int) -> Ageing:
-    from django.utils import timezone
-
-    return Ageing(days=(today - timezone.localtime(since).date()).days, sla_days=sla_days)
+def ageing(*, kind: str, since, today: date, targets: dict[str, int]) -> ReviewAge:
+    """How long a case has waited against its kind's review target."""
+    return item_review_age(kind=kind, arrived_at=since, today=today, targets=targets)
 
 
 @dataclass(frozen=True)
@@ -206,30 +211,8 @@ class QueueQuery:
     order: str = QueueOrder.OLDEST
 
 
-def _age_filter(queryset, field: str, *, age: str, sla_days: int, today: date):
-    """Cases by age: overdue entered before today − SLA; due soon in the SLA's last days."""
-    from datetime import datetime, time, timedelta
-
-    from django.utils import timezone
-
-    def start_of(day: date):
-        return timezone.make_aware(datetime.combine(day, time.min))
-
-    overdue_before = start_of(today - timedelta(days=sla_days))
-    soon_before = start_of(today - timedelta(days=sla_days - DUE_SOON_DAYS - 1))
-    if age == Age.OVERDUE:
-        return queryset.filter(**{f"{field}__lt": overdue_before})
-    if age == Age.DUE_SOON:
-        return queryset.filter(**{f"{field}__gte": overdue_before, f"{field}__lt": soon_before})
-    if age == Age.WITHIN:
-        return queryset.filter(**{f"{field}__gte": overdue_before})
-    return queryset
-
-
 def application_list(*, scope: ProviderScope, query: QueueQuery, today: date):
     """The application queue searched (number, company, credit code), filtered and sorted."""
-    from django.db.models import Q
-
     applications = (
         _scoped(applications_awaiting_review(), scope, "region")
         .select_related("region", "reviewer")
@@ -248,8 +231,13 @@ def application_list(*, scope: ProviderScope, query: QueueQuery, today: date):
         applications = applications.filter(region_id=query.region_id)
     if query.provider_type_id:
         applications = applications.filter(provider_types=query.provider_type_id).distinct()
-    applications = _age_filter(
-        applications, "submitted_at", age=query.age, sla_days=SLA_DAYS["applications"], today=today
+    applications = review_age_filter(
+        applications,
+        "submitted_at",
+        kind=ReviewItemKind.APPLICATION,
+        age=query.age,
+        today=today,
+        targets=review_targets(),
     )
     order = ("-submitted_at", "-pk") if query.order == QueueOrder.NEWEST else ("submitted_at", "pk")
     return applications.order_by(*order)
@@ -257,8 +245,6 @@ def application_list(*, scope: ProviderScope, query: QueueQuery, today: date):
 
 def appeal_list(*, scope: ProviderScope, query: QueueQuery, today: date):
     """Pending appeals searched (provider code or name), filtered and sorted."""
-    from django.db.models import Q
-
     appeals = appeal_queue(scope=scope).select_related("decision")
     if query.search:
         term = query.search.strip()
@@ -269,8 +255,13 @@ def appeal_list(*, scope: ProviderScope, query: QueueQuery, today: date):
         appeals = appeals.filter(provider__region_id=query.region_id)
     if query.provider_type_id:
         appeals = appeals.filter(provider__provider_types=query.provider_type_id).distinct()
-    appeals = _age_filter(
-        appeals, "filed_at", age=query.age, sla_days=SLA_DAYS["appeals"], today=today
+    appeals = review_age_filter(
+        appeals,
+        "filed_at",
+        kind=ReviewItemKind.APPEAL,
+        age=query.age,
+        today=today,
+        targets=review_targets(),
     )
     order = ("-filed_at", "-pk") if query.order == QueueOrder.NEWEST else ("filed_at", "pk")
     return appeals.order_by(*order)

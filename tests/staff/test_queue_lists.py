@@ -1,15 +1,17 @@
-"""Review queues as list + detail: search, filters, sort, ageing against each service level,
-the case page with its decision form (required fields marked)."""
+"""Review queues as list + detail: search, filters, sort, ageing against each kind's review
+target (ReviewTarget, working days), the case page with its decision form (required fields
+marked)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from providers.models import Application, ApplicationStatus, ProviderType, Region
+from providers.models import Application, ApplicationStatus, ProviderType, Region, ReviewTarget
 from providers.roles import Role
-from staff.selectors.queues import SLA_DAYS, ageing
+from providers.sla import working_days_between
+from staff.selectors.queues import ageing
 from tests.factories import AppealFactory, StaffUserFactory
 from tests.staff.test_queues import _exited_with_appeal, _prescreened
 
@@ -22,20 +24,27 @@ def reviewer_client(client):
     return client
 
 
+def working_days_ago(days: int):
+    """Ten in the morning of the latest day that is `days` working days old today."""
+    today = timezone.localdate()
+    day = today
+    while working_days_between(day, today) < days:
+        day -= timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(10)))
+
+
 def _submitted_days_ago(application, days):
-    Application.objects.filter(pk=application.pk).update(
-        submitted_at=timezone.now() - timedelta(days=days)
-    )
+    Application.objects.filter(pk=application.pk).update(submitted_at=working_days_ago(days))
 
 
-def test_ageing_counts_days_against_the_service_level():
-    today = date(2026, 9, 10)
-    since = timezone.make_aware(timezone.datetime(2026, 9, 1, 9, 0))
-    age = ageing(since=since, today=today, sla_days=7)
-    assert (age.days, age.days_left, age.overdue) == (9, -2, True)
-    fresh = ageing(since=since, today=date(2026, 9, 6), sla_days=7)
-    assert (fresh.days_left, fresh.overdue, fresh.due_soon) == (2, False, True)
-    assert SLA_DAYS["appeals"] == 7
+def test_ageing_counts_working_days_against_the_kinds_target():
+    targets = {"application": 5, "appeal": 3}
+    since = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.get_current_timezone())  # a Tuesday
+    age = ageing(kind="application", since=since, today=date(2026, 9, 10), targets=targets)
+    # Wednesday 2 to Thursday 10: 7 working days (the weekend of the 5th and 6th not counted).
+    assert (age.age_working_days, age.days_left, age.overdue, age.days_over) == (7, -2, True, 2)
+    appeal = ageing(kind="appeal", since=since, today=date(2026, 9, 3), targets=targets)
+    assert (appeal.days_left, appeal.overdue, appeal.due_soon) == (1, False, True)
 
 
 def test_applications_are_searched_filtered_by_region_type_and_age_and_sorted(reviewer_client):
@@ -65,21 +74,22 @@ def test_applications_are_searched_filtered_by_region_type_and_age_and_sorted(re
 
 def test_the_list_shows_each_case_age_against_its_limit(reviewer_client):
     application = _prescreened(company_name="超时科技")
-    _submitted_days_ago(application, SLA_DAYS["applications"] + 3)
+    _submitted_days_ago(application, 5 + 3)  # the seeded target: 5 working days
     page = reviewer_client.get(reverse("staff:queue", args=["applications"])).content.decode()
-    assert "超时 3 天" in page
-    assert "处理时限：10 天" in page
+    assert "超时 3 个工作日" in page
+    assert "处理时限：5 个工作日" in page
 
 
-def test_appeals_age_against_seven_days_and_are_searched(reviewer_client):
+def test_appeals_age_against_their_target_and_are_searched(reviewer_client):
     provider, _violation, appeal = _exited_with_appeal()
-    type(appeal).objects.filter(pk=appeal.pk).update(filed_at=timezone.now() - timedelta(days=5))
+    ReviewTarget.objects.filter(kind="appeal").update(working_days=7)
+    type(appeal).objects.filter(pk=appeal.pk).update(filed_at=working_days_ago(5))
     AppealFactory()
     url = reverse("staff:queue", args=["appeals"])
     rows = reviewer_client.get(url, {"q": provider.name}).context["rows"]
     assert [a.pk for a, _age in rows] == [appeal.pk]
     assert rows[0][1].days_left == 2
-    assert "剩 2 天" in reviewer_client.get(url, {"q": provider.name}).content.decode()
+    assert "剩 2 个工作日" in reviewer_client.get(url, {"q": provider.name}).content.decode()
     assert [a.pk for a, _ in reviewer_client.get(url, {"age": "due_soon"}).context["rows"]] == [
         appeal.pk
     ]

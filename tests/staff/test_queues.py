@@ -143,8 +143,9 @@ def test_a_second_decision_is_refused_by_the_service(client, reviewer):
     client.force_login(reviewer)
     url = reverse("staff:decide_application", args=[application.pk])
     client.post(url, {"decision": "reject", "reason": "第一次"})
-    # Decided, it has left the queue: a second post finds nothing to decide.
-    assert client.post(url, {"decision": "approve", "reason": "第二次"}).status_code == 404
+    # Decided, it has left the queue: a second post is told so.
+    second = client.post(url, {"decision": "approve", "reason": "第二次"}, follow=True)
+    assert "不能重复决定" in " ".join(str(m) for m in second.context["messages"])
     application.refresh_from_db()
     assert application.status == ApplicationStatus.REJECTED
 
