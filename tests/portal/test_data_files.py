@@ -47,7 +47,9 @@ def _rows(response) -> list[list[str]]:
 
 def test_a_provider_uploads_channel_facts_of_its_served_merchants(as_user, owner, served):
     client = as_user(owner)
-    response = client.post(reverse("portal:data"), {"kind": "channels", "file": _channels("M300001")})
+    response = client.post(
+        reverse("portal:data"), {"kind": "channels", "file": _channels("M300001")}
+    )
 
     assert response.status_code == 200
     assert response.context["report"].status == ImportStatus.IMPORTED

@@ -141,9 +141,7 @@ def test_a_retry_with_the_same_idempotency_key_answers_the_first_result(world):
 
 def test_the_detail_lists_every_bad_row(world):
     client = world.client("program_admin")
-    refused = client.post(
-        BATCHES, {"rows": [_row(world, merchant_code="M999999")]}, format="json"
-    )
+    refused = client.post(BATCHES, {"rows": [_row(world, merchant_code="M999999")]}, format="json")
     record = ChannelImport.objects.get()
     detail = client.get(f"{BATCHES}{record.pk}/")
     assert refused.status_code == 409
