@@ -45,6 +45,19 @@ urlpatterns = [
     # Data, allocations
     path("data/", data.data, name="data"),
     path("data/<int:pk>/", data.data_import, name="data_import"),
+    path(
+        "data/<int:pk>/errors.<str:export_format>",
+        data.data_import_errors,
+        name="data_import_errors",
+    ),
+    path("data/channels/<int:pk>/", data.channel_import, name="channel_import"),
+    path(
+        "data/channels/<int:pk>/errors.<str:export_format>",
+        data.channel_import_errors,
+        name="channel_import_errors",
+    ),
+    path("data/template/<str:kind>.<str:export_format>", data.data_template, name="data_template"),
+    path("data/sample/<str:kind>.<str:export_format>", data.data_sample, name="data_sample"),
     path("allocations/", allocations.allocations, name="allocations"),
     path("merchants/", merchants.merchants, name="merchants"),
     path("merchants/<str:code>/", merchants.merchant_detail, name="merchant"),

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -8,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from providers.admin.exports import EXPORT_ACTIONS
 from providers.admin.history import AuditHistoryAdmin
 from providers.admin.scoping import RegionScopedAdmin
-from scoring.forms import MetricsUploadForm
+from providers.exports import ExportFormat, table_response
 from scoring.models import (
     CapabilityWeight,
     GmvFact,
@@ -23,7 +25,6 @@ from scoring.models import (
     ScoringModelMetric,
 )
 from scoring.selectors import score_explanation
-from scoring.services.imports import metrics_import
 from scoring.services.rollup import provider_months_refresh, rollup_rebuild
 from scoring.services.scoring_models import (
     PUBLISHED_IS_FROZEN,
@@ -31,6 +32,10 @@ from scoring.services.scoring_models import (
     scoring_model_normalize_weights,
     scoring_model_publish,
 )
+from steps.forms import DataUploadForm
+from steps.models import ChannelImport
+from steps.services.imports import CHANNELS, data_file_import
+from steps.upload_files import KINDS, import_errors_table, upload_template
 from zaofeng.periods import format_month
 
 UPLOAD_TITLE = _("上传数据文件")
@@ -393,25 +398,67 @@ class MetricsImportAdmin(RegionScopedAdmin, admin.ModelAdmin):
             self.admin_site.admin_view(self.upload_view),
             name="scoring_metricsimport_upload",
         )
-        return [upload, *super().get_urls()]
+        errors = path(
+            "errors/<str:kind>/<int:pk>.<str:export_format>",
+            self.admin_site.admin_view(self.errors_view),
+            name="scoring_metricsimport_errors",
+        )
+        template = path(
+            "template/<str:kind>.<str:export_format>",
+            self.admin_site.admin_view(self.template_view),
+            name="scoring_metricsimport_template",
+        )
+        return [upload, errors, template, *super().get_urls()]
+
+    def errors_view(self, request, kind: str, pk: int, export_format: str):
+        """A refused upload's bad rows as CSV or XLSX (metrics/GMV or channel-facts imports)."""
+        if export_format not in ExportFormat.ALL or kind not in ("metrics", "channels"):
+            raise Http404
+        if kind == "channels":
+            if not request.user.has_perm("steps.view_channelimport"):
+                raise PermissionDenied
+            record = get_object_or_404(ChannelImport, pk=pk)
+        else:
+            if not self.has_view_permission(request):
+                raise PermissionDenied
+            record = get_object_or_404(self.get_queryset(request), pk=pk)
+        return table_response(
+            table=import_errors_table(errors=record.errors),
+            export_format=export_format,
+            filename=f"errors_{kind}_{record.pk}",
+        )
+
+    def template_view(self, request, kind: str, export_format: str):
+        if export_format not in ExportFormat.ALL or kind not in KINDS:
+            raise Http404
+        return table_response(
+            table=upload_template(kind=kind),
+            export_format=export_format,
+            filename=f"template_{kind}",
+        )
 
     def upload_view(self, request):
         if not self._can_upload(request):
             raise PermissionDenied
         report = None
         if request.method == "POST":
-            form = MetricsUploadForm(request.POST, request.FILES)
+            form = DataUploadForm(request.POST, request.FILES)
             if form.is_valid():
                 upload = form.cleaned_data["file"]
-                report = metrics_import(
+                kind = form.cleaned_data["kind"]
+                if kind == CHANNELS and not request.user.has_perm("steps.add_channelimport"):
+                    raise PermissionDenied
+                report = data_file_import(
+                    kind=kind,
                     file=upload,
                     file_name=upload.name,
-                    kind=form.cleaned_data["kind"],
                     by=request.user,
                     dry_run=form.cleaned_data["dry_run"],
                 )
+                if report.ok:
+                    form = DataUploadForm(initial={"kind": kind})  # the next file, same kind
         else:
-            form = MetricsUploadForm()
+            form = DataUploadForm(initial={"kind": request.GET.get("kind")})
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -420,6 +467,9 @@ class MetricsImportAdmin(RegionScopedAdmin, admin.ModelAdmin):
             "report": report,
             "report_status": ImportStatus(report.status).label if report else "",
             "errors": report.errors if report else (),
+            "errors_kind": "channels" if report and report.kind == CHANNELS else "metrics",
+            "formats": ExportFormat.ALL,
+            "kinds": KINDS,
         }
         status = 200 if report is None or report.ok else 422
         return TemplateResponse(request, "scoring/admin/upload.html", context, status=status)

@@ -12,5 +12,5 @@ class MetricsUploadForm(forms.Form):
         label=_("数据文件"), help_text=_("CSV（UTF-8 或 GBK 编码）或 XLSX，第一行为列名")
     )
     dry_run = forms.BooleanField(
-        label=_("试运行"), required=False, help_text=_("只校验并显示将要变更的行数，不导入")
+        label=_("仅校验"), required=False, help_text=_("只校验并显示将要变更的行数，不导入")
     )

@@ -411,7 +411,7 @@ class ImportKind(models.TextChoices):
 
 class ImportStatus(models.TextChoices):
     IMPORTED = "imported", _("已导入")
-    VALIDATED = "validated", _("校验通过（试运行，未导入）")
+    VALIDATED = "validated", _("校验通过（仅校验，未导入）")
     REFUSED = "refused", _("已拒绝")
     FAILED = "failed", _("导入失败（未导入）")
 
@@ -422,7 +422,7 @@ class MetricsImport(models.Model):
     kind = models.CharField(_("数据类型"), max_length=20, choices=ImportKind.choices)
     file_name = models.CharField(_("文件名"), max_length=255)
     status = models.CharField(_("状态"), max_length=20, choices=ImportStatus.choices)
-    dry_run = models.BooleanField(_("试运行"), default=False)
+    dry_run = models.BooleanField(_("仅校验"), default=False)
     provider = models.ForeignKey(
         Provider,
         verbose_name=_("上传服务商"),

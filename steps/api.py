@@ -1,17 +1,35 @@
-"""Merchants with their STEPS stage and history over the API."""
+"""Merchants with their STEPS stage and history over the API, and channel-facts batches in."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
 
+from integrations.exceptions import fields_message
+from integrations.idempotent_views import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    REPLAYED_PARAMETER,
+    respond_idempotently,
+)
+from integrations.models import ApiScope
+from integrations.parsers import ExactJSONParser
 from integrations.permissions import SIGNED_IN
+from integrations.schema import RequiredBodySchema
 from providers.access import provider_scope, providers_visible_to
 from providers.api import query
-from providers.api_permissions import AnyStaffRole, ProviderMember
+from providers.api_permissions import AnyStaffRole, IngestsMetrics, ProviderMember, SafeMethod
 from providers.models import ServiceContract
-from steps.models import MerchantStage, StageTransition
-from steps.selectors import definition_view, merchants_in_scope
-from steps.serializers import MerchantFilterSerializer, MerchantOutputSerializer
+from providers.selectors import membership_for_user
+from steps.models import ChannelImport, MerchantStage, StageTransition
+from steps.selectors import channel_imports_visible, definition_view, merchants_in_scope
+from steps.serializers import (
+    ChannelBatchInputSerializer,
+    ChannelImportDetailSerializer,
+    ChannelImportOutputSerializer,
+    MerchantFilterSerializer,
+    MerchantOutputSerializer,
+    channel_batch_rows,
+)
+from steps.services.imports import channel_facts_rows_import
 
 
 def _row(merchant, view) -> dict:
@@ -91,3 +109,86 @@ class MerchantListApi(generics.ListAPIView):
         page = self.paginate_queryset(self.get_queryset())
         rows = [_row(merchant, self.view) for merchant in page]
         return self.get_paginated_response(MerchantOutputSerializer(rows, many=True).data)
+
+
+# ----------------------------------------------------------------------------------------------
+# Channel-facts batches
+# ----------------------------------------------------------------------------------------------
+class ChannelBatchListCreateApi(generics.ListAPIView):
+    permission_classes = [*SIGNED_IN, (SafeMethod & AnyStaffRole) | IngestsMetrics | ProviderMember]
+    required_scope = ApiScope.INGEST
+    parser_classes = [ExactJSONParser]
+    schema = RequiredBodySchema()
+    serializer_class = ChannelImportOutputSerializer
+
+    def get_queryset(self):
+        return channel_imports_visible(self.request.user).select_related("provider", "uploaded_by")
+
+    def get(self, request, *args, **kwargs):
+        """Channel-facts imports, newest first: API batches and uploaded files alike."""
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ChannelBatchInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_PARAMETER],
+        responses={
+            201: ChannelImportOutputSerializer,
+            200: OpenApiResponse(
+                ChannelImportOutputSerializer, description="dry run: checked, nothing stored"
+            ),
+            409: OpenApiResponse(
+                description="Rows refused by the row rules (unknown merchant, a merchant the "
+                "provider does not serve that month, rate outside 0–1, a repeated row…); nothing "
+                "was stored. `fields` names each bad field as rows[i].field. Also the answer "
+                "when the Idempotency-Key was used with another body."
+            ),
+        },
+    )
+    def post(self, request):
+        """Ingests merchants' monthly channel facts (STEPS), all or nothing.
+
+        The rows go through the same checks and the same import as an uploaded channel-facts
+        file: any bad row stores nothing. Each row replaces its merchant-month. A provider's
+        user may send only the merchants its provider serves under contract in the row's month.
+        With an Idempotency-Key, a retry with the same body answers the first result again.
+        """
+        provider = None if request.user.is_staff else membership_for_user(request.user).provider
+        return respond_idempotently(
+            request,
+            endpoint="channel-batches",
+            compute=lambda: _ingest(request, provider=provider),
+        )
+
+
+def _ingest(request, *, provider):
+    batch = ChannelBatchInputSerializer(data=request.data)
+    batch.is_valid(raise_exception=True)
+    data = batch.validated_data
+    file = channel_batch_rows(data["rows"])
+    report = channel_facts_rows_import(
+        rows=file.rows,
+        source_name="api-batch-channels",
+        by=request.user,
+        provider=provider,
+        dry_run=data["dry_run"],
+    )
+    if not report.ok:
+        fields = file.refusal_fields(report.errors)
+        body = {"code": "rows_refused", "message": fields_message(fields), "fields": fields}
+        return status.HTTP_409_CONFLICT, {"error": body}
+    record = ChannelImport.objects.select_related("provider", "uploaded_by").get(
+        pk=report.import_id
+    )
+    answer = status.HTTP_200_OK if report.dry_run else status.HTTP_201_CREATED
+    return answer, ChannelImportOutputSerializer(record).data
+
+
+class ChannelBatchDetailApi(generics.RetrieveAPIView):
+    """One channel-facts import with every bad row it was refused for (line, column, value,
+    reason)."""
+
+    permission_classes = [*SIGNED_IN, AnyStaffRole | ProviderMember]
+    serializer_class = ChannelImportDetailSerializer
+
+    def get_queryset(self):
+        return channel_imports_visible(self.request.user).select_related("provider", "uploaded_by")

@@ -10,6 +10,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
+from django.utils.translation import gettext_lazy as _
+
 from scoring.fileformats import (
     MERCHANT_CODE,
     MONTH,
@@ -22,6 +24,7 @@ from scoring.fileformats import (
     Column,
     RowChecker,
     RowError,
+    _contract_covers,
     _number,
     _text,
 )
@@ -52,6 +55,7 @@ CHANNEL_COLUMNS = (
     DISTRIBUTING_STREAMERS,
     EXCLUSIVE_SKUS,
 )
+REASON_NOT_SERVED = _("本服务商当月没有为该商家提供服务，不能上传它的数据")
 HOURS_LIMIT = Decimal(744)  # hours in a 31-day month
 HOURS_PLACES = Decimal("0.01")
 RATE_PLACES = Decimal("0.000001")
@@ -84,9 +88,16 @@ class ChannelRowChecker(RowChecker):
 
     columns = CHANNEL_COLUMNS
 
-    def __init__(self, *, merchants: Mapping[str, int], **kwargs):
+    def __init__(
+        self,
+        *,
+        merchants: Mapping[str, int],
+        served: Mapping[int, list[tuple[date, date | None]]] | None = None,
+        **kwargs,
+    ):
         super().__init__(providers={}, **kwargs)
         self.merchants = merchants
+        self.served = served  # a provider's own upload: its contract spans by merchant
 
     def check(self, line: int, cells: list[object]) -> tuple[ChannelRow | None, list[RowError]]:
         errors: list[RowError] = []
@@ -98,6 +109,12 @@ class ChannelRowChecker(RowChecker):
             self._error(errors, line, MERCHANT_CODE.key, raw_merchant, REASON_REQUIRED)
         elif merchant_id is None:
             self._error(errors, line, MERCHANT_CODE.key, raw_merchant, REASON_UNKNOWN_MERCHANT)
+        elif (
+            self.served is not None
+            and month is not None
+            and not _contract_covers(self.served.get(merchant_id, ()), month)
+        ):
+            self._error(errors, line, MERCHANT_CODE.key, raw_merchant, REASON_NOT_SERVED)
         amounts = [self._fen(errors, line, cells, column) for column in AMOUNT_COLUMNS]
         rate = self._decimal(errors, line, cells, REPURCHASE_RATE, Decimal(1), RATE_PLACES)
         hours = self._decimal(errors, line, cells, SELF_BROADCAST_HOURS, HOURS_LIMIT, HOURS_PLACES)

@@ -95,7 +95,16 @@ class ChannelImport(models.Model):
 
     file_name = models.CharField(_("文件名"), max_length=255)
     status = models.CharField(_("状态"), max_length=20, choices=ImportStatus.choices)
-    dry_run = models.BooleanField(_("试运行"), default=False)
+    dry_run = models.BooleanField(_("仅校验"), default=False)
+    provider = models.ForeignKey(
+        "providers.Provider",
+        verbose_name=_("服务商"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("服务商自己上传时为该服务商；项目人员上传时为空"),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),

@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from providers.access import ProviderScope
 from providers.models import Merchant, Provider, ServiceContract
+from providers.selectors import membership_for_user
 from steps.journey import FEN_INPUTS, INPUT_LABELS, OPERATORS, Transition, spells_of
 from steps.models import (
+    ChannelImport,
     DefinitionStatus,
     Direction,
     MerchantStage,
@@ -442,3 +444,21 @@ def providers_forward_ranking(
     ]
     ranking.sort(key=lambda row: (-row.forward, row.backward, row.code))
     return ranking[:limit]
+
+
+# ----------------------------------------------------------------------------------------------
+# Channel-facts imports
+# ----------------------------------------------------------------------------------------------
+def channel_imports_visible(user) -> QuerySet[ChannelImport]:
+    """Program staff read every channel-facts import; a provider's user its provider's own."""
+    imports = ChannelImport.objects.order_by("-started_at", "-id")
+    if user.is_staff:
+        return imports
+    membership = membership_for_user(user)
+    if membership is None:
+        return ChannelImport.objects.none()
+    return imports.filter(provider=membership.provider)
+
+
+def channel_imports_of_provider(*, provider: Provider) -> QuerySet[ChannelImport]:
+    return ChannelImport.objects.filter(provider=provider).order_by("-started_at", "-id")

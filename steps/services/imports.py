@@ -1,19 +1,25 @@
-"""Importing merchants' monthly channel facts from CSV or XLSX: every row checked, all or nothing.
+"""Importing merchants' monthly channel facts from CSV, XLSX or the API: every row checked, all or
+nothing.
 
 The file is read and checked with scoring's readers and row machinery (steps/fileformats.py); a
 file with any bad row imports nothing and its record lists every bad row (line, column, reason).
 Each row is a whole merchant-month, so loading a month again replaces those merchant-months and
 leaves the others. Each upload leaves an import record, refused or not.
+
+A provider's own upload (provider=...) may hold only the merchants it serves under a contract
+that covers the row's month, as a provider's GMV rows may; program staff load any merchant.
+The API's JSON batches (channel_facts_rows_import) come in as the rows a file's reader gives.
 """
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
-from providers.models import Merchant
+from providers.models import Merchant, Provider, ServiceContract
 from scoring.fileformats import (
     REASON_EMPTY_FILE,
     REASON_UNREADABLE,
@@ -25,7 +31,7 @@ from scoring.fileformats import (
     read_rows,
 )
 from scoring.models import ImportStatus
-from scoring.services.imports import MAX_LISTED_ERRORS
+from scoring.services.imports import MAX_LISTED_ERRORS, metrics_import
 from steps.fileformats import CHANNEL_COLUMNS, ChannelRow, ChannelRowChecker
 from steps.models import ChannelFact, ChannelImport
 from zaofeng.periods import format_month
@@ -33,6 +39,7 @@ from zaofeng.periods import format_month
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 2_000
 VALUE_FIELDS = ChannelRow._fields[3:]
+CHANNELS = "channels"  # the data kind beside scoring's gmv and metrics on the upload pages
 
 
 @dataclass(frozen=True)
@@ -47,17 +54,35 @@ class ChannelImportReport:
     months: tuple[date, ...]
     errors: tuple[RowError, ...]
     error_count: int
+    kind: str = CHANNELS
+    deleted: int = 0  # a merchant-month is replaced whole, never removed
 
     @property
     def ok(self) -> bool:
-        return self.status != ImportStatus.REFUSED
+        return self.status not in (ImportStatus.REFUSED, ImportStatus.FAILED)
+
+    @property
+    def imported(self) -> bool:
+        return self.status == ImportStatus.IMPORTED
 
 
-def _checked(file, file_name: str) -> tuple[list[ChannelRow], list[RowError], int, int]:
+def _served(provider: Provider) -> dict[int, list[tuple[date, date | None]]]:
+    """The provider's contract spans by merchant."""
+    spans: dict[int, list[tuple[date, date | None]]] = {}
+    for merchant_id, started, ended in ServiceContract.objects.filter(
+        provider=provider
+    ).values_list("merchant_id", "started_on", "ended_on"):
+        spans.setdefault(merchant_id, []).append((started, ended))
+    return spans
+
+
+def _checked(
+    rows_of, file_name: str, provider: Provider | None
+) -> tuple[list[ChannelRow], list[RowError], int, int]:
     """Clean rows, errors (listed up to MAX_LISTED_ERRORS), the error count and rows read."""
     errors: list[RowError] = []
     try:
-        rows = iter(read_rows(file, file_name))
+        rows = iter(rows_of())
         first = next(rows, None)
         if first is None:
             return [], [RowError(1, "", "", REASON_EMPTY_FILE)], 1, 0
@@ -65,7 +90,11 @@ def _checked(file, file_name: str) -> tuple[list[ChannelRow], list[RowError], in
         if header.errors:
             return [], header.errors, len(header.errors), 0
         merchants = dict(Merchant.objects.values_list("code", "id"))
-        checker = ChannelRowChecker(header=header, merchants=merchants)
+        checker = ChannelRowChecker(
+            header=header,
+            merchants=merchants,
+            served=None if provider is None else _served(provider),
+        )
         clean, count, error_count = [], 0, 0
         for line, cells in rows:
             count += 1
@@ -116,15 +145,42 @@ def _write(rows: list[ChannelRow]) -> tuple[int, int]:
 
 
 def channel_facts_import(
-    *, file, file_name: str, by=None, dry_run: bool = False
+    *, file, file_name: str, by=None, provider: Provider | None = None, dry_run: bool = False
 ) -> ChannelImportReport:
     """Imports a channel-facts file all or nothing and records the upload.
 
     A file with any bad row imports nothing; the report lists every bad row. A dry run checks
-    every row and counts what would change without storing it.
+    every row and counts what would change without storing it. With provider=..., the file may
+    hold only merchants the provider serves in the row's month.
     """
+    return _import(
+        rows_of=lambda: read_rows(file, file_name),
+        source_name=file_name,
+        by=by,
+        provider=provider,
+        dry_run=dry_run,
+    )
+
+
+def channel_facts_rows_import(
+    *,
+    rows: Iterable[tuple[int, list[object]]],
+    source_name: str,
+    by=None,
+    provider: Provider | None = None,
+    dry_run: bool = False,
+) -> ChannelImportReport:
+    """Imports rows already read ((line, cells), the header on line 1), as the API's batches
+    give them, with the same checks and all-or-nothing rule as a file."""
+    return _import(
+        rows_of=lambda: rows, source_name=source_name, by=by, provider=provider, dry_run=dry_run
+    )
+
+
+def _import(*, rows_of, source_name: str, by, provider, dry_run: bool) -> ChannelImportReport:
+    file_name = source_name
     started_at = timezone.now()
-    rows, errors, error_count, count = _checked(file, file_name)
+    rows, errors, error_count, count = _checked(rows_of, file_name, provider)
     months = tuple(sorted({row.month for row in rows})) if not error_count else ()
     created = updated = 0
     if error_count:
@@ -143,6 +199,7 @@ def channel_facts_import(
             file_name=file_name[:255],
             status=status,
             dry_run=dry_run,
+            provider=provider,
             uploaded_by=by if getattr(by, "is_authenticated", False) else None,
             started_at=started_at,
             finished_at=timezone.now(),
@@ -167,4 +224,16 @@ def channel_facts_import(
         months=months,
         errors=tuple(errors),
         error_count=error_count,
+    )
+
+
+def data_file_import(*, kind: str, file, file_name: str, by=None, provider=None, dry_run=False):
+    """An upload page's file of any data kind: channel facts here, GMV and metrics through
+    scoring's import (scoring.services.imports.metrics_import)."""
+    if kind == CHANNELS:
+        return channel_facts_import(
+            file=file, file_name=file_name, by=by, provider=provider, dry_run=dry_run
+        )
+    return metrics_import(
+        file=file, file_name=file_name, kind=kind, by=by, provider=provider, dry_run=dry_run
     )

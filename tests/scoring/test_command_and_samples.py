@@ -117,3 +117,20 @@ def test_dry_run_and_kind_options(demo, capsys, tmp_path):
         call_command("import_metrics", str(odd), "--kind", "gmv")
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_metrics", str(tmp_path / "missing.csv"))
+
+
+@pytest.mark.parametrize("code", [f"SP00000{n}" for n in range(1, 8)])
+def test_each_providers_own_sample_loads_as_that_provider(demo, code):
+    """What a provider uploads from the portal: only its own rows, so none is refused."""
+    from providers.models import Provider
+    from scoring.services.imports import metrics_import
+
+    path = SAMPLES / "providers" / f"metrics_2026-10_{code}.csv"
+    with path.open("rb") as file:
+        report = metrics_import(
+            file=file,
+            file_name=path.name,
+            kind="metrics",
+            provider=Provider.objects.get(code=code),
+        )
+    assert (report.status, report.error_count, report.rows) == (ImportStatus.IMPORTED, 0, 16)
