@@ -187,10 +187,14 @@ def test_the_pool_goes_to_those_it_moves_across_a_threshold_and_says_why_others_
     shares = {s.provider_id: s for s in allocation.shares}
     assert shares[1].optimised > 0
     assert shares[1].probability_after["tier_100m"] > shares[1].probability_before["tier_100m"]
-    assert shares[2].optimised == 0 and shares[2].nothing_reason == NOTHING_TOO_FAR
-    assert shares[3].optimised == 0 and shares[3].nothing_reason == NOTHING_FAR_ABOVE
-    assert shares[4].amount == 0 and shares[4].nothing_reason == NOTHING_INELIGIBLE
-    assert shares[5].reserve == 1_000_000 and shares[5].nothing_reason == NOTHING_UNTIERED
+    assert shares[2].optimised == 0
+    assert shares[2].nothing_reason == NOTHING_TOO_FAR
+    assert shares[3].optimised == 0
+    assert shares[3].nothing_reason == NOTHING_FAR_ABOVE
+    assert shares[4].amount == 0
+    assert shares[4].nothing_reason == NOTHING_INELIGIBLE
+    assert shares[5].reserve == 1_000_000
+    assert shares[5].nothing_reason == NOTHING_UNTIERED
     # The explanations add up: the values of the lines are the objective, the parts the totals.
     assert sum(s.value_after for s in allocation.shares) == pytest.approx(allocation.objective)
     assert allocation.allocated == sum(s.reserve + s.base + s.optimised for s in allocation.shares)
