@@ -202,7 +202,23 @@ def knapsack_solve(
     if method == "exact":
         return _solve_exact(items, budgets, concentration_cap, top)
     if method == "greedy":
-        return _solve_greedy(items, budgets, concentration_cap, top)
+        blocking = _solve_greedy(items, budgets, concentration_cap, top)
+        if concentration_cap is not None:
+            # Beside it, every recipient held to cap / top, which keeps the guard by itself
+            # unless a rule part is already above that.
+            held = _solve_greedy(
+                items, budgets, concentration_cap, top, ceiling=concentration_cap // top
+            )
+            amounts = (item.fixed + item.costs[held.choice[item.key]] for item in items)
+            keeps = sum(heapq.nlargest(top, amounts)) <= concentration_cap
+            if keeps and held.objective > blocking.objective:
+                blocking = held
+        # The bound is the LP optimum of the whole problem without the guard: valid, and tight
+        # when the guard does not bind.
+        bound = _lp_bound(items, {item.key: _hull(item) for item in items}, budgets)
+        return KnapsackSolution(
+            blocking.choice, blocking.objective, max(bound, blocking.objective), "greedy"
+        )
     raise AllocationError(f"unknown method {method}")
 
 
@@ -317,11 +333,21 @@ def _hull(item: KnapsackItem) -> list[int]:
     return hull
 
 
-def _solve_greedy(items, budgets, concentration_cap, top) -> KnapsackSolution:
+def _solve_greedy(items, budgets, concentration_cap, top, ceiling=None) -> KnapsackSolution:
     """Lagrangian/greedy: take hull segments in order of value per unit of cost while the tier
     budget and the guard allow; an item whose next segment does not fit stops there. The bound is
     the LP optimum of each tier (the greedy with the first non-fitting segment taken fractionally),
     which ignores the guard and so bounds the optimum from above."""
+    if ceiling is not None:
+        items = [
+            KnapsackItem(
+                item.key,
+                item.group,
+                *_within(item, ceiling),
+                item.fixed,
+            )
+            for item in items
+        ]
     hulls = {item.key: _hull(item) for item in items}
     by_key = {item.key: item for item in items}
     heap = []
@@ -355,8 +381,15 @@ def _solve_greedy(items, budgets, concentration_cap, top) -> KnapsackSolution:
             heapq.heappush(heap, _segment(item, hull, step + 1))
     choice = {key: hulls[key][position[key]] for key in by_key}
     objective = math.fsum(by_key[key].values[level] for key, level in choice.items())
-    bound = _lp_bound(items, hulls, budgets)
-    return KnapsackSolution(choice, objective, max(bound, objective), "greedy")
+    return KnapsackSolution(choice, objective, objective, "greedy")
+
+
+def _within(item: KnapsackItem, ceiling: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """The item's levels whose amount (fixed + cost) stays within ceiling; level 0 always."""
+    keep = [0] + [
+        level for level in range(1, len(item.costs)) if item.fixed + item.costs[level] <= ceiling
+    ]
+    return tuple(item.costs[i] for i in keep), tuple(item.values[i] for i in keep)
 
 
 def _lp_bound(items, hulls, budgets) -> float:
