@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -473,6 +473,7 @@ class SeekingShare:
     reserve: int
     base: int
     optimised: int
+    exploration: int  # the lottery's extra grant (treated arm only)
     probability_before: Mapping[str, float]  # at the fixed parts (reserve + base) only
     probability_after: Mapping[str, float]  # with the whole grant
     value_before: float  # Σ weight × probability_before
@@ -481,7 +482,7 @@ class SeekingShare:
 
     @property
     def amount(self) -> int:
-        return self.reserve + self.base + self.optimised
+        return self.reserve + self.base + self.optimised + self.exploration
 
     @property
     def marginal_per_unit(self) -> float:
@@ -551,12 +552,18 @@ def seeking_allocate(
     candidates: Sequence[SeekingCandidate],
     *,
     response: Response,
-    other_shift: Mapping[int, int] | None = None,
+    other_shift: Mapping[int, float] | None = None,
+    treated: Collection[int] = (),
+    exploration_ppm: int = 0,
 ) -> SeekingAllocation:
     """Allocates one pool by the rules of the module docstring.
 
     response(tier_code, amounts) gives the incremental trailing net GMV (fen) that amounts of this
-    pool buy; other_shift adds a fixed response per provider (the other pool's grant).
+    pool buy; other_shift adds a fixed response per provider (the other pool's grant). With
+    exploration_ppm, that share of each tier's budget left after the base grants is held back
+    from the optimiser and split equally among the tier's `treated` (the lottery's winners),
+    within their caps, after the optimiser has chosen: so the optimised part does not depend on
+    the draw, and the treated and the control differ by the extra grant alone.
     """
     if terms.total < 0:
         raise AllocationError("the pool total must not be negative")
@@ -595,6 +602,10 @@ def seeking_allocate(
             base_part[pid] = amount
             room[pid] -= amount
         tier_left[tier.tier_code] = tier.budget - sum(base_part[c.provider_id] for c in members)
+    explore_budget = {
+        code: (left * exploration_ppm // PPM if treated else 0) for code, left in tier_left.items()
+    }
+    tier_left = {code: left - explore_budget[code] for code, left in tier_left.items()}
 
     weights = {t.code: t.weight for t in terms.targets}
     thresholds = {t.code: t.threshold_fen for t in terms.targets}
@@ -630,12 +641,22 @@ def seeking_allocate(
         method=terms.method,
     )
     tier_of = {tier.tier_code: tier for tier in terms.tiers}
+    treated = set(treated)
+    extra: dict[int, int] = {}
+    for code, budget in explore_budget.items():
+        winners = {
+            c.provider_id: 1
+            for c in tier_members.get(code, [])
+            if c.provider_id in treated and c.provider_id in in_tier
+        }
+        rooms = {pid: room[pid] - level_costs[pid][solution.choice[pid]] for pid in winners}
+        extra.update(apportion(budget, winners, rooms))
     shares = []
     for c in sorted(candidates, key=lambda c: c.provider_id):
         pid = c.provider_id
         if not c.eligible:
             shares.append(
-                SeekingShare(pid, c.tier_code, 0, 0, 0, {}, {}, 0.0, 0.0, NOTHING_INELIGIBLE)
+                SeekingShare(pid, c.tier_code, 0, 0, 0, 0, {}, {}, 0.0, 0.0, NOTHING_INELIGIBLE)
             )
             continue
         level = solution.choice[pid]
@@ -655,6 +676,7 @@ def seeking_allocate(
                 reserve=reserve_part[pid],
                 base=base_part[pid],
                 optimised=level_costs[pid][level],
+                exploration=extra.get(pid, 0),
                 probability_before=before,
                 probability_after=after,
                 value_before=value_before,
@@ -668,7 +690,7 @@ def seeking_allocate(
             tier.budget,
             len(tier_members[tier.tier_code]),
             sum(
-                s.base + s.optimised
+                s.base + s.optimised + s.exploration
                 for s in shares
                 if s.tier_code == tier.tier_code and s.provider_id in in_tier
             ),
@@ -710,3 +732,41 @@ def _nothing_reason(per_level, room, weights, tier, in_tier) -> str:
     if value(per_level[-1]) - value(base) < TOO_FAR:
         return NOTHING_TOO_FAR
     return NOTHING_BELOW_CUT
+
+
+# ------------------------------------------------------------------------------
+# The exploration lottery (docs/target_seeking.md)
+# ------------------------------------------------------------------------------
+TREATED = "treated"
+CONTROL = "control"
+
+
+def near_cut_off(trailing_fen: int, thresholds: Sequence[int], band_ppm: int) -> bool:
+    """Within band (a share of the threshold) of any tier's cut-off, on either side."""
+    return any(abs(trailing_fen - t) * PPM <= t * band_ppm for t in thresholds if t > 0)
+
+
+def exploration_draw(*, seed: int, groups: Mapping[str, Collection[int]]) -> dict[int, str]:
+    """A seeded lottery per group: the providers in id order are shuffled by numpy's PCG64 from
+    the seed, and the first half (rounded up) is treated, the rest control. The same seed and
+    groups give the same arms."""
+    arms: dict[int, str] = {}
+    rng = np.random.default_rng(seed)
+    for code in sorted(groups):
+        members = sorted(groups[code])
+        if not members:
+            continue
+        order = rng.permutation(len(members))
+        half = (len(members) + 1) // 2
+        for rank, index in enumerate(order):
+            arms[members[int(index)]] = TREATED if rank < half else CONTROL
+    return arms
+
+
+def expected_band(probabilities: Sequence[float], z: float = 1.2815515655446004):
+    """The expected count of independent events and its 80 % band (normal approximation of the
+    Poisson-binomial law, rounded outward to whole providers)."""
+    p = np.asarray(probabilities, dtype=float)
+    mean = float(p.sum())
+    sd = float(np.sqrt((p * (1 - p)).sum()))
+    return mean, max(math.floor(mean - z * sd), 0), math.ceil(mean + z * sd)

@@ -16,13 +16,17 @@ from funding.target_seeking import (
     NOTHING_INELIGIBLE,
     NOTHING_TOO_FAR,
     NOTHING_UNTIERED,
+    TREATED,
     KnapsackItem,
     SeekingCandidate,
     SeekingTerms,
     SeekingTierTerms,
     TargetTerms,
+    expected_band,
+    exploration_draw,
     knapsack_solve,
     level_amounts,
+    near_cut_off,
     reach_probability,
     seeking_allocate,
 )
@@ -287,3 +291,42 @@ def test_the_concentration_guard_spreads_a_pool_that_would_otherwise_go_to_few()
     guarded = seeking_allocate(_terms(concentration_ppm=300_000), candidates, response=_response())
     assert sum(heapq.nlargest(10, open_pool.amounts().values())) > 3_000_000
     assert sum(heapq.nlargest(10, guarded.amounts().values())) <= 3_000_000
+
+
+def test_the_exploration_lottery_is_reproducible_from_its_seed_and_splits_each_group():
+    groups = {"tier_100m": [5, 3, 9, 1, 7], "tier_1b": [2, 4]}
+    arms = exploration_draw(seed=20261203, groups=groups)
+    assert arms == exploration_draw(seed=20261203, groups={k: list(v) for k, v in groups.items()})
+    assert sorted(arms) == [1, 2, 3, 4, 5, 7, 9]
+    assert [arms[p] for p in (5, 3, 9, 1, 7)].count(TREATED) == 3
+    assert [arms[p] for p in (2, 4)].count(TREATED) == 1
+    draws = {tuple(sorted(exploration_draw(seed=s, groups=groups).items())) for s in range(20)}
+    assert len(draws) > 1  # the seed decides
+
+
+def test_near_cut_off_is_a_band_on_either_side_of_a_threshold():
+    assert near_cut_off(9_000_000, [10_000_000], 100_000)
+    assert near_cut_off(11_000_000, [10_000_000], 100_000)
+    assert not near_cut_off(8_999_999, [10_000_000], 100_000)
+
+
+def test_the_lottery_extra_goes_to_the_treated_within_caps_and_the_tier_budget():
+    candidates = [_candidate(pid, "tier_100m", 9_000_000, 800_000) for pid in range(1, 9)]
+    treated = {1, 3, 5, 7}
+    plain = seeking_allocate(_terms(), candidates, response=_response())
+    explored = seeking_allocate(
+        _terms(), candidates, response=_response(), treated=treated, exploration_ppm=100_000
+    )
+    shares = {s.provider_id: s for s in explored.shares}
+    assert all(shares[p].exploration > 0 for p in treated)
+    assert all(shares[p].exploration == 0 for p in (2, 4, 6, 8))
+    assert all(s.amount <= explored.cap for s in explored.shares)
+    tier = explored.tiers[1]
+    assert tier.used <= tier.budget
+    assert explored.allocated <= plain.total
+
+
+def test_expected_band_is_the_mean_with_an_outward_rounded_band():
+    mean, low, high = expected_band([0.5] * 100)
+    assert mean == pytest.approx(50)
+    assert (low, high) == (43, 57)
