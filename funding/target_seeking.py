@@ -770,3 +770,17 @@ def expected_band(probabilities: Sequence[float], z: float = 1.2815515655446004)
     mean = float(p.sum())
     sd = float(np.sqrt((p * (1 - p)).sum()))
     return mean, max(math.floor(mean - z * sd), 0), math.ceil(mean + z * sd)
+
+
+def reach_by_target(
+    quantile_levels: Sequence[float],
+    quantiles: Mapping[str, Sequence[int]],
+    thresholds: Mapping[str, int],
+    shift: float,
+) -> dict[str, float]:
+    """P(at or above each target's threshold at its date) after adding shift fen of GMV."""
+    return {
+        code: float(reach_probability(quantile_levels, values, thresholds[code], shift))
+        for code, values in quantiles.items()
+        if code in thresholds and values
+    }
