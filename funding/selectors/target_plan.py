@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from funding.allocation import AllocationError, share_to_ppm
 from funding.forecasting.engine import QUANTILES
@@ -39,6 +40,7 @@ from funding.target_seeking import (
     reach_by_target,
     seeking_allocate,
 )
+from zaofeng.money import format_count_cn, format_fen_cn
 from zaofeng.periods import month_start, months_between
 
 FUND_UNIT = 1_000_000  # levels of funds are whole ¥1万
@@ -337,6 +339,75 @@ __all__ = [
     "PolicyOutlook",
     "TargetPlan",
     "allocation_comparison",
+    "line_text",
+    "line_texts",
     "program_target_terms",
     "target_seeking_plan",
 ]
+
+
+# ------------------------------------------------------------------------------
+# What a line's grant buys, in words
+# ------------------------------------------------------------------------------
+NOTHING_TEXT = {
+    "far_above": _("已远高于门槛"),
+    "too_far": _("差距过大"),
+    "capped": _("上限"),
+    "below_cut": _("边际价值低于入选线"),
+    "untiered": _("未进入层级：仅新入驻预留"),
+}
+BUYS = _("{amount}：到 {date} 达到 {threshold} 的概率 {before}% → {after}%")
+MARGINAL = _("每 ¥1万 增加 {value} 个加权预期达标")
+EXPLORATION_TEXT = {"treated": _("随机对照：追加资助"), "control": _("随机对照：对照组")}
+
+
+@dataclass(frozen=True)
+class LineText:
+    buys: str
+    marginal: str
+    nothing: str
+    arm: str
+
+
+def line_text(*, explanation: dict, figures: dict, fund_fen: int, impressions: int) -> LineText:
+    """The sentences of a target-seeking line, from what the proposal stored; empty for a line of
+    the rule policy."""
+    if explanation.get("mode") != "target_seeking":
+        return LineText("", "", "", "")
+    targets = {t["code"]: t for t in figures.get("targets", [])}
+    reach = explanation.get("reach", {})
+    buys = ""
+    if reach and (fund_fen or impressions):
+        code = max(
+            sorted(reach), key=lambda c: reach[c]["after"] - reach[c]["before"]
+        )  # the target the grant moves most
+        target = targets.get(code)
+        if target:
+            amount = format_fen_cn(fund_fen) if fund_fen else format_count_cn(impressions)
+            buys = str(BUYS).format(
+                amount=amount,
+                date=target["date"],
+                threshold=format_fen_cn(target["threshold_fen"]),
+                before=round(reach[code]["before"] * 100),
+                after=round(reach[code]["after"] * 100),
+            )
+    marginal = ""
+    if explanation.get("marginal_per_10k"):
+        marginal = str(MARGINAL).format(value=f"{explanation['marginal_per_10k']:.4f}")
+    nothing_code = explanation.get("fund", {}).get("nothing") or ""
+    nothing = str(NOTHING_TEXT.get(nothing_code, "")) if nothing_code else ""
+    return LineText(buys, marginal, nothing, str(EXPLORATION_TEXT.get(explanation.get("arm"), "")))
+
+
+def line_texts(*, proposal, lines) -> dict[int, LineText]:
+    out = {}
+    for line in lines:
+        explanation = dict(line.explanation or {})
+        explanation["arm"] = line.exploration_arm
+        out[line.pk] = line_text(
+            explanation=explanation,
+            figures=proposal.figures or {},
+            fund_fen=line.fund_fen,
+            impressions=line.impressions,
+        )
+    return out
