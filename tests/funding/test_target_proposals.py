@@ -223,3 +223,20 @@ def test_the_comparison_writes_nothing_and_shows_more_expected_crossings(world):
     assert seeking["tier_100m"].low <= seeking["tier_100m"].expected <= seeking["tier_100m"].high
     assert comparison.seeking.fund_total <= 1_000 * WAN_FEN
     assert comparison.from_prior
+
+
+def test_a_program_admin_sets_the_mode_and_the_priors_in_the_admin(client, world):
+    from django.urls import reverse
+
+    from tests.funding.builders import admin_user
+
+    _providers, _pool, policy = world
+    client.force_login(admin_user())
+    html = client.get(
+        reverse("admin:funding_allocationpolicy_change", args=[policy.pk])
+    ).content.decode()
+    assert "响应曲线先验" in html
+    assert 'name="mode"' in html
+    assert 'name="exploration_enabled"' in html
+    assert 'name="concentration_share"' in html
+    assert "target_weight" in html
