@@ -34,6 +34,7 @@ from funding.models import (
     ProposalEdit,
     ProposalLine,
     ProposalStatus,
+    ResponsePrior,
     Tier,
     TierAssessment,
     TierBudget,
@@ -391,7 +392,19 @@ class PoolAdmin(AuditHistoryAdmin):
 class TierPolicyInline(admin.TabularInline):
     model = TierPolicy
     extra = 0
-    fields = ["tier", "base_fund_fen", "base_impressions"]
+    fields = ["tier", "base_fund_fen", "base_impressions", "target_weight"]
+
+
+class ResponsePriorInline(admin.TabularInline):
+    model = ResponsePrior
+    extra = 0
+    fields = [
+        "tier",
+        "funds_gmv_per_fen",
+        "funds_saturation_fen",
+        "impressions_gmv_per_impression",
+        "impressions_saturation",
+    ]
 
 
 @admin.register(AllocationPolicy)
@@ -403,12 +416,14 @@ class AllocationPolicyAdmin(AuditHistoryAdmin):
         "cap_share",
         "new_entrant_share",
         "new_entrant_periods",
+        "mode",
+        "exploration_enabled",
         "created_at",
     ]
-    list_filter = ["is_current", "weighting"]
+    list_filter = ["is_current", "weighting", "mode", "exploration_enabled"]
     search_fields = ["name"]
     readonly_fields = ["is_current", "created_at"]
-    inlines = [TierPolicyInline]
+    inlines = [TierPolicyInline, ResponsePriorInline]
     actions = ["make_current"]
     change_list_template = "funding/admin/policy_change_list.html"
 

@@ -466,6 +466,11 @@ class Weighting(models.TextChoices):
     SCORE_GROWTH = "score_growth", _("按综合评分 × 成交额增长")
 
 
+class AllocationMode(models.TextChoices):
+    RULE = "rule", _("规则分配")
+    TARGET_SEEKING = "target_seeking", _("目标导向分配")
+
+
 class AllocationPolicy(models.Model):
     """How a period's pools are shared out: base grants, weighted remainder, cap and reserve."""
 
@@ -489,6 +494,39 @@ class AllocationPolicy(models.Model):
         help_text=_("从资源池中预留给入驻前两期服务商的比例"),
     )
     new_entrant_periods = models.PositiveSmallIntegerField(_("新入驻期数"), default=2)
+    mode = models.CharField(
+        _("分配模式"),
+        max_length=20,
+        choices=AllocationMode.choices,
+        default=AllocationMode.RULE,
+        help_text=_("目标导向分配：在相同约束下，把层级预算投向最能提高达成项目目标人数的服务商"),
+    )
+    concentration_share = models.DecimalField(
+        _("前十大受益者上限（占资源池比例）"),
+        max_digits=7,
+        decimal_places=6,
+        default="0.500000",
+        help_text=_("目标导向分配中，获得最多的十个服务商合计最多占资源池的比例"),
+    )
+    exploration_enabled = models.BooleanField(
+        _("启用探索抽签"),
+        default=False,
+        help_text=_("在层级门槛附近的服务商中随机抽签追加资助，用于测量资助效果；财务可关闭"),
+    )
+    exploration_share = models.DecimalField(
+        _("探索预算比例"),
+        max_digits=7,
+        decimal_places=6,
+        default="0.100000",
+        help_text=_("每个层级可分配余额中用于随机追加资助的比例，例如 0.10"),
+    )
+    exploration_band = models.DecimalField(
+        _("门槛附近范围"),
+        max_digits=7,
+        decimal_places=6,
+        default="0.200000",
+        help_text=_("近12个月净成交额与层级门槛相差不超过门槛的该比例，即视为门槛附近"),
+    )
     notes = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -509,6 +547,17 @@ class AllocationPolicy(models.Model):
                 condition=Q(new_entrant_share__gte=0) & Q(new_entrant_share__lt=1),
                 name="policy_new_entrant_share_range",
             ),
+            models.CheckConstraint(
+                condition=Q(concentration_share__gt=0) & Q(concentration_share__lte=1),
+                name="policy_concentration_share_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(exploration_share__gte=0) & Q(exploration_share__lt=1),
+                name="policy_exploration_share_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(exploration_band__gte=0), name="policy_exploration_band_not_negative"
+            ),
         ]
 
     def __str__(self):
@@ -526,6 +575,11 @@ class TierPolicy(models.Model):
     )
     base_fund_fen = models.BigIntegerField(_("每个服务商基础资金（分）"), default=0)
     base_impressions = models.BigIntegerField(_("每个服务商基础曝光量"), default=0)
+    target_weight = models.PositiveSmallIntegerField(
+        _("目标权重"),
+        default=1,
+        help_text=_("目标导向分配中，一个服务商达到该层级目标计作几个，例如 ¥10亿 计 2"),
+    )
 
     history = HistoricalRecords(verbose_name=_("层级分配规则变更历史"))
 
@@ -538,6 +592,54 @@ class TierPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(base_fund_fen__gte=0) & Q(base_impressions__gte=0),
                 name="tier_policy_base_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.policy} · {self.tier}"
+
+
+class ResponsePrior(models.Model):
+    """The response curve a program admin assumes for one tier until an uplift study is published.
+
+    Incremental 12-month net GMV (fen) from g fen of funds = k_f · s_f · ln(1 + g / s_f), and from
+    m impressions = k_m · s_m · ln(1 + m / s_m) (docs/target_seeking.md).
+    """
+
+    policy = models.ForeignKey(
+        AllocationPolicy,
+        verbose_name=_("分配策略"),
+        on_delete=models.CASCADE,
+        related_name="response_priors",
+    )
+    tier = models.ForeignKey(
+        Tier, verbose_name=_("层级"), on_delete=models.PROTECT, related_name="response_priors"
+    )
+    funds_gmv_per_fen = models.DecimalField(
+        _("每分资金带来的成交额（起始斜率）"), max_digits=12, decimal_places=6, default=0
+    )
+    funds_saturation_fen = models.BigIntegerField(
+        _("资金饱和尺度（分）"), default=1, help_text=_("超过该规模后边际效果明显递减")
+    )
+    impressions_gmv_per_impression = models.DecimalField(
+        _("每次曝光带来的成交额（分，起始斜率）"), max_digits=12, decimal_places=6, default=0
+    )
+    impressions_saturation = models.BigIntegerField(_("曝光饱和尺度"), default=1)
+
+    history = HistoricalRecords(verbose_name=_("响应曲线先验变更历史"))
+
+    class Meta:
+        verbose_name = _("响应曲线先验")
+        verbose_name_plural = _("响应曲线先验")
+        ordering = ["policy", "tier__rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "tier"], name="response_prior_one_per_tier"),
+            models.CheckConstraint(
+                condition=Q(funds_gmv_per_fen__gte=0)
+                & Q(impressions_gmv_per_impression__gte=0)
+                & Q(funds_saturation_fen__gt=0)
+                & Q(impressions_saturation__gt=0),
+                name="response_prior_positive",
             ),
         ]
 
@@ -606,6 +708,9 @@ class Proposal(models.Model):
     )
     approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
     approval_key = models.CharField(_("批准幂等键"), max_length=100, blank=True)
+    lottery_seed = models.BigIntegerField(
+        _("抽签种子"), null=True, blank=True, help_text=_("探索抽签的随机种子；同一种子可复现抽签")
+    )
 
     history = HistoricalRecords(verbose_name=_("分配方案变更历史"))
 
@@ -632,6 +737,12 @@ class Proposal(models.Model):
 
     def __str__(self):
         return f"{self.period_start:%Y-%m} #{self.pk} ({self.get_status_display()})"
+
+
+class ExplorationArm(models.TextChoices):
+    NONE = "", _("未参与")
+    TREATED = "treated", _("随机对照：追加资助")
+    CONTROL = "control", _("随机对照：对照组")
 
 
 class ProposalLine(models.Model):
@@ -663,6 +774,9 @@ class ProposalLine(models.Model):
     fund_fen = models.BigIntegerField(_("资金（分）"), default=0)
     impressions = models.BigIntegerField(_("曝光量"), default=0)
     explanation = models.JSONField(_("计算说明"), default=dict, blank=True)
+    exploration_arm = models.CharField(
+        _("探索抽签组别"), max_length=10, choices=ExplorationArm.choices, blank=True, default=""
+    )
 
     history = HistoricalRecords(verbose_name=_("分配明细变更历史"))
 

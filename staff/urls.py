@@ -44,6 +44,11 @@ urlpatterns = [
     path("allocation/", views_allocation.allocation_list, name="allocations"),
     path("allocation/<int:pk>/", views_allocation.allocation_detail, name="allocation"),
     path(
+        "allocation/<int:pk>/compare/",
+        views_allocation.allocation_compare,
+        name="allocation_compare",
+    ),
+    path(
         "allocation/<int:pk>/lines/<int:line_pk>/",
         views_allocation.allocation_line_edit,
         name="allocation_line",

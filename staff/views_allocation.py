@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _g
 
-from funding.models import EntryKind, ProposalLine, ProposalStatus
+from funding.models import EntryKind, ProposalLine, ProposalStatus, Tier
+from funding.selectors import allocation_comparison, line_texts
 from funding.services.allocation import proposal_approve, proposal_line_edit
 from providers.access import provider_scope, staff_rows_visible_to
 from providers.conflicts import portfolio_provider_ids
@@ -105,6 +106,9 @@ def allocation_detail(request, pk):
     query.pop("page", None)
     draft = proposal.status == ProposalStatus.DRAFT
     finance = _is_finance(request.user)
+    texts = line_texts(proposal=proposal, lines=page.object_list)
+    for line in page.object_list:
+        line.text = texts[line.pk]
     return render(
         request,
         "staff/allocation_detail.html",
@@ -119,6 +123,9 @@ def allocation_detail(request, pk):
             "orderings": _orderings(),
             "can_edit": draft and finance,
             "can_approve": draft and finance,
+            "can_compare": _may_compare(request.user),
+            "target_seeking": (proposal.figures or {}).get("mode") == "target_seeking",
+            "prior_warning": (proposal.figures or {}).get("prior_warning", False),
             # Conflict of interest: the fund's portfolio providers are badged on the lines.
             "portfolio_ids": portfolio_provider_ids(
                 [line.provider_id for line in page] + [line.provider_id for line in review.largest]
@@ -257,4 +264,50 @@ def allocation_approve(request, pk):
             "section": "allocation",
         },
         status=status,
+    )
+
+
+def _may_compare(user) -> bool:
+    roles = user_roles(user)
+    return Role.FINANCE in roles or Role.PROGRAM_ADMIN in roles or user.is_superuser
+
+
+@perms.staff_page
+def allocation_compare(request, pk):
+    """The proposal's period under the rule policy and the target-seeking policy, side by side;
+    program-wide figures, so finance and program admins only. Writes nothing."""
+    perms.permission_required(request.user, VIEW_PROPOSAL)
+    proposal = get_object_or_404(proposals_for_review(), pk=pk)
+    if not _may_compare(request.user):
+        raise PermissionDenied
+    try:
+        comparison = allocation_comparison(
+            period_start=proposal.period_start, policy=proposal.policy
+        )
+    except ValidationError as exc:
+        messages.error(request, _refusal(exc))
+        return redirect("staff:allocation", pk=proposal.pk)
+    rows = []
+    for rule, seeking in zip(comparison.rule.targets, comparison.seeking.targets, strict=True):
+        rows.append({"rule": rule, "seeking": seeking, "gain": seeking.expected - rule.expected})
+    tiers = {}
+    for code, fen in comparison.rule.fund_by_tier:
+        tiers.setdefault(code, [0, 0])[0] = fen
+    for code, fen in comparison.seeking.fund_by_tier:
+        tiers.setdefault(code, [0, 0])[1] = fen
+    names = dict(Tier.objects.values_list("code", "name"))
+    return render(
+        request,
+        "staff/allocation_compare.html",
+        {
+            "proposal": proposal,
+            "title": _proposal_title(proposal),
+            "comparison": comparison,
+            "rows": rows,
+            "tiers": [
+                (names.get(code, _g("未进入层级")), rule, seeking)
+                for code, (rule, seeking) in tiers.items()
+            ],
+            "section": "allocation",
+        },
     )

@@ -7,3 +7,4 @@ from funding.selectors.forecast import *  # noqa: F403
 from funding.selectors.ledger import *  # noqa: F403
 from funding.selectors.progress import *  # noqa: F403
 from funding.selectors.standing import *  # noqa: F403
+from funding.selectors.target_plan import *  # noqa: F403

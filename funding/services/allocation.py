@@ -1,5 +1,7 @@
 """Pools, policies and proposals: from the period's tiers to grants in the ledger."""
 
+import math
+import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from funding.locks import pools_lock, proposal_lock
 from funding.models import (
+    AllocationMode,
     AllocationPolicy,
     EntryKind,
     LedgerEntry,
@@ -28,6 +31,7 @@ from funding.selectors import (
     allocation_plan,
     policy_terms,
 )
+from funding.selectors.target_plan import TargetPlan, target_seeking_plan
 from funding.services.duties import proposal_approver_check
 from funding.services.ledger import POOL_INSUFFICIENT, ledger_append, require_finance
 from providers.conflicts import conflict_refuse
@@ -128,8 +132,8 @@ def _share_explanation(share) -> dict:
     }
 
 
-def _plan_figures(plan: AllocationPlan, policy: AllocationPolicy) -> dict:
-    figures = {
+def _plan_figures_base(plan: AllocationPlan, policy: AllocationPolicy) -> dict:
+    return {
         "policy": policy.name,
         "weighting": plan.terms.weighting,
         "cap_ppm": plan.terms.cap_ppm,
@@ -138,6 +142,10 @@ def _plan_figures(plan: AllocationPlan, policy: AllocationPolicy) -> dict:
         "basis_month": f"{plan.basis_month:%Y-%m}",
         "excluded": {str(pid): reason for pid, reason in sorted(plan.excluded.items())},
     }
+
+
+def _plan_figures(plan: AllocationPlan, policy: AllocationPolicy) -> dict:
+    figures = _plan_figures_base(plan, policy)
     for kind, allocation in ((PoolKind.FUND, plan.fund), (PoolKind.TRAFFIC, plan.traffic)):
         if allocation is None:
             continue
@@ -161,8 +169,15 @@ def _plan_figures(plan: AllocationPlan, policy: AllocationPolicy) -> dict:
     return figures
 
 
-def proposal_create(*, period_start: date, by=None, run_id=None) -> Proposal:
+def proposal_create(
+    *, period_start: date, by=None, run_id=None, lottery_seed: int | None = None
+) -> Proposal:
     """Runs the current policy on the period's pools and stores the result as a draft proposal.
+
+    A target-seeking policy builds the same kind of proposal (same lines, same review, edits and
+    approval into the ledger), each line explained by what its grant buys; its exploration
+    lottery is drawn from lottery_seed (a fresh random seed when none is given), kept on the
+    proposal so that the draw can be repeated.
 
     Earlier drafts of the same period are marked superseded; approved proposals stay as they are.
     A period that already has an approved proposal is refused: it is allocated once.
@@ -171,6 +186,10 @@ def proposal_create(*, period_start: date, by=None, run_id=None) -> Proposal:
         raise ValidationError({"period_start": MONTH_NOT_FIRST_DAY})
     _period_already_approved(period_start)
     policy = AllocationPolicy.objects.filter(is_current=True).first()
+    if policy is not None and policy.mode == AllocationMode.TARGET_SEEKING:
+        seed = lottery_seed if lottery_seed is not None else secrets.randbelow(2**62)
+        target_plan = target_seeking_plan(period_start=period_start, policy=policy, seed=seed)
+        return _target_proposal_store(target_plan, policy=policy, by=by, run_id=run_id, seed=seed)
     plan = allocation_plan(
         period_start=period_start, terms=policy_terms(policy) if policy else None
     )
@@ -216,6 +235,140 @@ def proposal_create(*, period_start: date, by=None, run_id=None) -> Proposal:
                     },
                 )
             )
+        ProposalLine.objects.bulk_create(lines, batch_size=2_000)
+    return proposal
+
+
+def _seeking_part(share) -> dict:
+    if share is None:
+        return {}
+    return {
+        "reserve": share.reserve,
+        "base": share.base,
+        "optimised": share.optimised,
+        "exploration": share.exploration,
+        "nothing": share.nothing_reason,
+    }
+
+
+def _allocation_figures(allocation) -> dict | None:
+    if allocation is None:
+        return None
+    return {
+        "total": allocation.total,
+        "cap": allocation.cap,
+        "reserve": allocation.reserve,
+        "reserve_used": allocation.reserve_used,
+        "allocated": allocation.allocated,
+        "unallocated": allocation.unallocated,
+        "concentration_cap": allocation.concentration_cap,
+        "method": allocation.method,
+        "objective": round(allocation.objective, 6),
+        "bound": round(allocation.bound, 6),
+        "gap": round(allocation.gap, 8),
+        "tiers": [
+            {"tier": use.tier_code, "budget": use.budget, "members": use.members, "used": use.used}
+            for use in allocation.tiers
+        ],
+    }
+
+
+def _target_proposal_store(plan: TargetPlan, *, policy, by, run_id, seed) -> Proposal:
+    rule = plan.rule
+    fund = {s.provider_id: s for s in plan.fund.shares} if plan.fund else {}
+    traffic = {s.provider_id: s for s in plan.traffic.shares} if plan.traffic else {}
+    weights = {t.code: t.weight for t in plan.targets}
+    amounts = plan.amounts()
+    lines, expected = [], dict.fromkeys(weights, 0.0)
+    for provider_id, basis in sorted(rule.basis.items()):
+        fund_fen, impressions = amounts[provider_id]
+        before = plan.reach(provider_id, 0, 0)
+        after = plan.reach(provider_id, fund_fen, impressions)
+        for code, p in after.items():
+            expected[code] += p
+        value_before = math.fsum(weights[c] * p for c, p in before.items())
+        value_after = math.fsum(weights[c] * p for c, p in after.items())
+        fund_share = fund.get(provider_id)
+        units = fund_fen / 1_000_000 if fund_fen else 0
+        lines.append(
+            ProposalLine(
+                provider_id=provider_id,
+                tier_id=basis.tier_id,
+                new_entrant=basis.new_entrant,
+                overall_score=basis.overall_score,
+                trailing_net_gmv_fen=basis.trailing_net_gmv_fen,
+                weight=0,
+                computed_fund_fen=fund_fen,
+                computed_impressions=impressions,
+                fund_fen=fund_fen,
+                impressions=impressions,
+                exploration_arm=plan.arms.get(provider_id, ""),
+                explanation={
+                    "mode": AllocationMode.TARGET_SEEKING,
+                    "fund": _seeking_part(fund_share),
+                    "traffic": _seeking_part(traffic.get(provider_id)),
+                    "reach": {
+                        code: {"before": round(before.get(code, 0.0), 6), "after": round(p, 6)}
+                        for code, p in after.items()
+                    },
+                    "value_before": round(value_before, 6),
+                    "value_after": round(value_after, 6),
+                    "marginal_per_10k": round((value_after - value_before) / units, 8)
+                    if units
+                    else 0.0,
+                    "response_fen": int(plan.shift(provider_id, fund_fen, impressions)),
+                },
+            )
+        )
+    figures = _plan_figures_base(rule, policy)
+    figures.update(
+        {
+            "mode": AllocationMode.TARGET_SEEKING,
+            "response": plan.curves.source(),
+            "prior_warning": plan.curves.from_prior,
+            "forecast_month": f"{plan.forecast_month:%Y-%m}" if plan.forecast_month else None,
+            "targets": [
+                {
+                    "code": t.code,
+                    "name": t.name,
+                    "threshold_fen": t.threshold_fen,
+                    "weight": t.weight,
+                    "date": f"{t.date:%Y-%m}",
+                    "expected": round(expected[t.code], 6),
+                }
+                for t in plan.targets
+            ],
+            "exploration": {
+                "enabled": policy.exploration_enabled,
+                "share": str(policy.exploration_share),
+                "band": str(policy.exploration_band),
+                "treated": sum(1 for a in plan.arms.values() if a == "treated"),
+                "control": sum(1 for a in plan.arms.values() if a == "control"),
+            },
+            "lottery_seed": seed,
+        }
+    )
+    for kind, allocation in ((PoolKind.FUND, plan.fund), (PoolKind.TRAFFIC, plan.traffic)):
+        if allocation is not None:
+            figures[kind] = _allocation_figures(allocation)
+    with transaction.atomic():
+        Proposal.objects.filter(period_start=rule.period_start, status=ProposalStatus.DRAFT).update(
+            status=ProposalStatus.SUPERSEDED
+        )
+        proposal = Proposal.objects.create(
+            period_kind=rule.period_kind,
+            period_start=rule.period_start,
+            basis_month=rule.basis_month,
+            policy=policy,
+            fund_pool=rule.fund_pool,
+            traffic_pool=rule.traffic_pool,
+            figures=figures,
+            created_by=by,
+            run_id=run_id,
+            lottery_seed=seed if plan.arms else None,
+        )
+        for line in lines:
+            line.proposal = proposal
         ProposalLine.objects.bulk_create(lines, batch_size=2_000)
     return proposal
 
