@@ -49,7 +49,9 @@ def test_uplift_against_the_seeded_truth():
         pre_reject += fit.pre_trend.p_value < 0.10
     false_reject, null_pre = 0, 0
     for seed in range(WORLDS):
-        world = simulate_world(n_providers=PROVIDERS, n_months=24, seed=10_000 + seed, effect_scale=0)
+        world = simulate_world(
+            n_providers=PROVIDERS, n_months=24, seed=10_000 + seed, effect_scale=0
+        )
         fit = estimate_uplift(world.panel, covariates=tier_covariates(), seed=seed)
         false_reject += abs(fit.overall.estimate) > Z90 * fit.overall.se
         null_pre += fit.pre_trend.p_value < 0.10
@@ -59,11 +61,17 @@ def test_uplift_against_the_seeded_truth():
     print(f"mean bias of the ATT: {100 * rel.mean():+.2f} % (goal ±2 %)")
     print(f"max abs error: {100 * np.abs(rel).max():.2f} % (goal ≤ 10 %)")
     print(f"95 % CI coverage: {100 * covered / WORLDS:.0f} % (goal ≥ 90 %)")
-    print(f"TWFE contrast: mean bias {100 * np.mean(twfe_rel):+.2f} %, range "
-          f"{100 * min(twfe_rel):+.1f} % to {100 * max(twfe_rel):+.1f} %")
-    print(f"pre-trend test rejects at 10 %: {pre_reject}/{WORLDS} (effect), {null_pre}/{WORLDS} (null)")
-    print(f"false rejections of ATT = 0 at the 10 % level, no effect: "
-          f"{100 * false_reject / WORLDS:.0f} % (goal ≤ 10 %)")
+    print(
+        f"TWFE contrast: mean bias {100 * np.mean(twfe_rel):+.2f} %, range "
+        f"{100 * min(twfe_rel):+.1f} % to {100 * max(twfe_rel):+.1f} %"
+    )
+    print(
+        f"pre-trend test rejects at 10 %: {pre_reject}/{WORLDS} (effect), {null_pre}/{WORLDS} (null)"
+    )
+    print(
+        f"false rejections of ATT = 0 at the 10 % level, no effect: "
+        f"{100 * false_reject / WORLDS:.0f} % (goal ≤ 10 %)"
+    )
 
 
 @pytest.mark.benchmark
@@ -77,6 +85,8 @@ def test_uplift_time_and_memory_at_program_scale():
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nmachine: {_cpu()}, {os.cpu_count()} cores")
-    print(f"{len(world.panel):,} provider-months, {len(fit.group_time)} group-time cells, 999 draws")
+    print(
+        f"{len(world.panel):,} provider-months, {len(fit.group_time)} group-time cells, 999 draws"
+    )
     print(f"wall {wall:.2f} s, CPU {cpu:.2f} s (goal < 30 s)")
     print(f"peak Python allocations {peak / 2**20:.0f} MB, peak RSS {rss:.0f} MB (goal < 1 GB)")

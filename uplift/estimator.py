@@ -175,7 +175,8 @@ def _cell(dy: np.ndarray, treated: np.ndarray, control: np.ndarray, x: np.ndarra
     # Estimation error of beta: x̄_treated' M⁻¹ x_i e_i over the controls, M = Σ_c x x' / n.
     m = xc.T @ xc / n
     xbar = x[treated].mean(axis=0)
-    lever = np.linalg.solve(m, xbar) if x.shape[1] > 1 else xbar / m[0]
+    # pinv: a covariate without variation among this cell's controls must not stop the estimate.
+    lever = np.linalg.pinv(m) @ xbar if x.shape[1] > 1 else xbar / m[0]
     e_c = dyc - xc @ beta
     psi[control] -= (xc @ lever) * e_c
     return att, psi

@@ -62,6 +62,19 @@ def response_gmv_fen(*, amount: float, gmv_per_unit: float, saturation: float) -
     return gmv_per_unit * saturation * math.log1p(amount / saturation)
 
 
+def monthly_lift_fen(*, total_fen: float, months_since_grant: int) -> float:
+    """The share of a grant's 12-month increment that lands `months_since_grant` months after it
+    (0 = the grant's month): the linear ramp, then the twelfth month's lift kept."""
+    if months_since_grant < 0:
+        return 0.0
+    return total_fen * float(_RAMP[min(months_since_grant, RAMP_MONTHS - 1)])
+
+
+def tier_world(code: str, tiers: tuple[TierWorld, ...] = DEFAULT_TIERS) -> TierWorld:
+    """The tier's parameters; a code outside them (below every tier) takes the lowest tier's."""
+    return next((t for t in tiers if t.code == code), tiers[-1])
+
+
 def _response(amount: np.ndarray, k: np.ndarray, s: np.ndarray) -> np.ndarray:
     return k * s * np.log1p(amount / s)
 
@@ -127,7 +140,9 @@ def simulate_world(
     impressions = np.rint(impressions)
     effect_total = effect_scale * (
         _response(funds, pick("funds_gmv_per_fen"), pick("funds_saturation_fen"))
-        + _response(impressions, pick("impressions_gmv_per_impression"), pick("impressions_saturation"))
+        + _response(
+            impressions, pick("impressions_gmv_per_impression"), pick("impressions_saturation")
+        )
     )
 
     event = months[None, :] - first[:, None]
@@ -164,7 +179,7 @@ def simulate_world(
             "tier": np.repeat(codes[tier_idx], n_months),
         }
     )
-    for j, t in enumerate(tiers[:-1]):
+    for j in range(len(tiers) - 1):
         panel[f"tier_{j}"] = np.repeat((tier_idx == j).astype(float), n_months)
     grants = pd.DataFrame(
         {
@@ -190,3 +205,25 @@ def simulate_world(
 def tier_covariates(tiers: tuple[TierWorld, ...] = DEFAULT_TIERS) -> tuple[str, ...]:
     """The panel's tier dummy columns (all tiers but the last)."""
     return tuple(f"tier_{j}" for j in range(len(tiers) - 1))
+
+
+def world_study_inputs(world: SimulatedWorld) -> dict:
+    """The world in the shape of a study snapshot (uplift/study.py)."""
+    panel = world.panel.sort_values(["unit", "period"])
+    n_months = int(panel["period"].max()) + 1
+    units = panel["unit"].to_numpy()[::n_months]
+    gmv = panel["outcome"].to_numpy().reshape(-1, n_months)
+    first = panel["first_treated"].to_numpy()[::n_months]
+    tiers = panel["tier"].to_numpy()[::n_months]
+    grants = world.grants.set_index("unit")
+    funds = grants["funds_fen"].reindex(units, fill_value=0).to_numpy()
+    impressions = grants["impressions"].reindex(units, fill_value=0).to_numpy()
+    return {
+        "months": list(range(n_months)),
+        "providers": [int(u) for u in units],
+        "net_gmv_fen": gmv.astype(np.int64).tolist(),
+        "first_treated": [None if np.isnan(f) else int(f) for f in first],
+        "tier": [str(t) for t in tiers],
+        "funds_fen": [int(f) for f in funds],
+        "impressions": [int(m) for m in impressions],
+    }

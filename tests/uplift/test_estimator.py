@@ -20,9 +20,7 @@ def _noise_free_panel(effect):
             value = 10.0 + unit * 0.7 + common
             if cohort is not None and period >= cohort:
                 value += effect(cohort, period)
-            rows.append(
-                {"unit": unit, "period": period, "outcome": value, "first_treated": cohort}
-            )
+            rows.append({"unit": unit, "period": period, "outcome": value, "first_treated": cohort})
     return rows, cohorts
 
 
@@ -104,9 +102,12 @@ def test_the_pre_trend_test_catches_treated_units_that_were_already_diverging():
     fit = estimate_uplift(world.panel, covariates=tier_covariates(), n_boot=199, seed=5)
     assert fit.pre_trend.p_value < 0.01
     parallel = simulate_world(n_providers=2_000, n_months=18, seed=5)
-    assert estimate_uplift(
-        parallel.panel, covariates=tier_covariates(), n_boot=199, seed=5
-    ).pre_trend.p_value > 0.01
+    assert (
+        estimate_uplift(
+            parallel.panel, covariates=tier_covariates(), n_boot=199, seed=5
+        ).pre_trend.p_value
+        > 0.01
+    )
 
 
 def test_the_bootstrap_is_reproducible_from_its_seed():

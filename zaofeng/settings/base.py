@@ -63,6 +63,7 @@ LOCAL_APPS = [
     "funding",
     # Above funding: it reads grants and proposes clawbacks.
     "risk",
+    "uplift",
     # The ecosystem fund sits above funding (it badges and blocks conflicted approvals through
     # providers.PortfolioCompany, never by being imported).
     "investments",
