@@ -65,36 +65,32 @@ class ResultDetailSerializer(ResultSummarySerializer):
         fields = [*ResultSummarySerializer.Meta.fields, "events", "tiers"]
 
 
+_STUDY_FIELDS = [
+    "id",
+    "title",
+    "status",
+    "threshold_fen",
+    "window_start",
+    "window_end",
+    "outcome",
+    "covariates",
+    "estimator_version",
+    "published_at",
+    "result",
+]
+
+
 class StudyListSerializer(serializers.ModelSerializer):
-    result = serializers.SerializerMethodField()
+    result = ResultSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = UpliftStudy
-        fields = [
-            "id",
-            "title",
-            "status",
-            "threshold_fen",
-            "window_start",
-            "window_end",
-            "outcome",
-            "covariates",
-            "estimator_version",
-            "published_at",
-            "result",
-        ]
-
-    def _result_serializer(self):
-        return ResultSummarySerializer
-
-    def get_result(self, study):
-        try:
-            result = study.result
-        except UpliftResult.DoesNotExist:
-            result = None
-        return None if result is None else self._result_serializer()(result).data
+        fields = _STUDY_FIELDS
 
 
-class StudyDetailSerializer(StudyListSerializer):
-    def _result_serializer(self):
-        return ResultDetailSerializer
+class StudyDetailSerializer(serializers.ModelSerializer):
+    result = ResultDetailSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = UpliftStudy
+        fields = _STUDY_FIELDS
