@@ -57,7 +57,11 @@ def uplift_detail(request, pk: int):
         raise Http404 from exc
     result = _result(study)
     names = dict(Tier.objects.values_list("code", "name"))
-    tiers = [(row, names.get(row.tier_code, _g("未入层"))) for row in result.tiers.all()] if result else []
+    tiers = (
+        [(row, names.get(row.tier_code, _g("未入层"))) for row in result.tiers.all()]
+        if result
+        else []
+    )
     return render(
         request,
         "staff/uplift_detail.html",

@@ -33,6 +33,8 @@ from scipy import stats
 
 ESTIMATOR_VERSION = "cs-nyt-reg-1"
 Z95 = float(stats.norm.ppf(0.975))
+PRE_TREND_MIN_TREATED = 30
+PRE_TREND_MIN_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -320,8 +322,14 @@ def estimate_uplift(
         EventTimeEffect(event_time=e, effect=effect(a[1], se_aggs[j + 1], a[3]))
         for j, (e, a) in enumerate(zip(event_times, aggregates[1:], strict=True))
     )
-    pre_cols = [a[2] for e, a in zip(event_times, aggregates[1:], strict=True) if e < 0]
-    pre_vals = np.array([a[1] for e, a in zip(event_times, aggregates[1:], strict=True) if e < 0])
+    # Pre-periods reached by few treated units (the longest leads, one late cohort each) have
+    # influence-function variances too small to trust in a joint test: they are shown, not tested.
+    min_treated = max(PRE_TREND_MIN_TREATED, int(PRE_TREND_MIN_SHARE * (cohort > 0).sum()))
+    tested = [
+        a for e, a in zip(event_times, aggregates[1:], strict=True) if e < 0 and a[3] >= min_treated
+    ]
+    pre_cols = [a[2] for a in tested]
+    pre_vals = np.array([a[1] for a in tested])
     pre_trend = None
     if pre_cols:
         infl_pre = np.column_stack(pre_cols)
