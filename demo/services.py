@@ -26,6 +26,7 @@ from demo.risk import seed_risk
 from demo.scoring import seed_scores
 from demo.staff import seed_staff
 from demo.steps import seed_channel_facts
+from demo.uplift import seed_uplift, seed_uplift_study
 from providers.models import Merchant, Provider
 
 
@@ -55,6 +56,8 @@ PROGRAM_ROOTS = (
     "notifications.Notification",
     "evaluations.EvaluationRun",
     "investments.Fund",
+    "uplift.UpliftStudy",
+    "uplift.SeededTruth",
 )
 
 
@@ -143,6 +146,8 @@ def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> Dem
         gmv_facts, metric_values = seed_months(
             rng=rng("months"), plans=plans, end_month=end_month, months=months
         )
+        # Grants that cause GMV, before scores and tiers read the GMV (docs/uplift.md).
+        truth = seed_uplift(rng=rng("uplift"), plans=plans, end_month=end_month, months=months)
         users = seed_users()
         seed_scores(end_month=end_month, months=months)
         seed_channel_facts(rng=rng("steps"), end_month=end_month, months=months)
@@ -150,6 +155,7 @@ def demo_seed(*, providers: int, months: int, seed: int, end_month: date) -> Dem
         # Tiers and pools last: they read the GMV, scores and statuses the steps above wrote.
         seed_funding(end_month=end_month)
         seed_investments(end_month=end_month)
+        seed_uplift_study(truth=truth)
         users += seed_portal_users(rng=rng("portal"))
         seed_staff(rng=rng("staff"))
         # Risk last: it reads the month's rollup, the tiers and the reviewer the steps above made.

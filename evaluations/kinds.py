@@ -390,6 +390,13 @@ def forecast_after_run(*, run) -> dict[str, Any]:
     }
 
 
+def uplift_after_run(*, run) -> dict[str, Any]:
+    """Re-estimates every draft uplift study on a fresh snapshot of the rollup and the ledger."""
+    from uplift.services.studies import studies_run_drafts
+
+    return studies_run_drafts(run_id=run.pk)
+
+
 def risk_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
     """Raises the month's risk signals for the batch; the peers are the whole program's month."""
     from risk.services.signals import risk_evaluate
@@ -511,5 +518,14 @@ STEPS = kind_register(
         providers=no_providers,
         after_run=steps_after_run,
         description=_("按当月商家渠道数据判定每个商家的 STEPS 阶段，记录前进与回退。"),
+    )
+)
+UPLIFT = kind_register(
+    Kind(
+        name="uplift",
+        label=_("增量效果评估"),
+        providers=no_providers,
+        after_run=uplift_after_run,
+        description=_("按月度汇总与台账授予重新估计每个草稿研究：资金与流量带来的增量净成交额。"),
     )
 )

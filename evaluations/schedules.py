@@ -92,6 +92,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         description="按刚评审的层级与评分生成本季度的流量与资金分配方案，交财务审批。",
     ),
     ScheduleEntry(
+        name="季度增量效果评估（上季度末月）",
+        runs_at="每季度首月（1、4、7、10 月）4 日 07:00，分层评审结束之后",
+        cron=Cron(minute="0", hour="7", day_of_month="4", month_of_year=QUARTER_FIRST_MONTHS),
+        kwargs={"kind": "uplift", "period": "previous", "after": "tiers"},
+        description="按上季度末月为止的服务商月度汇总与台账授予，重新估计每个草稿增量效果研究。",
+    ),
+    ScheduleEntry(
         name="风险信号检查（上月）",
         runs_at="每月 3 日 03:00，月度评分结束之后",
         cron=Cron(minute="0", hour="3", day_of_month="3"),

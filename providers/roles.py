@@ -74,6 +74,7 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
         Grant("integrations", ("view", "add", "change", "delete")),
         Grant("auth", ("view",), ("user", "group")),
         Grant("investments", EVERY_ACTION),
+        Grant("uplift", EVERY_ACTION),
     ),
     # Applications, warnings and rectification, appeals; violations they find on the way.
     Role.REVIEWER: (
@@ -120,6 +121,9 @@ ROLE_GRANTS: dict[Role, tuple[Grant, ...]] = {
         ),
         Grant("funding", ("delete",), ("tierbudget",)),
         Grant("risk", ("change",), ("clawbackproposal",)),
+        # Uplift studies: what a yuan and a thousand impressions bought (docs/uplift.md).
+        Grant("uplift", ("view",)),
+        Grant("uplift", ("add", "change"), ("upliftstudy",)),
     ),
     # Reads everything, changes nothing.
     Role.AUDITOR: (

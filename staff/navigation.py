@@ -69,6 +69,7 @@ PLACES = (
     _Place("investments", _("生态基金"), "staff:investments", "investments.view_deal"),
     _Place("evaluations", _("评估任务"), "staff:evaluations", "evaluations.view_evaluationrun"),
     _Place("allocation", _("资金分配"), "staff:allocations", "funding.view_proposal"),
+    _Place("uplift", _("增量效果"), "staff:uplift", "uplift.view_upliftstudy"),
     _Place(
         "ledger", _("资金台账"), "admin:funding_ledgerentry_changelist", "funding.view_ledgerentry"
     ),

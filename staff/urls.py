@@ -1,6 +1,13 @@
 from django.urls import path
 
-from staff import investment_views, views, views_allocation, views_evaluations, views_steps
+from staff import (
+    investment_views,
+    views,
+    views_allocation,
+    views_evaluations,
+    views_steps,
+    views_uplift,
+)
 
 app_name = "staff"
 
@@ -41,6 +48,8 @@ urlpatterns = [
         views_evaluations.evaluation_rerun_failed,
         name="evaluation_rerun_failed",
     ),
+    path("uplift/", views_uplift.uplift_list, name="uplift"),
+    path("uplift/<int:pk>/", views_uplift.uplift_detail, name="uplift_study"),
     path("allocation/", views_allocation.allocation_list, name="allocations"),
     path("allocation/<int:pk>/", views_allocation.allocation_detail, name="allocation"),
     path(

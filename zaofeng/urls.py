@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("steps.api_urls")),
     path("", include("funding.api_urls")),
     path("", include("risk.api_urls")),
+    path("", include("uplift.api_urls")),
     path("", include("investments.api_urls")),
     path("", include("evaluations.api_urls")),
 ]

@@ -54,8 +54,8 @@ def test_a_staff_flag_without_a_role_is_sent_to_the_admin_not_a_403(client):
 NAVIGATION = {
     Role.PROGRAM_ADMIN: [
         "dashboard", "providers", "queue-applications", "queue-warnings", "queue-appeals",
-        "queue-demotions", "risk", "steps", "investments", "evaluations", "allocation", "ledger",
-        "admin",
+        "queue-demotions", "risk", "steps", "investments", "evaluations", "allocation", "uplift",
+        "ledger", "admin",
     ],
     Role.AUDITOR: [
         "dashboard", "providers", "queue-applications", "queue-warnings", "queue-appeals",

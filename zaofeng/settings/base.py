@@ -63,6 +63,7 @@ LOCAL_APPS = [
     "funding",
     # Above funding: it reads grants and proposes clawbacks.
     "risk",
+    "uplift",
     # The ecosystem fund sits above funding (it badges and blocks conflicted approvals through
     # providers.PortfolioCompany, never by being imported).
     "investments",
@@ -384,6 +385,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two apps name a choice set "verdict": the uplift study's gets its own component name.
+    "ENUM_NAME_OVERRIDES": {"UpliftVerdictEnum": "uplift.models.Verdict"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "integrations.schema.add_error_responses",

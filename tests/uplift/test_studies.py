@@ -1,0 +1,148 @@
+"""Studies end to end through the services: snapshot from the rollup and the ledger, estimate."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from funding.models import EntryKind, LedgerEntry, PeriodKind, Pool, PoolKind
+from funding.services.allocation import pool_save
+from funding.services.ledger import ledger_append
+from scoring.models import ProviderMonth
+from tests.factories import ProviderFactory
+from uplift.models import StudyStatus, UpliftStudy, Verdict
+from uplift.selectors import published_response_curves, study_detail
+from uplift.services.studies import (
+    PUBLISHED_IS_FROZEN,
+    study_publish,
+    study_run,
+    study_snapshot,
+)
+from uplift.simulation import simulate_world
+from zaofeng.periods import add_months
+
+START = date(2025, 1, 1)
+THRESHOLD = 1_000_000
+
+
+def _load(world, months):
+    """Writes the world's providers, rollup rows and first grants (funds and impressions)."""
+    providers = [ProviderFactory() for _ in range(world.panel["unit"].nunique())]
+    rows = []
+    for unit, period, outcome in world.panel[["unit", "period", "outcome"]].itertuples(index=False):
+        month = add_months(START, int(period))
+        rows.append(
+            ProviderMonth(
+                provider=providers[unit],
+                month=month,
+                month_index=month.year * 12 + month.month - 1,
+                gross_gmv_fen=int(outcome),
+                net_gmv_fen=int(outcome),
+                trailing_net_gmv_fen=int(outcome) * 12,
+            )
+        )
+    ProviderMonth.objects.bulk_create(rows)
+    for period, grants in world.grants.groupby("period"):
+        month = add_months(START, int(period))
+        for kind, column in ((PoolKind.FUND, "funds_fen"), (PoolKind.TRAFFIC, "impressions")):
+            amounts = grants[column].clip(lower=THRESHOLD)
+            pool = pool_save(
+                pool=Pool(
+                    kind=kind,
+                    period_kind=PeriodKind.MONTH,
+                    period_start=month,
+                    total_amount=int(amounts.sum()),
+                )
+            )
+            ledger_append(
+                pool=pool,
+                entries=[
+                    LedgerEntry(kind=EntryKind.GRANT, amount=int(a), provider=providers[u])
+                    for u, a in zip(grants["unit"], amounts, strict=True)
+                ],
+            )
+    return providers
+
+
+def _study(months, **kwargs):
+    return UpliftStudy.objects.create(
+        title="测试研究",
+        threshold_fen=THRESHOLD,
+        window_start=START,
+        window_end=add_months(START, months - 1),
+        covariates=["tier"],
+        bootstrap_draws=199,
+        **kwargs,
+    )
+
+
+@pytest.mark.django_db
+def test_the_snapshot_reads_first_treatment_from_the_ledger_and_gmv_from_the_rollup():
+    world = simulate_world(n_providers=60, n_months=10, seed=4)
+    providers = _load(world, 10)
+    data = study_snapshot(study=_study(10))
+    assert data["providers"] == [p.pk for p in providers]
+    first = dict(zip(world.grants["unit"], world.grants["period"], strict=True))
+    expected = [int(first[u]) if u in first else None for u in range(60)]
+    assert data["first_treated"] == expected
+    assert data["net_gmv_fen"][0][3] == int(
+        world.panel.query("unit == 0 and period == 3").outcome.iloc[0]
+    )
+
+
+@pytest.mark.django_db
+def test_a_study_run_twice_gives_the_same_result():
+    world = simulate_world(n_providers=150, n_months=12, seed=8)
+    _load(world, 12)
+    study = _study(12)
+    first = study_run(study=study)
+    events = list(first.events.values_list("event_time", "estimate", "ci_low", "ci_high"))
+    second = study_run(study=study)
+    assert second.inputs_digest == first.inputs_digest
+    assert (second.att, second.att_ci_low, second.att_ci_high, second.pre_trend_p) == (
+        first.att,
+        first.att_ci_low,
+        first.att_ci_high,
+        first.pre_trend_p,
+    )
+    assert list(second.events.values_list("event_time", "estimate", "ci_low", "ci_high")) == events
+    assert second.att_ci_low < second.att < second.att_ci_high
+
+
+@pytest.mark.django_db
+def test_diverging_pre_trends_make_the_study_not_credible_with_the_reason():
+    world = simulate_world(n_providers=300, n_months=12, seed=6, hidden_trend_gap=0.03)
+    _load(world, 12)
+    result = study_run(study=_study(12))
+    assert result.verdict == Verdict.NOT_CREDIBLE
+    assert result.pre_trend_p < 0.05
+    assert "事前趋势检验未通过" in result.verdict_reason
+
+
+@pytest.mark.django_db
+def test_published_curves_come_from_the_published_study_only():
+    world = simulate_world(n_providers=200, n_months=24, seed=8)
+    _load(world, 24)
+    study = _study(24)
+    assert published_response_curves() is None
+    study_run(study=study)
+    assert published_response_curves() is None
+    study_publish(study=study)
+    curves = published_response_curves()
+    assert curves, "at least one tier's curve is fitted"
+    for code, curve in curves.items():
+        assert set(curve) == {
+            "funds_gmv_per_fen",
+            "funds_saturation_fen",
+            "impressions_gmv_per_impression",
+            "impressions_saturation",
+            "study_id",
+            "study_title",
+        }
+        assert curve["study_id"] == study.pk
+        assert curve["funds_saturation_fen"] > 0, code
+    detail = study_detail(study_id=study.pk)
+    assert detail.status == StudyStatus.PUBLISHED
+    with pytest.raises(ValidationError) as refused:
+        study_run(study=study)
+    assert refused.value.message_dict == {"status": [str(PUBLISHED_IS_FROZEN)]}
