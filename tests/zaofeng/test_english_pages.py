@@ -132,7 +132,8 @@ def _url_name(path: str) -> str | None:
     return match.view_name
 
 
-def _walk(client, start: str, data: list[str], problems: dict, visited: Counter) -> None:
+def _walk(client, start: str, visited: Counter):
+    """(path, visible text) of each page reached from start, each page kind a few times."""
     queue, seen = deque([start]), {start}
     while queue:
         path = queue.popleft()
@@ -141,13 +142,7 @@ def _walk(client, start: str, data: list[str], problems: dict, visited: Counter)
             continue
         parser = _Text()
         parser.feed(response.content.decode())
-        text = " ".join(" ".join(parser.parts).split())
-        for value in data:
-            if value in text:
-                text = text.replace(value, " ")
-        for hit in CJK.finditer(text):
-            around = text[max(hit.start() - 30, 0) : hit.end() + 30]
-            problems.setdefault(hit.group(), set()).add(f"{path}: …{around}…")
+        yield path, " ".join(" ".join(parser.parts).split())
         for href in parser.links:
             link = urldefrag(href).url
             parts = urlsplit(link)
@@ -163,26 +158,79 @@ def _walk(client, start: str, data: list[str], problems: dict, visited: Counter)
             queue.append(parts.path)
 
 
-def test_every_portal_and_staff_page_is_english_outside_the_data(client, settings):
+def _demo_users():
     demo_seed(providers=12, months=6, seed=7, end_month=END)
-    applicant = UserFactory(username="english-applicant")
-    data = _data_strings()
     User = get_user_model()
     users = [User.objects.get(username=name) for name, *_ in DEMO_STAFF]
     users += [User.objects.get(username=name) for name, _ in DEMO_OWNERS]
-    users.append(applicant)
-    problems: dict[str, set[str]] = {}
-    visited_names: set[str] = set()
+    users.append(UserFactory(username="english-applicant"))
+    return users
+
+
+def _pages(client, settings, users, language: str):
+    """Every page of every user, in the language: (path, text), and the url names reached."""
+    names: set[str] = set()
     for user in users:
         client.force_login(user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         visited: Counter = Counter()
-        start = "/staff/" if user.is_staff else "/portal/"
-        _walk(client, start, data, problems, visited)
-        visited_names.update(visited)
+        yield from _walk(client, "/staff/" if user.is_staff else "/portal/", visited)
+        names.update(visited)
+    assert len(names) > 30, sorted(names)
+
+
+def test_every_portal_and_staff_page_is_english_outside_the_data(client, settings):
+    users = _demo_users()
+    data = _data_strings()
+    problems: dict[str, set[str]] = {}
+    for path, page_text in _pages(client, settings, users, "en"):
+        text = page_text
+        for value in data:
+            if value in text:
+                text = text.replace(value, " ")
+        for hit in CJK.finditer(text):
+            around = text[max(hit.start() - 30, 0) : hit.end() + 30]
+            problems.setdefault(hit.group(), set()).add(f"{path}: …{around}…")
     report = "\n".join(
         f"{chinese!r}: {sorted(places)[0]} (+{len(places) - 1} more)"
         for chinese, places in sorted(problems.items())
     )
-    assert len(visited_names) > 30, sorted(visited_names)
     assert not problems, f"{len(problems)} untranslated strings:\n{report}"
+
+
+# Figures formatted once (zaofeng/money.py, scoring.rules.score_text, portal.display):
+RAW_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d{3,}(?![\w.])")  # 91.0800000000000, 0.123456
+YUAN_NOT_IN_WAN = re.compile(r"¥\d{2,3},\d{3}(?:\.\d+)?(?![\d,])")  # ¥12,345 is ¥1.23万
+MIXED_UNITS = re.compile(r"\d[\d,.]*\s*[万亿]元")  # "1,000万元" beside "¥1000万"
+HYPHEN_MINUS_DELTA = re.compile(r"(?<![\w\-–/:])-\d+(?:\.\d+)?\b(?!-)")  # -2.5, not −2.5
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_page_shows_its_figures_formatted_once(client, settings, language):
+    """No raw decimals, yuan from ¥1万 up in 万/亿 (M/B in English), no 万元 beside ¥…万, and
+    deltas signed with a real minus."""
+    users = _demo_users()
+    # Stored texts are data (a published criteria set's "注册资本不低于100万元" is frozen).
+    data = _data_strings()
+    problems: dict[str, set[str]] = {}
+    for path, page_text in _pages(client, settings, users, language):
+        text = page_text
+        for value in data:
+            if value in text:
+                text = text.replace(value, " ")
+        for name, pattern in (
+            ("raw decimal", RAW_DECIMAL),
+            ("yuan not in 万", YUAN_NOT_IN_WAN if language == "zh-hans" else None),
+            ("万元", MIXED_UNITS),
+            ("hyphen for minus", HYPHEN_MINUS_DELTA),
+        ):
+            if pattern is None:
+                continue
+            for hit in pattern.finditer(text):
+                around = text[max(hit.start() - 40, 0) : hit.end() + 20]
+                problems.setdefault(name, set()).add(f"{path}: …{around}…")
+    report = "\n".join(
+        f"{name}: {len(places)} e.g. " + " | ".join(sorted(places)[:4])
+        for name, places in problems.items()
+    )
+    assert not problems, report
