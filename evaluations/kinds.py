@@ -16,6 +16,7 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,10 @@ def kinds_all() -> list[Kind]:
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    return [(kind.name, f"{kind.label}（{kind.name}）") for kind in _REGISTRY.values()]
+    return [
+        (kind.name, _g("%(label)s（%(name)s）") % {"label": kind.label, "name": kind.name})
+        for kind in _REGISTRY.values()
+    ]
 
 
 # ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from statistics import median
 
 from django.db.models import Count, F, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.utils.translation import gettext as _g
 
 from investments.models import (
     INVESTED_KINDS,
@@ -161,8 +162,12 @@ def deal_timeline(deal: Deal) -> list[TimelineEntry]:
             TimelineEntry(
                 record.decided_at,
                 "decision",
-                f"{record.get_action_display()}：{record.get_from_stage_display() or '—'} → "
-                f"{record.get_to_stage_display()}",
+                _g("%(action)s：%(from)s → %(to)s")
+                % {
+                    "action": record.get_action_display(),
+                    "from": record.get_from_stage_display() or "—",
+                    "to": record.get_to_stage_display(),
+                },
                 record.reason,
                 record.decided_by_name,
             )

@@ -610,7 +610,7 @@ def next_steps(situation: Situation) -> tuple[NextStep, ...]:
             steps.append(
                 NextStep(
                     title=_g("距“%(tier)s”还差 %(gap)s 净成交额")
-                    % {"tier": tier.next_tier.name, "gap": format_fen_cn(tier.gmv_gap_fen)},
+                    % {"tier": tier.next_tier.label, "gap": format_fen_cn(tier.gmv_gap_fen)},
                     detail=_g("门槛为近12个月净成交额 %(threshold)s，综合评分不低于 %(score)s 分。")
                     % {
                         "threshold": format_fen_cn(tier.next_tier.threshold_fen),
@@ -622,7 +622,7 @@ def next_steps(situation: Situation) -> tuple[NextStep, ...]:
             steps.append(
                 NextStep(
                     title=_g("综合评分再提高 %(gap)s 分即可进入“%(tier)s”")
-                    % {"gap": number_text(tier.score_gap), "tier": tier.next_tier.name},
+                    % {"gap": number_text(tier.score_gap), "tier": tier.next_tier.label},
                     url=urls["scores"],
                 )
             )

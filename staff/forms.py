@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.kinds import kinds_all
@@ -147,7 +148,7 @@ class ProviderFilterForm(forms.Form):
             (kind.code, kind.label) for kind in ProviderType.objects.order_by("id")
         ]
         self.fields["tier"].choices = everything + [
-            (tier.code, tier.name) for tier in Tier.objects.order_by("rank")
+            (tier.code, tier.label) for tier in Tier.objects.order_by("rank")
         ]
         if not self.is_bound or not self.data.get("month"):
             self.initial.setdefault("month", format_month(previous_month()))
@@ -206,7 +207,7 @@ class BulkActionForm(forms.Form):
             else []
         )
         self.fields["kind"].choices = [("", "—")] + sorted(
-            (kind.name, f"{kind.label}（{kind.name}）")
+            (kind.name, _g("%(label)s（%(name)s）") % {"label": kind.label, "name": kind.name})
             for kind in kinds_all()
             if kind.run_batch is not None
         )

@@ -1,10 +1,37 @@
-"""Money is integer fen (分) everywhere; these helpers convert and show it the Chinese way."""
+"""Money is integer fen (分) everywhere; these helpers convert and show it the Chinese way.
+
+Chinese readers read amounts in 万 and 亿; a page in English shows the same amounts in millions
+and billions (¥865万 → ¥8.65M, ¥3.2亿 → ¥320M, ¥10亿 → ¥1B), chosen by the active language.
+"""
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import get_language
 
 FEN_PER_YUAN = 100
 YI = 100_000_000  # 亿, in yuan
 WAN = 10_000  # 万, in yuan
+BILLION = 1_000_000_000
+MILLION = 1_000_000
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _large(value: Decimal, places: int) -> str | None:
+    """A large amount or count in the active language's units, or None below them."""
+    if _english():
+        if value >= BILLION:
+            return f"{_trim(value / BILLION, places)}B"
+        if value >= MILLION:
+            return f"{_trim(value / MILLION, places)}M"
+        return None
+    if value >= YI:
+        return f"{_trim(value / YI, places)}亿"
+    if value >= WAN:
+        return f"{_trim(value / WAN, places)}万"
+    return None
 
 
 class MoneyError(ValueError):
@@ -46,11 +73,8 @@ def format_fen_cn(fen: int, *, places: int = 2) -> str:
     """
     sign = "-" if fen < 0 else ""
     yuan = Decimal(abs(fen)) / FEN_PER_YUAN
-    if yuan >= YI:
-        body = f"{_trim(yuan / YI, places)}亿"
-    elif yuan >= WAN:
-        body = f"{_trim(yuan / WAN, places)}万"
-    else:
+    body = _large(yuan, places)
+    if body is None:
         whole = yuan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         body = f"{whole:,.2f}".rstrip("0").rstrip(".")
     return f"{sign}¥{body}"
@@ -60,8 +84,5 @@ def format_count_cn(count: int, *, places: int = 2) -> str:
     """Shows a count (impressions, orders) with 万 and 亿: 1000000000 → 10亿."""
     sign = "-" if count < 0 else ""
     value = Decimal(abs(count))
-    if value >= YI:
-        return f"{sign}{_trim(value / YI, places)}亿"
-    if value >= WAN:
-        return f"{sign}{_trim(value / WAN, places)}万"
-    return f"{sign}{int(value):,}"
+    large = _large(value, places)
+    return f"{sign}{large}" if large else f"{sign}{int(value):,}"

@@ -7,6 +7,7 @@ who approves, sees every line, so the confirmation states the whole proposal.
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import get_language
 
 from funding.models import Proposal, ProposalLine
 from funding.selectors import ALLOCATION_STATUSES
@@ -127,15 +128,17 @@ def allocation_review(*, proposal: Proposal, scope: ProviderScope, largest: int 
     totals = lines.aggregate(
         count=Count("id"), fund=Sum("fund_fen"), impressions=Sum("impressions")
     )
+    english = (get_language() or "").startswith("en")
     by_tier = tuple(
         TierTotal(
-            label=row["tier__name"] or "—",
+            label=(row["tier__name_en"] if english and row["tier__name_en"] else row["tier__name"])
+            or "—",
             lines=row["count"],
             fund_fen=row["fund"] or 0,
             impressions=row["impressions"] or 0,
         )
         for row in lines.order_by()
-        .values("tier__rank", "tier__name")
+        .values("tier__rank", "tier__name", "tier__name_en")
         .annotate(count=Count("id"), fund=Sum("fund_fen"), impressions=Sum("impressions"))
         .order_by("tier__rank")
     )

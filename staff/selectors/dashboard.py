@@ -267,7 +267,7 @@ def program_dashboard(*, scope: ProviderScope, month: date) -> Dashboard:
         .order_by()
     )
     tier_shares = tuple(
-        Share(tier.code, tier.name, tier_counts[tier.pk])
+        Share(tier.code, tier.label, tier_counts[tier.pk])
         for tier in tiers
         if tier.pk in tier_counts
     )

@@ -96,6 +96,7 @@ def providers_list(*, scope: ProviderScope, month: date, filters: ProviderFilter
         .annotate(
             gmv=Coalesce(trailing_gmv_subquery(month), Value(0), output_field=BigIntegerField()),
             tier_name=Subquery(tier.values("tier__name")[:1]),
+            tier_name_en=Subquery(tier.values("tier__name_en")[:1]),
             tier_code=Subquery(tier.values("tier__code")[:1]),
             overall_score=overall_score_subquery(month),
         )
@@ -250,7 +251,11 @@ def _decision_entries(provider: Provider) -> list[TimelineEntry]:
             category = Category.LIFECYCLE
         title = record.get_action_display()
         if record.from_status != record.to_status:
-            title = f"{title}（{record.from_label} → {record.to_label}）"
+            title = _g("%(title)s（%(from)s → %(to)s）") % {
+                "title": title,
+                "from": record.from_label,
+                "to": record.to_label,
+            }
         details = []
         if record.application_id:
             details.append(_g("申请编号 %(number)s") % {"number": record.application.number})
@@ -283,8 +288,8 @@ def _tier_entries(provider: Provider) -> list[TimelineEntry]:
                 title=_g("%(kind)s：%(from)s → %(to)s")
                 % {
                     "kind": change.get_kind_display(),
-                    "from": change.from_tier or _g("无层级"),
-                    "to": change.to_tier or _g("无层级"),
+                    "from": change.from_tier.label if change.from_tier else _g("无层级"),
+                    "to": change.to_tier.label if change.to_tier else _g("无层级"),
                 },
                 by=by,
                 reason=change.reason,

@@ -64,7 +64,7 @@
         data: series.months.map(function (m) { return m.slice(2); }),
         axisLabel: { fontSize: 10 },
       },
-      yAxis: { type: "value", min: 0, max: 100, interval: 25, axisLabel: { fontSize: 10 } },
+      yAxis: { type: "value", min: 0, max: 100, interval: 25, name: element.dataset.unit || "", nameTextStyle: { fontSize: 10 }, axisLabel: { fontSize: 10 } },
       series: [{ type: "line", data: series.values, symbolSize: 5, smooth: false, name: series.label }],
     };
   }
@@ -84,10 +84,33 @@
       animation: false,
       grid: { left: 56, right: 12, top: 12, bottom: 24 },
       xAxis: { type: "category", data: source.months.map(function (m) { return m.slice(2); }), boundaryGap: false, axisLabel: { fontSize: 10 } },
-      yAxis: { type: "value", axisLabel: { fontSize: 10, formatter: function (v) { return v >= 1e8 ? v / 1e8 + "亿" : v / 1e4 + "万"; } } },
+      yAxis: { type: "value", name: element.dataset.unit || "", nameTextStyle: { fontSize: 10 }, axisLabel: { fontSize: 10, formatter: yuan } },
       series: series,
     };
   }
+
+  // Yuan on an axis as the page's language reads them: 万 and 亿, or M and B in English.
+  function yuan(v) {
+    if ((document.documentElement.lang || "").indexOf("en") === 0) {
+      return v >= 1e9 ? v / 1e9 + "B" : v / 1e6 + "M";
+    }
+    return v >= 1e8 ? v / 1e8 + "亿" : v / 1e4 + "万";
+  }
+
+  function filled(values) {
+    return (values || []).some(function (v) { return v !== null && v !== undefined && v !== ""; });
+  }
+
+  // A chart with nothing to show says so (the element's data-empty) instead of empty axes.
+  var empties = {
+    radar: function (element, source) {
+      return !(source.series || []).some(function (s) { return filled(s.value); });
+    },
+    trend: function (element, source) {
+      return !filled((source[element.dataset.kind] || {}).values);
+    },
+    fan: function (element, source) { return !filled(source.median); },
+  };
 
   function draw() {
     if (typeof window.echarts === "undefined") {
@@ -98,6 +121,12 @@
       var source = data(element.dataset.source);
       var build = builders[element.dataset.chart];
       if (!source || !build) {
+        return;
+      }
+      if (empties[element.dataset.chart](element, source)) {
+        element.textContent = element.dataset.empty || "";
+        element.classList.add("chart-empty");
+        element.dataset.drawn = "empty";
         return;
       }
       var chart = window.echarts.init(element, null, { renderer: "canvas" });
