@@ -144,3 +144,22 @@ def test_before_any_run_the_api_says_there_is_no_forecast(client):
     body = client.get(reverse("funding-api:forecast")).json()
     assert body["available"] is False
     assert "forecast" in body["message"]
+
+
+def test_the_admin_forecast_page_reads_the_stored_forecast(world, client):
+    call_command("evaluate", kind="forecast", period="2026-09", inline=True, stdout=None)
+    view = program_forecast_view(month=M)
+    client.force_login(finance_user())
+    response = client.get(reverse("admin:funding_allocationpolicy_forecast"), {"month": "2026-09"})
+    assert response.status_code == 200
+    assert response.context["forecast"] == view
+    body = response.content.decode()
+    assert 'id="forecast-none"' not in body
+    for target in view.targets:
+        row = body.split(f'data-code="{target.code}"', 1)[1].split("</tr>", 1)[0]
+        assert (
+            f"{target.expected_at_target:.0f}（{target.low_at_target}–{target.high_at_target}）"
+            in row
+        )
+        assert target.target_date.isoformat() in row
+    assert "回测（过去 6 个预测起点）" in body
