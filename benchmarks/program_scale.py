@@ -477,6 +477,11 @@ def main() -> None:
             f"build the world first: benchmarks/program_world.py --database {args.database}"
         )
     program_world.django_setup(args.database)
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        if added := program_world.contracts_ensure(cursor):  # worlds built before contracts
+            print(f"  added {added:,} service contracts to the world")
     print(f"program-scale benchmarks on {args.database}")
     print(f"  machine: {machine()}")
     print(f"  {_world_line()}")

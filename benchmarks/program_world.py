@@ -13,7 +13,8 @@ The world: providers with heavy-tailed levels (a few percent at ≥ ¥1B trailin
 tenth at ≥ ¥100M), seasons (双11 November, 618 June, Spring Festival February), 1 % growth a
 month; 4 % on probation, 2 % warned, 2 % exited; overall scores for every month from the
 published model; the last month's 16 metric values per provider (for the scoring run); the
-provider-month rollup; the tier review of the month before the last; a fund and a traffic pool
+provider-month rollup; a service contract per provider and merchant (the GMV import checks
+them); the tier review of the month before the last; a fund and a traffic pool
 with tier budgets for the last month. A comment on the database marks a finished build.
 """
 
@@ -201,6 +202,24 @@ def _facts(cursor) -> None:
         cursor.execute(definition)
 
 
+def contracts_ensure(cursor) -> int:
+    """A service contract for every provider and merchant of the world, from its start (the GMV
+    import checks them); none is added twice. The rows added."""
+    from providers.models import Merchant, Provider, ServiceContract
+
+    cursor.execute(
+        f"""
+        INSERT INTO {ServiceContract._meta.db_table} (provider_id, merchant_id, started_on)
+        SELECT p.id, m.id, DATE '2024-01-01'
+        FROM {Provider._meta.db_table} p CROSS JOIN {Merchant._meta.db_table} m
+        WHERE p.code LIKE %s AND m.code LIKE %s
+        ON CONFLICT DO NOTHING
+        """,  # noqa: S608 - table names from the models, values as parameters
+        [f"{PREFIX}%", f"{MERCHANT_PREFIX}%"],
+    )
+    return cursor.rowcount
+
+
 def _scores(cursor) -> None:
     """An overall score for every provider and month, from the published model."""
     from providers.models import Provider
@@ -302,7 +321,8 @@ def build(database: str, providers: int) -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         _scores(cursor)
         _metric_values(cursor)
-    started = _step(steps, "overall scores and metric values", started)
+        contracts_ensure(cursor)
+    started = _step(steps, "overall scores, metric values, contracts", started)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     started = _step(steps, "VACUUM ANALYZE", started)

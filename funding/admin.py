@@ -1,6 +1,5 @@
 """The funding admin, in Chinese. Every decision goes through a service; the ledger is read-only."""
 
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
