@@ -26,7 +26,7 @@ from providers.models import (
 )
 from providers.services.applications import application_review_start, application_submit
 from providers.services.documents import application_document_add
-from zaofeng.periods import add_months
+from zaofeng.periods import add_months, month_end
 
 # Smallest files of the accepted formats: enough for the content check and a download.
 DEMO_PDF = b"%PDF-1.4\n% zaofeng demo document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -118,7 +118,7 @@ def _record(provider, action, source, target, day, reason, *, month=None, rows=(
 def seed_lifecycle(*, rng: random.Random, end_month: date) -> LifecycleSummary:
     """Writes the lifecycle history of the demo providers; deterministic for a seed."""
     reviewer = get_user_model().objects.filter(username="reviewer").first()
-    month_end = add_months(end_month, 1) - timedelta(days=1)
+    last_day = month_end(end_month)
     records: list[DecisionRecord] = []
     updates: list[Provider] = []
     providers = list(Provider.objects.order_by("code"))
@@ -143,7 +143,7 @@ def seed_lifecycle(*, rng: random.Random, end_month: date) -> LifecycleSummary:
         if status == LifecycleStatus.PROBATION:
             provider.probation_ends_on = joined + timedelta(days=90)
         else:
-            passed_on = min(joined + timedelta(days=90), month_end)
+            passed_on = min(joined + timedelta(days=90), last_day)
             records.append(
                 _record(
                     provider,
@@ -164,7 +164,7 @@ def seed_lifecycle(*, rng: random.Random, end_month: date) -> LifecycleSummary:
             warned_month = add_months(
                 end_month, -1 if status == LifecycleStatus.RECTIFICATION else 0
             )
-            warned_on = add_months(warned_month, 1) - timedelta(days=1)
+            warned_on = month_end(warned_month)
             records.append(
                 _record(
                     provider,
@@ -179,24 +179,24 @@ def seed_lifecycle(*, rng: random.Random, end_month: date) -> LifecycleSummary:
             )
             changed = _at(warned_on)
             if status == LifecycleStatus.RECTIFICATION:
-                due = month_end + timedelta(days=rng.randint(5, 30))
+                due = last_day + timedelta(days=rng.randint(5, 30))
                 records.append(
                     _record(
                         provider,
                         DecisionAction.RECTIFICATION_STARTED,
                         LifecycleStatus.WARNING,
                         LifecycleStatus.RECTIFICATION,
-                        month_end,
+                        last_day,
                         f"预警后仍未达标（{end_month:%Y-%m}），进入整改：{row['reason']}",
                         month=end_month,
                         rows=[row],
                     )
                 )
                 provider.rectification_due_on = due
-                changed = _at(month_end)
+                changed = _at(last_day)
         if status == LifecycleStatus.EXITED:
             # Warned, then in rectification, then out when the deadline found it still below.
-            exited_on = max(month_end - timedelta(days=rng.randint(30, 200)), passed_on)
+            exited_on = max(last_day - timedelta(days=rng.randint(30, 200)), passed_on)
             row = _row(*WARNING_REASONS[2])
             steps = (
                 (

@@ -38,7 +38,7 @@ from providers.models import (
     ViolationSource,
 )
 from providers.roles import Role
-from zaofeng.periods import add_months
+from zaofeng.periods import add_months, month_end
 
 # Share of generated providers in each lifecycle status (the rest are active).
 STATUS_SHARES = (
@@ -115,7 +115,7 @@ def seed_providers(
     plans: list[ProviderPlan] = []
     type_links: list[tuple[int, str]] = []
     providers: list[Provider] = []
-    end_day = add_months(end_month, 1) - timedelta(days=1)
+    end_day = month_end(end_month)
 
     for index in range(1, count + 1):
         code = f"SP{index:06d}"
@@ -225,7 +225,7 @@ def seed_contracts(
         for merchant, _fixed in plan.merchants:
             ended_on = None
             if plan.provider.status == LifecycleStatus.EXITED:
-                ended_on = add_months(end_month, 1) - timedelta(days=1)
+                ended_on = month_end(end_month)
             contracts.append(
                 ServiceContract(
                     provider=plan.provider,
@@ -238,7 +238,7 @@ def seed_contracts(
 
 
 def seed_violations(*, rng: random.Random, plans: list[ProviderPlan], end_month: date) -> None:
-    end_day = add_months(end_month, 1) - timedelta(days=1)
+    end_day = month_end(end_month)
     violations = []
     minor_kinds = (
         ViolationKind.FALSE_ADVERTISING,

@@ -1,7 +1,5 @@
 """The funding admin, in Chinese. Every decision goes through a service; the ledger is read-only."""
 
-from decimal import Decimal
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
@@ -46,7 +44,7 @@ from funding.selectors import (
     allocation_what_if,
     grant_position,
     policy_terms,
-    program_forecast,
+    program_forecast_view,
 )
 from funding.services.allocation import (
     policy_activate,
@@ -65,7 +63,7 @@ from funding.services.ledger import (
     reconciliation_check,
 )
 from funding.services.tiers import demotion_confirm, demotion_reject
-from providers.access import provider_scope
+from providers.access import provider_scope, providers_visible_to
 from providers.admin.exports import EXPORT_ACTIONS
 from providers.admin.history import AuditHistoryAdmin
 from providers.admin.scoping import RegionScopedAdmin
@@ -447,28 +445,29 @@ class AllocationPolicyAdmin(AuditHistoryAdmin):
         ]
 
     def forecast_view(self, request):
-        """Projected trailing GMV per provider and the projected counts against the targets."""
+        """The stored target forecast (funding.selectors.forecast, the staff dashboard's read
+        path), within the user's scope; the fan chart is on the staff dashboard."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         form = ForecastForm(request.GET or None)
         month = previous_month()
         if form.is_valid() and form.cleaned_data.get("month"):
             month = form.cleaned_data["month"]
-        forecast = program_forecast(month=month, scope=provider_scope(request.user))
-        shown = forecast.providers[:50]
-        names = dict(
-            Provider.objects.filter(pk__in=[p.provider_id for p in shown]).values_list("pk", "name")
+        scope = provider_scope(request.user)
+        forecast = program_forecast_view(
+            month=month,
+            provider_ids=None
+            if scope.everything
+            else set(providers_visible_to(request.user).values_list("pk", flat=True)),
         )
-        top = [
-            (names.get(p.provider_id), Decimal(p.growth_ppm) / Decimal(1_000_000), p) for p in shown
-        ]
         context = {
             **self.admin_site.each_context(request),
             "title": _("目标进度预测"),
             "opts": self.model._meta,
             "form": form,
+            "month": month,
             "forecast": forecast,
-            "top": top,
+            "share_of_program": scope.by_region,
         }
         return TemplateResponse(request, "funding/admin/forecast.html", context)
 

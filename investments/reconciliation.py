@@ -7,7 +7,7 @@ names the fund, the date and the figure.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -23,7 +23,7 @@ from investments.models import (
 )
 from investments.returns import multiples
 from investments.selectors import fund_performance
-from zaofeng.periods import add_months
+from zaofeng.periods import month_end
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def performance_reconcile(*, as_of: date, funds=None) -> ReconciliationReport:
         for name in ("moic", "dpi", "rvpi", "tvpi"):
             compare(fund, as_of, name, getattr(performance.multiples, name), getattr(again, name))
         for point in performance.points:
-            cutoff = min(add_months(point.month, 1) - timedelta(days=1), as_of)
+            cutoff = min(month_end(point.month), as_of)
             again = _recomputed(fund, cutoff)
             compare(fund, cutoff, "dpi", point.dpi, again.dpi)
             compare(fund, cutoff, "tvpi", point.tvpi, again.tvpi)

@@ -6,7 +6,7 @@ computes the figures with the pure functions of investments.returns.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from statistics import median
 
@@ -27,7 +27,7 @@ from investments.models import (
     ValuationMark,
 )
 from investments.returns import Flow, IrrResult, Multiples, multiples, xirr
-from zaofeng.periods import add_months, month_start
+from zaofeng.periods import add_months, month_end, month_start
 
 
 # ------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ def fund_performance(*, fund: Fund, as_of: date) -> Performance:
     if flows:
         month = month_start(flows[0][2])
         while month <= as_of:
-            cutoff = min(add_months(month, 1) - timedelta(days=1), as_of)
+            cutoff = min(month_end(month), as_of)
             i, f, d, n = _figures(flows, marks, cutoff)
             m = multiples(invested_fen=i, fees_fen=f, distributed_fen=d, nav_fen=n)
             points.append(PerformancePoint(month, i + f, d, n, d + n - i - f, m.dpi, m.tvpi))

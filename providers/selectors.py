@@ -107,11 +107,11 @@ def violation_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, d
     ids = list(provider_ids)
     last = month_start(month)
     window_start = add_months(last, -11)
-    month_end = add_months(last, 1) - timedelta(days=1)
+    last_day = month_end(last)
     inputs: dict[int, dict[str, object]] = {
         pid: {"violation_points_12m": 0, "serious_violation_dates": []} for pid in ids
     }
-    counting = violations_counting().filter(provider_id__in=ids, occurred_on__lte=month_end)
+    counting = violations_counting().filter(provider_id__in=ids, occurred_on__lte=last_day)
     points = (
         counting.filter(occurred_on__gte=window_start)
         .values("provider_id")
@@ -136,13 +136,13 @@ def violation_inputs(*, month: date, provider_ids: Iterable[int]) -> dict[int, d
 def banning_violation_dates(*, month: date, provider_ids: Iterable[int]) -> dict[int, list[date]]:
     """Confirmed serious violations of the banning kinds (fraud against buyers, data fraud,
     counterfeits) up to the month's end, by provider: what the ban criteria read."""
-    month_end = add_months(month_start(month), 1) - timedelta(days=1)
+    last_day = month_end(month)
     found: dict[int, list[date]] = {}
     rows = (
         violations_counting()
         .filter(
             provider_id__in=list(provider_ids),
-            occurred_on__lte=month_end,
+            occurred_on__lte=last_day,
             severity=ViolationSeverity.SERIOUS,
             kind__in=BANNING_KINDS,
             confirmed=True,
@@ -268,10 +268,10 @@ def provider_statuses_at(
     for record_id, _provider_id, decided_at, month, *_rest in rows:
         when = decided_at
         if month is not None:
-            month_end = timezone.make_aware(
+            ends_at = timezone.make_aware(
                 datetime.combine(add_months(month_start(month), 1), datetime.min.time())
             ) - timedelta(microseconds=1)
-            when = min(decided_at, month_end)
+            when = min(decided_at, ends_at)
         effective_at[record_id] = when
     effective: list[tuple[datetime, int, int, str, str]] = []
     for record_id, provider_id, _decided_at, _month, source, status, action, related_id in rows:

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from evaluations.models import RunTrigger
 from evaluations.services.runs import QueueUnavailable, evaluation_start
-from funding.forecasting.selectors import forecast_chart_data, program_forecast_view
 from funding.models import PendingDemotion
+from funding.selectors.forecast import forecast_chart_data, program_forecast_view
 from funding.selectors.standing import provider_standing
 from funding.services.tiers import demotion_confirm, demotion_reject
 from providers.access import provider_scope, providers_visible_to, staff_rows_visible_to

@@ -6,7 +6,6 @@ is skipped), so a message delivered twice — after a worker was killed, or by t
 changes nothing. Whoever finishes the last batch closes the run.
 """
 
-import calendar
 import logging
 import random
 import time
@@ -33,7 +32,7 @@ from evaluations.models import (
 )
 from evaluations.selectors import RunProgress, run_progress
 from zaofeng.health import broker_check
-from zaofeng.periods import format_month
+from zaofeng.periods import format_month, month_end
 from zaofeng.readcache import read_version_bump
 
 logger = logging.getLogger(__name__)
@@ -218,7 +217,7 @@ def _month_or_refuse(month: date) -> None:
 
 def run_as_of(month: date) -> date:
     """Day-based checks of a past month look at its last day; of this month, at today."""
-    last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    last_day = month_end(month)
     return min(timezone.localdate(), last_day)
 
 

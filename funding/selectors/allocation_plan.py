@@ -19,7 +19,7 @@ from funding.allocation import (
     pool_allocate,
     share_to_ppm,
 )
-from funding.forecast import trailing_projection
+from funding.forecast import growth_to_ppm, quarterly_growth
 from funding.models import (
     PERIOD_MONTHS,
     AllocationPolicy,
@@ -220,23 +220,20 @@ def allocation_plan(
     for provider_id in ids:
         membership = memberships.get(provider_id)
         tier_code = membership.tier.code if membership else None
-        projection = trailing_projection(
-            provider_id=provider_id,
-            now_fen=gmv_now.get(provider_id, 0),
-            quarter_ago_fen=gmv_before.get(provider_id, 0),
-            quarters=1,
+        growth_ppm = growth_to_ppm(
+            quarterly_growth(
+                now_fen=gmv_now.get(provider_id, 0), quarter_ago_fen=gmv_before.get(provider_id, 0)
+            )
         )
         score = scores.get(provider_id)
-        weight = candidate_weight(
-            weighting=terms.weighting, score=score, growth_ppm=projection.growth_ppm
-        )
+        weight = candidate_weight(weighting=terms.weighting, score=score, growth_ppm=growth_ppm)
         basis[provider_id] = ProviderBasis(
             provider_id=provider_id,
             tier_id=membership.tier_id if membership else None,
             tier_code=tier_code,
             overall_score=score,
             trailing_net_gmv_fen=gmv_now.get(provider_id, 0),
-            growth_ppm=projection.growth_ppm,
+            growth_ppm=growth_ppm,
             new_entrant=chosen[provider_id],
             weight=weight,
         )

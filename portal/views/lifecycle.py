@@ -15,9 +15,10 @@ from portal.selectors import (
     decision_for_provider,
     provider_appeals,
 )
+from providers.lifecycle import appeal_deadline
 from providers.models import LifecycleStatus
 from providers.selectors import appeal_windows_open, provider_decisions, provider_lifecycle
-from providers.services.appeals import appeal_deadline, appeal_file
+from providers.services.appeals import appeal_file
 from providers.services.rectification import rectification_plan_submit
 
 MESSAGE_PLAN_SUBMITTED = _("整改计划已提交，审核员审阅后会通知您。")
@@ -104,7 +105,7 @@ def appeal_new(request, decision_pk: int):
         {
             "form": form,
             "decision": decision,
-            "deadline": appeal_deadline(decision),
+            "deadline": appeal_deadline(decision.decided_at),
             "failures": decision_failures(decision),
         },
         status=status,

@@ -1,7 +1,6 @@
 """Appeals (申诉) against warning, rectification and exit decisions."""
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notification_send
 from providers.errors import MESSAGE_APPEAL_ALREADY_DECIDED, AlreadyDecided
-from providers.lifecycle import APPEAL_DAYS
-from providers.lifecycle import appeal_deadline as lifecycle_appeal_deadline
+from providers.lifecycle import APPEAL_DAYS, appeal_deadline
 from providers.models import (
     APPEALABLE_ACTIONS,
     Appeal,
@@ -40,10 +38,6 @@ MESSAGE_SUPERSEDED = _("该决定已不再生效（服务商状态已变更）�
 MESSAGE_VIOLATION_NOT_OWN = _("只能撤销本服务商的违规记录。")
 
 
-def appeal_deadline(decision: DecisionRecord) -> datetime:
-    return lifecycle_appeal_deadline(decision.decided_at)
-
-
 def appeal_file(*, provider: Provider, decision: DecisionRecord, by, grounds: str) -> Appeal:
     """Files an appeal against a decision still in force, within seven days of it."""
     if not str(grounds).strip():
@@ -55,7 +49,7 @@ def appeal_file(*, provider: Provider, decision: DecisionRecord, by, grounds: st
             raise ValidationError({"decision": MESSAGE_NOT_OWN_DECISION})
         if decision.action not in APPEALABLE_ACTIONS:
             raise ValidationError({"decision": MESSAGE_NOT_APPEALABLE})
-        deadline = appeal_deadline(decision)
+        deadline = appeal_deadline(decision.decided_at)
         if timezone.now() > deadline:
             raise ValidationError(
                 {

@@ -2,9 +2,10 @@
 providers, each narrowed to the user's scope (a region manager sees their regions only).
 
 The counts, trend, gaps, pool use and breakdowns are funding's progress
-(funding.selectors.progress.program_progress) for the same month and scope, and the forecast is
-funding's (funding.selectors.forecast.program_forecast): this module only arranges them, with the
-tier shares, the applicant funnel and the score distributions beside them.
+(funding.selectors.progress.program_progress) for the same month and scope: this module only
+arranges them, with the tier shares, the applicant funnel and the score distributions beside them.
+The target forecast is not here: the page reads the stored forecast run's own read path
+(funding.selectors.forecast.program_forecast_view).
 """
 
 from collections import defaultdict
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, IntegerField, Max, Q
+from django.db.models import Count, F, IntegerField, Max, Q, Sum
 from django.db.models.functions import Cast, Floor, Least
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +22,6 @@ from funding.models import (
     Tier,
     TierMembership,
 )
-from funding.selectors.forecast import program_forecast
 from funding.selectors.progress import (
     PROGRESS_EXCLUDED_STATUSES,
     GroupCount,
@@ -51,14 +51,6 @@ class Targets:
     threshold_100m_fen: int
     target_1b: int
     target_100m: int
-
-
-@dataclass(frozen=True)
-class ForecastPoint:
-    quarter: str
-    month: date
-    at_1b: int
-    at_100m: int
 
 
 @dataclass(frozen=True)
@@ -105,7 +97,6 @@ class Dashboard:
     at_1b: int
     at_100m: int
     trend: tuple[TrendPoint, ...]  # funding.selectors.progress.TrendPoint
-    forecast: tuple[ForecastPoint, ...]
     closest_below_1b: tuple[ProviderGap, ...]
     closest_below_100m: tuple[ProviderGap, ...]
     tiers: tuple[Share, ...]
@@ -129,11 +120,6 @@ class Dashboard:
                 "months": [format_month(p.month) for p in self.trend],
                 "at_1b": [p.at_1b for p in self.trend],
                 "at_100m": [p.at_100m for p in self.trend],
-            },
-            "forecast": {
-                "quarters": [p.quarter for p in self.forecast],
-                "at_1b": [p.at_1b for p in self.forecast],
-                "at_100m": [p.at_100m for p in self.forecast],
             },
             "tiers": [{"name": s.label, "value": s.count} for s in self.tiers],
             "pools": [
@@ -206,31 +192,38 @@ def _scores(
         scope,
         "provider__region",
     )
-    scored_month = scores.filter(month__lte=month).aggregate(latest=Max("month"))["latest"]
-    if scored_month is None:
-        return None, model.version, ()
-    of_month = scores.filter(month=scored_month)
+    # The newest month the model scored is read on the scores' month index (no join); it is
+    # nearly always the answer. Only if nobody in scope has a score that month is an earlier
+    # month looked for.
     bucket = Least(Cast(Floor(F("value") / 10), IntegerField()), SCORE_BUCKETS - 1)
+    candidates = Score.objects.filter(scoring_model=model, month__lte=month)
+    while True:
+        scored_month = candidates.aggregate(latest=Max("month"))["latest"]
+        if scored_month is None:
+            return None, model.version, ()
+        rows = list(
+            scores.filter(month=scored_month)
+            .annotate(bucket=bucket)
+            .values("kind", "bucket")
+            .annotate(n=Count("pk"), total=Sum("value"))
+            .values_list("kind", "bucket", "n", "total")
+            .order_by()
+        )
+        if rows:
+            break
+        candidates = candidates.filter(month__lt=scored_month)
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * SCORE_BUCKETS)
-    for kind, index, count in (
-        of_month.annotate(bucket=bucket)
-        .values("kind", "bucket")
-        .annotate(n=Count("pk"))
-        .values_list("kind", "bucket", "n")
-        .order_by()
-    ):
+    totals: dict[str, list] = defaultdict(lambda: [Decimal(0), 0])
+    for kind, index, count, total in rows:
         counts[kind][int(index)] += count
-    averages = dict(
-        of_month.values("kind").annotate(avg=Avg("value")).values_list("kind", "avg").order_by()
-    )
+        totals[kind][0] += total
+        totals[kind][1] += count
     distributions = tuple(
         ScoreDistribution(
             kind=kind,
             label=str(label),
             buckets=tuple(counts[kind]),
-            average=Decimal(averages[kind]).quantize(Decimal("0.01"))
-            if averages.get(kind) is not None
-            else None,
+            average=(Decimal(totals[kind][0]) / totals[kind][1]).quantize(Decimal("0.01")),
         )
         for kind, label in ScoreKind.choices
         if kind in counts
@@ -257,7 +250,6 @@ def program_dashboard(*, scope: ProviderScope, month: date) -> Dashboard:
     """Everything the dashboard shows for month, within scope, in a bounded number of queries."""
     month = month_start(month)
     progress = program_progress(month=month, scope=scope, closest=CLOSEST_SHOWN)
-    forecast = program_forecast(month=month, scope=scope)
     tiers = list(Tier.objects.order_by("rank"))
     tier_counts = dict(
         _scoped(TierMembership.objects.filter(ended_on__isnull=True), scope, "provider__region")
@@ -285,9 +277,6 @@ def program_dashboard(*, scope: ProviderScope, month: date) -> Dashboard:
         at_1b=progress.at_1b,
         at_100m=progress.at_100m,
         trend=progress.trend,
-        forecast=tuple(
-            ForecastPoint(q.quarter, q.month, q.at_1b, q.at_100m) for q in forecast.quarters
-        ),
         closest_below_1b=progress.closest_below_1b,
         closest_below_100m=progress.closest_below_100m,
         tiers=tier_shares,

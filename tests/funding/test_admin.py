@@ -324,7 +324,11 @@ def test_create_what_if_and_forecast_pages(client, draft, finance):
     forecast = reverse("admin:funding_allocationpolicy_forecast")
     response = client.get(forecast, {"month": "2026-09"})
     assert response.status_code == 200
-    assert "2026-Q4" in response.content.decode()
+    body = response.content.decode()
+    # No forecast run yet: the page says so (no compound-growth projection in its place).
+    assert 'id="forecast-none"' in body
+    assert "2026-Q4" not in body
+    assert reverse("staff:dashboard") + "?month=2026-09#forecast" in body
 
 
 def test_disbursement_request_through_the_admin(client, everything, finance):

@@ -37,7 +37,9 @@ def seasonal(level_fen, growth, months=24, last=M):
 
 @pytest.fixture
 def world():
-    east, west = RegionFactory(name="华东"), RegionFactory(name="华西")
+    # Two regions (RegionFactory gets or creates by code: the code makes the second one).
+    east = RegionFactory(code="east", name="华东")
+    west = RegionFactory(code="west", name="华西", name_en="West China")
     providers = []
     for i in range(10):
         provider = ProviderFactory(region=east if i % 2 else west)
@@ -144,3 +146,33 @@ def test_before_any_run_the_api_says_there_is_no_forecast(client):
     body = client.get(reverse("funding-api:forecast")).json()
     assert body["available"] is False
     assert "forecast" in body["message"]
+
+
+def test_the_admin_forecast_page_reads_the_stored_forecast(world, client):
+    call_command("evaluate", kind="forecast", period="2026-09", inline=True, stdout=None)
+    view = program_forecast_view(month=M)
+    client.force_login(finance_user())
+    response = client.get(reverse("admin:funding_allocationpolicy_forecast"), {"month": "2026-09"})
+    assert response.status_code == 200
+    assert response.context["forecast"] == view
+    body = response.content.decode()
+    assert 'id="forecast-none"' not in body
+    for target in view.targets:
+        row = body.split(f'data-code="{target.code}"', 1)[1].split("</tr>", 1)[0]
+        assert (
+            f"{target.expected_at_target:.0f}（{target.low_at_target}–{target.high_at_target}）"
+            in row
+        )
+        assert target.target_date.isoformat() in row
+    assert "回测（过去 6 个预测起点）" in body
+
+    # A region manager's page holds its regions' providers only, labelled as a share.
+    client.force_login(region_manager(world["east"]))
+    response = client.get(reverse("admin:funding_allocationpolicy_forecast"), {"month": "2026-09"})
+    assert response.status_code == 200
+    east_ids = {p.pk for p in world["providers"] if p.region_id == world["east"].pk}
+    east_ids.add(world["short"].pk)
+    scoped = response.context["forecast"]
+    assert scoped.providers == len(east_ids) < view.providers
+    assert {c.provider_id for c in scoped.next_to_cross} <= east_ids
+    assert "仅含您负责区域的服务商" in response.content.decode()

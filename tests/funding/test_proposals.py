@@ -16,7 +16,7 @@ from funding.models import (
     ProposalLine,
     ProposalStatus,
 )
-from funding.selectors import allocation_what_if, policy_terms, program_forecast
+from funding.selectors import allocation_what_if, policy_terms
 from funding.services.allocation import (
     policy_activate,
     pool_save,
@@ -38,7 +38,6 @@ from tests.factories import (
 )
 from tests.funding.builders import (
     WAN_FEN,
-    YI_FEN,
     M,
     finance_user,
     gmv_history,
@@ -444,36 +443,3 @@ def test_quarter_pools_start_on_a_quarter():
     with pytest.raises(ValidationError) as error:
         period_pool(total=1, period_start=date(2026, 8, 1), period_kind="quarter")
     assert "period_start" in error.value.message_dict
-
-
-def test_forecast_projects_trailing_gmv_and_counts_against_the_targets():
-    grower = ProviderFactory(name="成长")
-    # ¥6,000万 a month for a year before, then ¥9,000万 a month in the last quarter:
-    # trailing now 9×6,000 + 3×9,000 = ¥8.1亿; three months earlier ¥7.2亿; growth 9/8.
-    gmv_history(grower, monthly_net_fen=[6_000 * WAN_FEN] * 12 + [9_000 * WAN_FEN] * 3, months=15)
-    flat = ProviderFactory(name="平稳")
-    gmv_history(flat, monthly_net_fen=900 * WAN_FEN, months=15)  # ¥1.08亿, flat
-    gone = ProviderFactory(status=LifecycleStatus.EXITED)
-    gmv_history(gone, monthly_net_fen=20_000 * WAN_FEN, months=15)
-
-    forecast = program_forecast(month=M)
-
-    by_id = {p.provider_id: p for p in forecast.providers}
-    assert set(by_id) == {grower.pk, flat.pk}
-    now = 81 * YI_FEN // 10
-    assert by_id[grower.pk].projected_fen == (
-        now * 9 // 8,
-        now * 81 // 64,
-        now * 729 // 512,
-        now * 6561 // 4096,
-    )
-    assert by_id[flat.pk].projected_fen == (108 * YI_FEN // 100,) * 4
-    # ¥8.1亿 × 1.125 = ¥9.11亿 after one quarter; × 1.125² = ¥10.25亿 after two.
-    assert [(q.quarter, q.at_1b, q.at_100m) for q in forecast.quarters] == [
-        ("2026-Q4", 0, 2),
-        ("2027-Q1", 1, 2),
-        ("2027-Q2", 1, 2),
-        ("2027-Q3", 1, 2),
-    ]
-    assert forecast.quarters[0].target_1b == 100
-    assert forecast.quarters[0].target_100m == 200
