@@ -28,6 +28,7 @@ from scoring.models import (
     ScoringModelStatus,
 )
 from zaofeng.periods import Quarter, add_months, month_start, months_between, trailing_months
+from zaofeng.readcache import read_cached
 
 
 def trailing_net_gmv_fen(
@@ -44,10 +45,16 @@ def trailing_net_gmv_fen(
 
 
 def latest_published_scoring_model() -> ScoringModel | None:
-    return (
-        ScoringModel.objects.filter(status=ScoringModelStatus.PUBLISHED)
-        .order_by("-published_at", "-version")
-        .first()
+    """The model version new scores use. Program-wide and read on every page that shows a
+    score: through the shared read cache, which publishing a version clears."""
+    return read_cached(
+        "published_scoring_model",
+        (),
+        lambda: (
+            ScoringModel.objects.filter(status=ScoringModelStatus.PUBLISHED)
+            .order_by("-published_at", "-version")
+            .first()
+        ),
     )
 
 
