@@ -31,19 +31,29 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--production", action="store_true", help="the production profile, as gunicorn serves it"
+    )
     args = parser.parse_args()
     if not 0 < args.runs <= 200:
         raise SystemExit("--runs in (0, 200]")
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,testserver")
+    headers = {}
+    if args.production:
+        os.environ["DJANGO_SETTINGS_MODULE"] = "zaofeng.settings.production"
+        os.environ.setdefault("CACHE_URL", os.environ.get("CELERY_BROKER_URL", ""))
+        os.environ.setdefault("REQUEST_LOG", "false")
+        headers = {"HTTP_X_FORWARDED_PROTO": "https"}  # the load balancer's header
     _django()
     from django.db import connection
     from django.test import Client
 
     staff_key, provider_key = sessions_for(1)[0]
     print(machine())
+    print(f"settings: {os.environ['DJANGO_SETTINGS_MODULE']}")
     print(f"one client, median of {args.runs} warm requests each")
     for url in URLS:
-        client = Client(HTTP_HOST="127.0.0.1")
+        client = Client(HTTP_HOST="127.0.0.1", **headers)
         client.cookies["sessionid"] = provider_key if url == "/portal/" else staff_key
         for _ in range(2):  # warm: imports, the session's activity stamp, the read cache
             assert client.get(url).status_code == 200, url
