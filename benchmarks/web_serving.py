@@ -248,8 +248,9 @@ def main():
         )
         try:
             wait_up(base, process)
-            # one warm-up pass so first-request imports do not count
-            load(base, pairs[:2], 3, headers)
+            # a warm-up pass with every client, so that each worker's first requests (imports,
+            # templates, catalogues) do not count
+            load(base, pairs, 5, headers)
             outcome = load(base, pairs, args.seconds, headers)
         finally:
             process.terminate()

@@ -21,6 +21,7 @@ from risk.serializers import (
     RiskSignalOutputSerializer,
     ViolationBatchInputSerializer,
     ViolationBatchOutputSerializer,
+    violation_lines_already_recorded,
     violation_lines_refusals,
 )
 
@@ -84,8 +85,23 @@ def _record(request):
     if refusals:
         body = {"code": "lines_refused", "message": fields_message(refusals), "fields": refusals}
         return status.HTTP_409_CONFLICT, {"error": body}
-    providers = Provider.objects.in_bulk(set(codes.values()))
     with transaction.atomic():
+        # Locked in primary-key order (deadlocks): two identical pushes at once are decided one
+        # after the other, and the second finds the first's lines.
+        providers = {
+            provider.pk: provider
+            for provider in Provider.objects.select_for_update()
+            .filter(pk__in=set(codes.values()))
+            .order_by("pk")
+        }
+        repeated = violation_lines_already_recorded(lines, codes)
+        if repeated:
+            body = {
+                "code": "lines_refused",
+                "message": fields_message(repeated),
+                "fields": repeated,
+            }
+            return status.HTTP_409_CONFLICT, {"error": body}
         created = [
             violation_record(
                 provider=providers[codes[line["provider_code"]]],

@@ -9,6 +9,9 @@ from risk.models import RiskSignal, RuleKindChoices, SignalStatus
 MAX_VIOLATIONS = 500
 UNKNOWN_PROVIDER = _("没有编号为 {code} 的服务商。")
 IN_THE_FUTURE = _("违规日期不能晚于今天。")
+ALREADY_RECORDED = _(
+    "与已记录的违规 #{id} 相同（同一服务商、类型、日期、来源与证据），未重复记录。"
+)
 
 
 class ViolationLineSerializer(serializers.Serializer):
@@ -78,3 +81,27 @@ class RiskSignalOutputSerializer(serializers.ModelSerializer):
 
     def get_month(self, signal) -> str:
         return f"{signal.month:%Y-%m}"
+
+
+def violation_lines_already_recorded(lines, providers: dict[str, int]) -> dict[str, list[str]]:
+    """The lines already stored as they are (the same push sent again without an
+    Idempotency-Key): named as violations[i], these 409. Call it under the providers' locks."""
+    from providers.models import Violation
+
+    refusals: dict[str, list[str]] = {}
+    for index, line in enumerate(lines):
+        same = (
+            Violation.objects.filter(
+                provider_id=providers[line["provider_code"]],
+                kind=line["kind"],
+                occurred_on=line["occurred_on"],
+                source=line["source"],
+                evidence=line["evidence"],
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if same is not None:
+            refusals[f"violations[{index}]"] = [str(ALREADY_RECORDED).format(id=same)]
+    return refusals

@@ -12,13 +12,20 @@ from scoring.models import (
     ScoringModelMetric,
     ScoringModelStatus,
 )
+from zaofeng.readcache import read_cached
 
 
 def latest_published_scoring_model() -> ScoringModel | None:
-    return (
-        ScoringModel.objects.filter(status=ScoringModelStatus.PUBLISHED)
-        .order_by("-published_at", "-version")
-        .first()
+    """The model version new scores use. Program-wide and read on every page that shows a
+    score: through the shared read cache, which publishing a version clears."""
+    return read_cached(
+        "published_scoring_model",
+        (),
+        lambda: (
+            ScoringModel.objects.filter(status=ScoringModelStatus.PUBLISHED)
+            .order_by("-published_at", "-version")
+            .first()
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from scoring.models import (
     ScoringModelMetric,
     ScoringModelStatus,
 )
+from zaofeng.readcache import read_version_bump
 
 PUBLISHED_IS_FROZEN = _("已发布的评分模型不能修改；请复制为新版本后再编辑")
 ALREADY_PUBLISHED = _("该版本已发布")
@@ -117,6 +118,8 @@ def scoring_model_publish(*, scoring_model: ScoringModel, by=None) -> ScoringMod
         locked.published_at = timezone.now()
         locked.published_by = by if getattr(by, "is_authenticated", False) else None
         locked.save(update_fields=["status", "published_at", "published_by"])
+        # Pages read the published version through the read cache (scoring.selectors).
+        read_version_bump()
     return locked
 
 

@@ -39,6 +39,7 @@ from providers.models import (
 from scoring.models import Score, ScoreKind
 from scoring.selectors import latest_published_scoring_model
 from zaofeng.periods import format_month, month_start
+from zaofeng.readcache import read_cached
 
 TREND_MONTHS = 12
 SCORE_BUCKETS = 10  # 0–9, 10–19, … 90–100
@@ -247,8 +248,20 @@ def _pool_uses(progress: ProgramProgress) -> tuple[PoolUse, ...]:
 
 
 def program_dashboard(*, scope: ProviderScope, month: date) -> Dashboard:
-    """Everything the dashboard shows for month, within scope, in a bounded number of queries."""
+    """Everything the dashboard shows for month, within scope, in a bounded number of queries.
+
+    Program-wide (or a region manager's regions), the same for every user of that scope: cached
+    per month and scope until data is imported or a run finishes (zaofeng.readcache), and at most
+    READ_CACHE_SECONDS (the funnel's application counts may lag by that much)."""
     month = month_start(month)
+    return read_cached(
+        "program_dashboard",
+        (month.isoformat(), scope.cache_key),
+        lambda: _program_dashboard(scope=scope, month=month),
+    )
+
+
+def _program_dashboard(*, scope: ProviderScope, month: date) -> Dashboard:
     progress = program_progress(month=month, scope=scope, closest=CLOSEST_SHOWN)
     tiers = list(Tier.objects.order_by("rank"))
     tier_counts = dict(
