@@ -146,3 +146,30 @@ def test_published_curves_come_from_the_published_study_only():
     with pytest.raises(ValidationError) as refused:
         study_run(study=study)
     assert refused.value.message_dict == {"status": [str(PUBLISHED_IS_FROZEN)]}
+
+
+@pytest.mark.django_db
+def test_the_uplift_evaluation_kind_re_estimates_draft_studies_and_reruns_alike():
+    from evaluations.models import RunStatus, RunTrigger
+    from evaluations.services.runs import evaluation_start
+
+    world = simulate_world(n_providers=150, n_months=12, seed=8)
+    _load(world, 12)
+    study = _study(12)
+    run = evaluation_start(
+        kind="uplift", month=add_months(START, 11), trigger=RunTrigger.COMMAND, inline=True
+    )
+    assert run.status == RunStatus.SUCCEEDED
+    study.refresh_from_db()
+    first = study.result
+    assert first.run_id == run.pk
+    again = evaluation_start(
+        kind="uplift", month=add_months(START, 11), trigger=RunTrigger.COMMAND, inline=True
+    )
+    study.refresh_from_db()
+    assert again.pk != run.pk
+    assert (study.result.att, study.result.att_ci_low, study.result.inputs_digest) == (
+        first.att,
+        first.att_ci_low,
+        first.inputs_digest,
+    )
