@@ -249,7 +249,7 @@ def pool_allocate(
 
     # The lottery's extras come last, so the rest of the allocation does not depend on the draw.
     explore_part = dict.fromkeys(ids, 0)
-    for code, (explore, winners) in held_back.items():
+    for explore, winners in held_back.values():
         split = apportion(explore, dict.fromkeys(winners, 1), room)
         before = {
             pid: reserve_part[pid] + base_part[pid] + weighted_part[pid] + explore_part[pid]

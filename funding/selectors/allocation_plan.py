@@ -20,7 +20,6 @@ from funding.allocation import (
     share_to_ppm,
 )
 from funding.forecast import trailing_projection
-from funding.target_seeking import TREATED, exploration_draw, exploration_groups
 from funding.models import (
     PERIOD_MONTHS,
     AllocationPolicy,
@@ -32,6 +31,7 @@ from funding.models import (
     TierAssessment,
 )
 from funding.selectors.standing import memberships_at
+from funding.target_seeking import TREATED, exploration_draw, exploration_groups
 from providers.models import LifecycleStatus, Provider
 from scoring.selectors import (
     latest_published_scoring_model,

@@ -8,13 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funding.allocation import (
-    concentration_trim,
     AllocationError,
     Candidate,
     PoolTerms,
     TierTerms,
     apportion,
     candidate_weight,
+    concentration_trim,
     pool_allocate,
     share_to_ppm,
 )
@@ -301,9 +301,7 @@ def _lottery_run(terms, candidates, trailing, thresholds, band_ppm, exploration_
     members = {c.provider_id: (c.tier_code, trailing[c.provider_id]) for c in candidates}
     arms = exploration_draw(seed=seed, groups=exploration_groups(members, thresholds, band_ppm))
     treated = {pid for pid, arm in arms.items() if arm == TREATED}
-    return arms, pool_allocate(
-        terms, candidates, treated=treated, exploration_ppm=exploration_ppm
-    )
+    return arms, pool_allocate(terms, candidates, treated=treated, exploration_ppm=exploration_ppm)
 
 
 @settings(max_examples=300, deadline=None)
@@ -326,7 +324,8 @@ def test_the_rule_lottery_is_reproducible_and_keeps_every_constraint(case):
         assert (share.reserve, share.base) == (before[pid].reserve, before[pid].base)
         # Only the treated of a tier receive an extra; only those near a cut-off are drawn.
         if share.exploration:
-            assert arms[pid] == TREATED and share.tier_code is not None
+            assert arms[pid] == TREATED
+            assert share.tier_code is not None
         if pid in arms:
             assert near_cut_off(trailing[pid], thresholds, band_ppm)
     # The extras come from the tier's held-back share and keep the concentration guard.
