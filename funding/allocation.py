@@ -7,15 +7,21 @@ The order is fixed and documented so that anyone can recompute a proposal by han
 2. The reserve is split equally among the new entrants (within their caps).
 3. In each tier, every member receives the tier's base grant (within its cap; when the budget does
    not cover every base grant, the budget is split equally instead).
-4. The rest of the tier's budget is shared by weight (overall score, or score × GMV growth); a
+4. With the exploration lottery on (docs/funding.md), exploration_ppm of what is left of a tier's
+   budget after the base grants is held back when the tier has treated members.
+5. The rest of the tier's budget is shared by weight (overall score, or score × GMV growth); a
    member that reaches its cap stops there and the others share what it could not take.
+6. The held-back part is split equally among the tier's treated (the lottery's winners), within
+   their caps, in id order and trimmed so that the ten largest recipients of the pool take no
+   more than `concentration_cap` (or what they already took before the extras, if that is more).
 
 Every split rounds down and hands the remaining units one each to the largest remainders, ties
 going to the lower provider id, so the result never exceeds what was split and is reproducible.
 Whatever nobody may take (everyone capped, a tier without members) stays in the pool.
 """
 
-from collections.abc import Mapping, Sequence
+import heapq
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,6 +55,7 @@ class PoolTerms:
     tiers: tuple[TierTerms, ...]
     cap_ppm: int
     reserve_ppm: int
+    concentration_ppm: int = PPM  # the ten largest recipients' extras stop at this share
 
     @property
     def cap(self) -> int:
@@ -57,6 +64,10 @@ class PoolTerms:
     @property
     def reserve(self) -> int:
         return self.total * self.reserve_ppm // PPM
+
+    @property
+    def concentration_cap(self) -> int:
+        return self.total * self.concentration_ppm // PPM
 
 
 @dataclass(frozen=True)
@@ -69,10 +80,11 @@ class Share:
     base: int
     weighted: int
     capped: bool
+    exploration: int = 0  # the lottery's extra grant (treated arm only)
 
     @property
     def amount(self) -> int:
-        return self.reserve + self.base + self.weighted
+        return self.reserve + self.base + self.weighted + self.exploration
 
 
 @dataclass(frozen=True)
@@ -146,14 +158,55 @@ def apportion(total: int, weights: Mapping[int, int], caps: Mapping[int, int]) -
     return result
 
 
-def pool_allocate(terms: PoolTerms, candidates: Sequence[Candidate]) -> PoolAllocation:
-    """Shares one pool among the candidates by the rules of the module docstring."""
+TOP_RECIPIENTS = 10
+
+
+def concentration_trim(
+    amounts: Mapping[int, int], extras: Mapping[int, int], cap: int, top: int = TOP_RECIPIENTS
+) -> dict[int, int]:
+    """The extras (in id order) that keep the `top` largest of amounts + extras at most
+    max(cap, the `top` largest of amounts alone): each extra is cut to what still fits.
+
+    With S the sum of the top-1 largest others and v a provider's new amount, the top sum is
+    S + max(v, the top-th largest other), so v may rise to cap - S.
+    """
+    current = {key: int(value) for key, value in amounts.items()}
+    ceiling = max(cap, sum(heapq.nlargest(top, current.values())))
+    # The top+1 largest (amount, key): amounts only grow, so only the raised key can enter it.
+    leaders = heapq.nlargest(top + 1, ((v, k) for k, v in current.items()))
+    out: dict[int, int] = {}
+    for key in sorted(extras):
+        extra = max(int(extras[key]), 0)
+        own = current.get(key, 0)
+        others = sum(v for v, k in [row for row in leaders if row[1] != key][: top - 1])
+        allowed = max(min(extra, ceiling - others - own), 0)
+        out[key] = allowed
+        if allowed:
+            current[key] = own + allowed
+            rows = [row for row in leaders if row[1] != key] + [(current[key], key)]
+            leaders = heapq.nlargest(top + 1, rows)
+    return out
+
+
+def pool_allocate(
+    terms: PoolTerms,
+    candidates: Sequence[Candidate],
+    *,
+    treated: Collection[int] = (),
+    exploration_ppm: int = 0,
+) -> PoolAllocation:
+    """Shares one pool among the candidates by the rules of the module docstring.
+
+    treated: the exploration lottery's winners; exploration_ppm: the share of each tier's budget
+    after the base grants held back for them (0: no lottery)."""
     if terms.total < 0:
         raise AllocationError("the pool total must not be negative")
     if not 0 < terms.cap_ppm <= PPM or not 0 <= terms.reserve_ppm < PPM:
         raise AllocationError("cap and reserve shares must lie within the pool")
     if any(tier.budget < 0 or tier.base < 0 for tier in terms.tiers):
         raise AllocationError("budgets and base grants must not be negative")
+    if not 0 <= exploration_ppm <= PPM or not 0 < terms.concentration_ppm <= PPM:
+        raise AllocationError("the exploration and concentration shares must lie within the pool")
     budgets = sum(tier.budget for tier in terms.tiers)
     if budgets + terms.reserve > terms.total:
         raise AllocationError(
@@ -168,6 +221,8 @@ def pool_allocate(terms: PoolTerms, candidates: Sequence[Candidate]) -> PoolAllo
     reserve_part = dict.fromkeys(ids, 0)
     base_part = dict.fromkeys(ids, 0)
     weighted_part = dict.fromkeys(ids, 0)
+    treated = set(treated) & set(ids)
+    held_back: dict[str, tuple[int, list[int]]] = {}
 
     entrants = {c.provider_id: 1 for c in candidates if c.new_entrant}
     for provider_id, amount in apportion(terms.reserve, entrants, room).items():
@@ -184,11 +239,30 @@ def pool_allocate(terms: PoolTerms, candidates: Sequence[Candidate]) -> PoolAllo
             base_part[provider_id] = amount
             room[provider_id] -= amount
         left = tier.budget - sum(base_part[c.provider_id] for c in members)
+        winners = [c.provider_id for c in members if c.provider_id in treated]
+        explore = left * exploration_ppm // PPM if winners else 0
+        held_back[tier.tier_code] = (explore, winners)
         weights = {c.provider_id: c.weight for c in members}
-        for provider_id, amount in apportion(left, weights, room).items():
+        for provider_id, amount in apportion(left - explore, weights, room).items():
             weighted_part[provider_id] = amount
             room[provider_id] -= amount
-        used = sum(base_part[c.provider_id] + weighted_part[c.provider_id] for c in members)
+
+    # The lottery's extras come last, so the rest of the allocation does not depend on the draw.
+    explore_part = dict.fromkeys(ids, 0)
+    for explore, winners in held_back.values():
+        split = apportion(explore, dict.fromkeys(winners, 1), room)
+        before = {
+            pid: reserve_part[pid] + base_part[pid] + weighted_part[pid] + explore_part[pid]
+            for pid in ids
+        }
+        for provider_id, amount in concentration_trim(
+            before, split, terms.concentration_cap
+        ).items():
+            explore_part[provider_id] += amount
+            room[provider_id] -= amount
+    for tier in terms.tiers:
+        members = [c.provider_id for c in candidates if c.tier_code == tier.tier_code]
+        used = sum(base_part[p] + weighted_part[p] + explore_part[p] for p in members)
         uses.append(TierUse(tier.tier_code, tier.budget, len(members), used))
 
     shares = tuple(
@@ -199,6 +273,7 @@ def pool_allocate(terms: PoolTerms, candidates: Sequence[Candidate]) -> PoolAllo
             base=base_part[c.provider_id],
             weighted=weighted_part[c.provider_id],
             capped=room[c.provider_id] == 0,
+            exploration=explore_part[c.provider_id],
         )
         for c in sorted(candidates, key=lambda c: c.provider_id)
     )

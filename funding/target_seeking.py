@@ -30,7 +30,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.special import ndtr, ndtri
 
-from funding.allocation import PPM, AllocationError, apportion
+from funding.allocation import PPM, AllocationError, apportion, concentration_trim
 
 EXACT_MAX_VARIABLES = 15_000  # 12,000 solve in about 3 s (BENCHMARKS.md)
 MIP_REL_GAP = 1e-4
@@ -562,8 +562,9 @@ def seeking_allocate(
     pool buy; other_shift adds a fixed response per provider (the other pool's grant). With
     exploration_ppm, that share of each tier's budget left after the base grants is held back
     from the optimiser and split equally among the tier's `treated` (the lottery's winners),
-    within their caps, after the optimiser has chosen: so the optimised part does not depend on
-    the draw, and the treated and the control differ by the extra grant alone.
+    within their caps and the concentration guard, after the optimiser has chosen: so the
+    optimised part does not depend on the draw, and the treated and the control differ by the
+    extra grant alone.
     """
     if terms.total < 0:
         raise AllocationError("the pool total must not be negative")
@@ -650,7 +651,16 @@ def seeking_allocate(
             if c.provider_id in treated and c.provider_id in in_tier
         }
         rooms = {pid: room[pid] - level_costs[pid][solution.choice[pid]] for pid in winners}
-        extra.update(apportion(budget, winners, rooms))
+        split = apportion(budget, winners, rooms)
+        # The extras keep the concentration guard too (cut in id order to what still fits).
+        before = {
+            pid: reserve_part[pid]
+            + base_part[pid]
+            + level_costs[pid][solution.choice[pid]]
+            + extra.get(pid, 0)
+            for pid in room
+        }
+        extra.update(concentration_trim(before, split, terms.concentration_cap))
     shares = []
     for c in sorted(candidates, key=lambda c: c.provider_id):
         pid = c.provider_id
@@ -744,6 +754,19 @@ CONTROL = "control"
 def near_cut_off(trailing_fen: int, thresholds: Sequence[int], band_ppm: int) -> bool:
     """Within band (a share of the threshold) of any tier's cut-off, on either side."""
     return any(abs(trailing_fen - t) * PPM <= t * band_ppm for t in thresholds if t > 0)
+
+
+def exploration_groups(
+    members: Mapping[int, tuple[str | None, int]], thresholds: Sequence[int], band_ppm: int
+) -> dict[str, list[int]]:
+    """Who takes part in the lottery, per tier: members (provider id → tier code, trailing GMV)
+    of a tier whose trailing GMV is near any cut-off, in id order."""
+    groups: dict[str, list[int]] = {}
+    for pid in sorted(members):
+        tier_code, trailing = members[pid]
+        if tier_code and near_cut_off(trailing, thresholds, band_ppm):
+            groups.setdefault(tier_code, []).append(pid)
+    return groups
 
 
 def exploration_draw(*, seed: int, groups: Mapping[str, Collection[int]]) -> dict[int, str]:

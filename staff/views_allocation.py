@@ -125,6 +125,9 @@ def allocation_detail(request, pk):
             "can_approve": draft and finance,
             "can_compare": _may_compare(request.user),
             "target_seeking": (proposal.figures or {}).get("mode") == "target_seeking",
+            # The explanation column: target-seeking lines, or a lottery's arms on rule lines.
+            "explain": (proposal.figures or {}).get("mode") == "target_seeking"
+            or proposal.lottery_seed is not None,
             "prior_warning": (proposal.figures or {}).get("prior_warning", False),
             # Conflict of interest: the fund's portfolio providers are badged on the lines.
             "portfolio_ids": portfolio_provider_ids(
@@ -272,6 +275,14 @@ def _may_compare(user) -> bool:
     return Role.FINANCE in roles or Role.PROGRAM_ADMIN in roles or user.is_superuser
 
 
+def _comparison_seed(proposal) -> int | None:
+    """The proposal's own lottery seed; a proposal drawn without one (lottery off then, or made
+    before it existed) is compared with a seed fixed by its id, so the page is reproducible."""
+    if proposal.lottery_seed is not None:
+        return proposal.lottery_seed
+    return proposal.pk
+
+
 @perms.staff_page
 def allocation_compare(request, pk):
     """The proposal's period under the rule policy and the target-seeking policy, side by side;
@@ -282,7 +293,9 @@ def allocation_compare(request, pk):
         raise PermissionDenied
     try:
         comparison = allocation_comparison(
-            period_start=proposal.period_start, policy=proposal.policy
+            period_start=proposal.period_start,
+            policy=proposal.policy,
+            seed=_comparison_seed(proposal),
         )
     except ValidationError as exc:
         messages.error(request, _refusal(exc))

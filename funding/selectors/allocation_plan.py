@@ -27,9 +27,11 @@ from funding.models import (
     Pool,
     PoolKind,
     Proposal,
+    Tier,
     TierAssessment,
 )
 from funding.selectors.standing import memberships_at
+from funding.target_seeking import TREATED, exploration_draw, exploration_groups
 from providers.models import LifecycleStatus, Provider
 from scoring.selectors import (
     latest_published_scoring_model,
@@ -60,6 +62,9 @@ class PolicyTerms:
     new_entrant_periods: int
     base_fund_fen: Mapping[str, int]
     base_impressions: Mapping[str, int]
+    exploration_ppm: int = 0  # 0: the lottery is off
+    exploration_band_ppm: int = 0
+    concentration_ppm: int = 1_000_000
 
     def with_changes(self, **changes) -> "PolicyTerms":
         return replace(self, **changes)
@@ -78,6 +83,11 @@ def policy_terms(policy: AllocationPolicy) -> PolicyTerms:
         new_entrant_periods=policy.new_entrant_periods,
         base_fund_fen={row.tier.code: row.base_fund_fen for row in tiers},
         base_impressions={row.tier.code: row.base_impressions for row in tiers},
+        exploration_ppm=share_to_ppm(Decimal(policy.exploration_share))
+        if policy.exploration_enabled
+        else 0,
+        exploration_band_ppm=share_to_ppm(Decimal(policy.exploration_band)),
+        concentration_ppm=share_to_ppm(Decimal(policy.concentration_share)),
     )
 
 
@@ -107,6 +117,8 @@ class AllocationPlan:
     traffic: PoolAllocation | None
     basis: Mapping[int, ProviderBasis]
     excluded: Mapping[int, str]  # provider id → why it receives nothing
+    seed: int | None = None  # the exploration lottery's seed (None: no lottery drawn)
+    arms: Mapping[int, str] | None = None  # provider id → "treated" / "control"
 
     def amounts(self) -> dict[int, tuple[int, int]]:
         fund = self.fund.amounts() if self.fund else {}
@@ -150,7 +162,24 @@ def _pool_terms(
         ),
         cap_ppm=terms.cap_ppm,
         reserve_ppm=terms.reserve_ppm,
+        concentration_ppm=terms.concentration_ppm,
     )
+
+
+def exploration_arms(
+    *, basis: Mapping[int, ProviderBasis], terms: PolicyTerms, seed: int | None
+) -> dict[int, str]:
+    """The lottery of the period: tier members within the band of any active tier's threshold,
+    drawn per tier from seed; empty when the lottery is off or no seed is given."""
+    if not terms.exploration_ppm or seed is None:
+        return {}
+    thresholds = list(Tier.objects.filter(is_active=True).values_list("threshold_fen", flat=True))
+    groups = exploration_groups(
+        {pid: (row.tier_code, row.trailing_net_gmv_fen) for pid, row in basis.items()},
+        thresholds,
+        terms.exploration_band_ppm,
+    )
+    return exploration_draw(seed=seed, groups=groups)
 
 
 def allocation_plan(
@@ -160,8 +189,12 @@ def allocation_plan(
     fund_total: int | None = None,
     traffic_total: int | None = None,
     fit_budgets: bool = False,
+    seed: int | None = None,
 ) -> AllocationPlan:
     """Computes the allocation of a period's pools under a policy; writes nothing.
+
+    With the policy's exploration lottery on and a seed, the providers near a cut-off are drawn
+    into treated and control, and the treated receive the extra grant (funding/allocation.py).
 
     Basis: the tiers after the review of the period's last month, that month's overall scores and
     trailing GMV, and growth against three months earlier. Only probation and active providers
@@ -239,6 +272,8 @@ def allocation_plan(
         )
         candidates.append(Candidate(provider_id, tier_code, weight, chosen[provider_id]))
 
+    arms = exploration_arms(basis=basis, terms=terms, seed=seed)
+    treated = {pid for pid, arm in arms.items() if arm == TREATED}
     allocations = {}
     for pool, base, total in (
         (fund_pool, terms.base_fund_fen, fund_total),
@@ -248,7 +283,12 @@ def allocation_plan(
             continue
         pool_terms = _pool_terms(pool, terms=terms, base=base, total=total, fit=fit_budgets)
         try:
-            allocations[pool.kind] = pool_allocate(pool_terms, candidates)
+            allocations[pool.kind] = pool_allocate(
+                pool_terms,
+                candidates,
+                treated=treated,
+                exploration_ppm=terms.exploration_ppm if treated else 0,
+            )
         except AllocationError as exc:
             raise ValidationError({"budgets": str(exc)}) from exc
 
@@ -263,6 +303,8 @@ def allocation_plan(
         traffic=allocations.get(PoolKind.TRAFFIC),
         basis=basis,
         excluded=excluded,
+        seed=seed if arms else None,
+        arms=arms,
     )
 
 
@@ -319,6 +361,7 @@ def allocation_what_if(
         fund_total=fund_total,
         traffic_total=traffic_total,
         fit_budgets=True,
+        seed=proposal.lottery_seed,
     )
     current = {
         line.provider_id: line

@@ -35,8 +35,6 @@ from funding.target_seeking import (
     SeekingTierTerms,
     TargetTerms,
     expected_band,
-    exploration_draw,
-    near_cut_off,
     reach_by_target,
     seeking_allocate,
 )
@@ -135,7 +133,9 @@ def target_seeking_plan(
     With the policy's exploration lottery on, seed decides who near a cut-off is treated.
     """
     terms = policy_terms(policy)
-    rule = allocation_plan(period_start=period_start, terms=terms)
+    # The rule plan draws the lottery (the same helpers and seed as a rule proposal), so the rule
+    # column of the comparison and this plan share the same arms.
+    rule = allocation_plan(period_start=period_start, terms=terms, seed=seed)
     targets = program_target_terms(policy)
     ids = sorted(rule.basis)
     gmv = {pid: b.trailing_net_gmv_fen for pid, b in rule.basis.items()}
@@ -143,20 +143,10 @@ def target_seeking_plan(
         month=rule.basis_month, targets=targets, provider_ids=ids, gmv=gmv
     )
     curves = response_curves_for(policy=policy)
-    tiers = list(Tier.objects.filter(is_active=True).values_list("code", "threshold_fen"))
     target_codes = {t.code for t in targets}
 
-    arms: dict[int, str] = {}
-    exploration_ppm = share_to_ppm(Decimal(policy.exploration_share))
-    if policy.exploration_enabled and exploration_ppm and seed is not None:
-        band_ppm = share_to_ppm(Decimal(policy.exploration_band))
-        thresholds = [threshold for _code, threshold in tiers]
-        groups: dict[str, list[int]] = {}
-        for pid in ids:
-            basis = rule.basis[pid]
-            if basis.tier_code and near_cut_off(basis.trailing_net_gmv_fen, thresholds, band_ppm):
-                groups.setdefault(basis.tier_code, []).append(pid)
-        arms = exploration_draw(seed=seed, groups=groups)
+    arms = dict(rule.arms or {})
+    exploration_ppm = terms.exploration_ppm
     treated = {pid for pid, arm in arms.items() if arm == "treated"}
 
     candidates = [
@@ -270,6 +260,9 @@ class AllocationComparison:
     from_prior: bool
     study_title: str
     forecast_month: date | None
+    lottery_seed: int | None = None  # both columns drew the lottery from this seed
+    treated: int = 0
+    control: int = 0
 
 
 def _outlook(label, plan: TargetPlan, amounts: Mapping[int, tuple[int, int]]) -> PolicyOutlook:
@@ -319,10 +312,15 @@ def _outlook(label, plan: TargetPlan, amounts: Mapping[int, tuple[int, int]]) ->
     )
 
 
-def allocation_comparison(*, period_start: date, policy: AllocationPolicy) -> AllocationComparison:
+def allocation_comparison(
+    *, period_start: date, policy: AllocationPolicy, seed: int | None = None
+) -> AllocationComparison:
     """The period under the rule policy and the target-seeking policy, side by side, each judged
-    by the same forecast and response curves; writes nothing (the lottery is left out)."""
-    plan = target_seeking_plan(period_start=period_start, policy=policy, seed=None)
+    by the same forecast and response curves; writes nothing.
+
+    With the policy's lottery on and a seed, both columns include it, drawn once from that seed:
+    the same providers are treated and control in both, each column adding its mode's extras."""
+    plan = target_seeking_plan(period_start=period_start, policy=policy, seed=seed)
     return AllocationComparison(
         period_start=period_start,
         policy=policy,
@@ -331,6 +329,9 @@ def allocation_comparison(*, period_start: date, policy: AllocationPolicy) -> Al
         from_prior=plan.curves.from_prior,
         study_title=plan.curves.study_title,
         forecast_month=plan.forecast_month,
+        lottery_seed=seed if plan.arms else None,
+        treated=sum(1 for arm in plan.arms.values() if arm == "treated"),
+        control=sum(1 for arm in plan.arms.values() if arm == "control"),
     )
 
 
@@ -370,10 +371,11 @@ class LineText:
 
 
 def line_text(*, explanation: dict, figures: dict, fund_fen: int, impressions: int) -> LineText:
-    """The sentences of a target-seeking line, from what the proposal stored; empty for a line of
-    the rule policy."""
+    """The sentences of a target-seeking line, from what the proposal stored; a line of the rule
+    policy says only its lottery arm, if it has one."""
+    arm = str(EXPLORATION_TEXT.get(explanation.get("arm"), ""))
     if explanation.get("mode") != "target_seeking":
-        return LineText("", "", "", "")
+        return LineText("", "", "", arm)
     targets = {t["code"]: t for t in figures.get("targets", [])}
     reach = explanation.get("reach", {})
     buys = ""
@@ -396,7 +398,7 @@ def line_text(*, explanation: dict, figures: dict, fund_fen: int, impressions: i
         marginal = str(MARGINAL).format(value=f"{explanation['marginal_per_10k']:.4f}")
     nothing_code = explanation.get("fund", {}).get("nothing") or ""
     nothing = str(NOTHING_TEXT.get(nothing_code, "")) if nothing_code else ""
-    return LineText(buys, marginal, nothing, str(EXPLORATION_TEXT.get(explanation.get("arm"), "")))
+    return LineText(buys, marginal, nothing, arm)
 
 
 def line_texts(*, proposal, lines) -> dict[int, LineText]:

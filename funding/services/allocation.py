@@ -128,6 +128,7 @@ def _share_explanation(share) -> dict:
         "reserve": share.reserve,
         "base": share.base,
         "weighted": share.weighted,
+        "exploration": share.exploration,
         "capped": share.capped,
     }
 
@@ -186,13 +187,18 @@ def proposal_create(
         raise ValidationError({"period_start": MONTH_NOT_FIRST_DAY})
     _period_already_approved(period_start)
     policy = AllocationPolicy.objects.filter(is_current=True).first()
+    seed = lottery_seed if lottery_seed is not None else secrets.randbelow(2**62)
     if policy is not None and policy.mode == AllocationMode.TARGET_SEEKING:
-        seed = lottery_seed if lottery_seed is not None else secrets.randbelow(2**62)
         target_plan = target_seeking_plan(period_start=period_start, policy=policy, seed=seed)
         return _target_proposal_store(target_plan, policy=policy, by=by, run_id=run_id, seed=seed)
     plan = allocation_plan(
-        period_start=period_start, terms=policy_terms(policy) if policy else None
+        period_start=period_start, terms=policy_terms(policy) if policy else None, seed=seed
     )
+    arms = plan.arms or {}
+    figures = _plan_figures(plan, policy)
+    if policy is not None and (arms or policy.exploration_enabled):
+        figures["exploration"] = _exploration_figures(policy, arms)
+        figures["lottery_seed"] = plan.seed
     fund = {share.provider_id: share for share in plan.fund.shares} if plan.fund else {}
     traffic = {share.provider_id: share for share in plan.traffic.shares} if plan.traffic else {}
     with transaction.atomic():
@@ -206,9 +212,10 @@ def proposal_create(
             policy=policy,
             fund_pool=plan.fund_pool,
             traffic_pool=plan.traffic_pool,
-            figures=_plan_figures(plan, policy),
+            figures=figures,
             created_by=by,
             run_id=run_id,
+            lottery_seed=plan.seed,
         )
         lines = []
         for provider_id, basis in sorted(plan.basis.items()):
@@ -228,6 +235,7 @@ def proposal_create(
                     computed_impressions=impressions,
                     fund_fen=fund_fen,
                     impressions=impressions,
+                    exploration_arm=arms.get(provider_id, ""),
                     explanation={
                         "growth_ppm": basis.growth_ppm,
                         "fund": _share_explanation(fund_share),
@@ -270,6 +278,16 @@ def _allocation_figures(allocation) -> dict | None:
             {"tier": use.tier_code, "budget": use.budget, "members": use.members, "used": use.used}
             for use in allocation.tiers
         ],
+    }
+
+
+def _exploration_figures(policy: AllocationPolicy, arms) -> dict:
+    return {
+        "enabled": policy.exploration_enabled,
+        "share": str(policy.exploration_share),
+        "band": str(policy.exploration_band),
+        "treated": sum(1 for a in arms.values() if a == "treated"),
+        "control": sum(1 for a in arms.values() if a == "control"),
     }
 
 
@@ -338,13 +356,7 @@ def _target_proposal_store(plan: TargetPlan, *, policy, by, run_id, seed) -> Pro
                 }
                 for t in plan.targets
             ],
-            "exploration": {
-                "enabled": policy.exploration_enabled,
-                "share": str(policy.exploration_share),
-                "band": str(policy.exploration_band),
-                "treated": sum(1 for a in plan.arms.values() if a == "treated"),
-                "control": sum(1 for a in plan.arms.values() if a == "control"),
-            },
+            "exploration": _exploration_figures(policy, plan.arms),
             "lottery_seed": seed,
         }
     )

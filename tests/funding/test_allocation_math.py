@@ -1,5 +1,6 @@
 """The allocation arithmetic, by hand and by property; no database."""
 
+import heapq
 from decimal import Decimal
 
 import pytest
@@ -13,9 +14,11 @@ from funding.allocation import (
     TierTerms,
     apportion,
     candidate_weight,
+    concentration_trim,
     pool_allocate,
     share_to_ppm,
 )
+from funding.target_seeking import TREATED, exploration_draw, exploration_groups, near_cut_off
 
 
 def test_apportion_hands_the_remainder_to_the_largest_remainders_then_the_lower_id():
@@ -220,3 +223,116 @@ def test_pool_allocate_never_exceeds_the_pool_a_budget_the_reserve_or_a_cap(case
     # Integer arithmetic throughout, and the same input gives the same output.
     assert all(isinstance(s.amount, int) for s in result.shares)
     assert pool_allocate(terms, list(reversed(candidates))) == result
+
+
+# ------------------------------------------------------------------------------
+# The exploration lottery in the rule policy
+# ------------------------------------------------------------------------------
+def test_concentration_trim_cuts_extras_to_what_keeps_the_ten_largest_under_the_cap():
+    amounts = {pid: 100 for pid in range(1, 13)}  # the ten largest take 1,000
+    # Cap 1,050: a provider's new amount v counts as S9 + max(v, 100) = 900 + v ≤ 1,050.
+    assert concentration_trim(amounts, {1: 80, 2: 80, 13: 10}, 1_050) == {1: 50, 2: 0, 13: 10}
+    # A ceiling already passed without the extras stays where it was, and no extra raises it.
+    assert concentration_trim(amounts, {1: 80, 13: 100}, 500) == {1: 0, 13: 100}
+    # Fewer than ten recipients: every extra counts in full.
+    assert concentration_trim({1: 10, 2: 10}, {1: 5, 2: 5}, 27) == {1: 5, 2: 2}
+
+
+def test_pool_allocate_gives_the_held_back_share_to_the_treated_only():
+    terms = PoolTerms(
+        total=10_000, tiers=(TierTerms("a", 6_000, 100),), cap_ppm=1_000_000, reserve_ppm=0
+    )
+    candidates = [Candidate(pid, "a", 1) for pid in range(1, 5)]
+    plain = pool_allocate(terms, candidates)
+    explored = pool_allocate(terms, candidates, treated={1, 3}, exploration_ppm=100_000)
+    shares = {s.provider_id: s for s in explored.shares}
+    # After the base grants (4 × 100) ¥5,600 are left: 560 held back, 5,040 shared by weight.
+    assert [shares[p].base for p in (1, 2, 3, 4)] == [100] * 4
+    assert [shares[p].weighted for p in (1, 2, 3, 4)] == [1_260] * 4
+    assert [shares[p].exploration for p in (1, 2, 3, 4)] == [280, 0, 280, 0]
+    assert explored.allocated == plain.allocated == 6_000
+    # Nobody treated in a tier: nothing is held back there.
+    assert pool_allocate(terms, candidates, treated={99}, exploration_ppm=100_000) == plain
+
+
+@st.composite
+def _lottery_pools(draw):
+    total = draw(st.integers(0, 10**10))
+    reserve_ppm = draw(st.integers(0, 300_000))
+    room = total - total * reserve_ppm // 1_000_000
+    tiers = []
+    for index in range(draw(st.integers(1, 3))):
+        budget = draw(st.integers(0, room))
+        room -= budget
+        base = draw(st.one_of(st.just(0), st.integers(0, budget // 20 + 1), st.integers(0, 10**9)))
+        tiers.append(TierTerms(f"t{index}", budget, base))
+    codes = [t.tier_code for t in tiers]
+    candidates = [
+        Candidate(
+            pid,
+            draw(st.one_of(st.sampled_from(codes), st.none())),
+            draw(st.integers(0, 10**6)),
+            draw(st.booleans()),
+        )
+        for pid in range(1, draw(st.integers(0, 30)) + 1)
+    ]
+    terms = PoolTerms(
+        total,
+        tuple(tiers),
+        draw(st.integers(1, 1_000_000)),  # cap
+        reserve_ppm,
+        # small guards often, so that it binds on the extras
+        concentration_ppm=draw(st.one_of(st.integers(1, 300_000), st.integers(1, 1_000_000))),
+    )
+    thresholds = draw(st.lists(st.integers(1, 2 * 10**6), min_size=1, max_size=3))
+    trailing = {c.provider_id: draw(st.integers(0, 2 * 10**6)) for c in candidates}
+    return (
+        terms,
+        candidates,
+        trailing,
+        thresholds,
+        draw(st.one_of(st.integers(200_000, 1_000_000), st.integers(0, 1_000_000))),  # band
+        draw(st.one_of(st.integers(100_000, 1_000_000), st.integers(0, 1_000_000))),  # share
+        draw(st.integers(0, 2**62)),  # seed
+    )
+
+
+def _lottery_run(terms, candidates, trailing, thresholds, band_ppm, exploration_ppm, seed):
+    members = {c.provider_id: (c.tier_code, trailing[c.provider_id]) for c in candidates}
+    arms = exploration_draw(seed=seed, groups=exploration_groups(members, thresholds, band_ppm))
+    treated = {pid for pid, arm in arms.items() if arm == TREATED}
+    return arms, pool_allocate(terms, candidates, treated=treated, exploration_ppm=exploration_ppm)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_lottery_pools())
+def test_the_rule_lottery_is_reproducible_and_keeps_every_constraint(case):
+    terms, candidates, trailing, thresholds, band_ppm, exploration_ppm, seed = case
+    arms, result = _lottery_run(*case)
+    # Reproducible from the seed, whatever the order the providers come in.
+    assert _lottery_run(terms, list(reversed(candidates)), *case[2:]) == (arms, result)
+    plain = pool_allocate(terms, candidates)
+    shares = {s.provider_id: s for s in result.shares}
+    before = {s.provider_id: s for s in plain.shares}
+    # Pool, reserve, caps and tier budgets hold; the reserve and the base grants are untouched.
+    assert 0 <= result.allocated <= terms.total
+    assert result.reserve_used <= terms.reserve
+    assert all(0 <= s.amount <= terms.cap for s in result.shares)
+    for use in result.tiers:
+        assert use.used <= use.budget
+    for pid, share in shares.items():
+        assert (share.reserve, share.base) == (before[pid].reserve, before[pid].base)
+        # Only the treated of a tier receive an extra; only those near a cut-off are drawn.
+        if share.exploration:
+            assert arms[pid] == TREATED
+            assert share.tier_code is not None
+        if pid in arms:
+            assert near_cut_off(trailing[pid], thresholds, band_ppm)
+    # The extras come from the tier's held-back share and keep the concentration guard.
+    for tier in terms.tiers:
+        members = [s for s in result.shares if s.tier_code == tier.tier_code]
+        left = tier.budget - sum(s.base for s in members)
+        assert sum(s.exploration for s in members) <= left * exploration_ppm // 1_000_000
+    without = sum(heapq.nlargest(10, (s.amount - s.exploration for s in result.shares)))
+    top = sum(heapq.nlargest(10, (s.amount for s in result.shares)))
+    assert top <= max(terms.concentration_cap, without)

@@ -133,6 +133,7 @@ def test_proposal_by_hand(world):
         "reserve": 0,
         "base": 50_000_000,
         "weighted": 250_000_000,
+        "exploration": 0,
         "capped": True,
     }
     assert proposal.lines.get(provider=providers["N"]).new_entrant

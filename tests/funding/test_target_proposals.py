@@ -240,3 +240,59 @@ def test_a_program_admin_sets_the_mode_and_the_priors_in_the_admin(client, world
     assert 'name="exploration_enabled"' in html
     assert 'name="concentration_share"' in html
     assert "target_weight" in html
+
+
+def test_the_rule_policy_draws_the_lottery_too_reproducibly_within_caps(world):
+    providers, _pool, policy = world
+    policy.mode = AllocationMode.RULE
+    policy.concentration_share = Decimal("1.000000")  # the guard is tested on its own
+    policy.exploration_enabled = True
+    policy.exploration_share = Decimal("0.100000")
+    policy.exploration_band = Decimal("0.200000")
+    policy.save()
+    first = proposal_create(period_start=M, lottery_seed=12345)
+    again = proposal_create(period_start=M, lottery_seed=12345)
+    assert first.lottery_seed == 12345
+    assert first.figures["lottery_seed"] == 12345
+    lines, lines_again = _lines(first), _lines(again)
+    arms = {name: line.exploration_arm for name, line in lines.items()}
+    assert arms == {name: line.exploration_arm for name, line in lines_again.items()}
+    assert {n: line.fund_fen for n, line in lines.items()} == {
+        n: line.fund_fen for n, line in lines_again.items()
+    }
+    # near (¥9,000万) and near2 (¥8,880万) lie within 20 % of ¥1亿: one arm each
+    assert sorted([arms["near"], arms["near2"]]) == ["control", "treated"]
+    assert "warned" not in lines  # warning: no line, no draw, no grant
+    treated = next(lines[n] for n in ("near", "near2") if arms[n] == "treated")
+    control = next(lines[n] for n in ("near", "near2") if arms[n] == "control")
+    assert treated.explanation["fund"]["exploration"] > 0
+    assert control.explanation["fund"]["exploration"] == 0
+    assert treated.fund_fen > control.fund_fen  # same score and tier: the extra alone
+    assert all(line.fund_fen <= 300 * WAN_FEN for line in lines.values())
+    assert sum(line.fund_fen for line in lines.values()) <= 1_000 * WAN_FEN
+    assert first.figures["exploration"]["treated"] == sum(a == "treated" for a in arms.values())
+    # the lottery off: no arms, no seed, nothing extra
+    policy.exploration_enabled = False
+    policy.save()
+    off = proposal_create(period_start=M, lottery_seed=12345)
+    assert off.lottery_seed is None
+    assert all(not line.exploration_arm for line in off.lines.all())
+
+
+def test_the_comparison_draws_the_same_lottery_in_both_columns(world):
+    _providers, _pool, policy = world
+    policy.exploration_enabled = True
+    policy.exploration_band = Decimal("0.200000")
+    policy.save()
+    plain = allocation_comparison(period_start=M, policy=policy)
+    drawn = allocation_comparison(period_start=M, policy=policy, seed=12345)
+    again = allocation_comparison(period_start=M, policy=policy, seed=12345)
+    assert plain.lottery_seed is None
+    assert drawn.lottery_seed == 12345
+    assert drawn.treated >= 1
+    assert drawn.control >= 1
+    assert drawn == again
+    # the lottery's extras now sit in the rule column as in the target-seeking one
+    assert drawn.rule.fund_by_tier != plain.rule.fund_by_tier
+    assert drawn.rule.fund_total <= 1_000 * WAN_FEN
+    assert drawn.seeking.fund_total <= 1_000 * WAN_FEN

@@ -330,3 +330,20 @@ def test_expected_band_is_the_mean_with_an_outward_rounded_band():
     mean, low, high = expected_band([0.5] * 100)
     assert mean == pytest.approx(50)
     assert (low, high) == (43, 57)
+
+
+def test_the_lottery_extras_keep_the_concentration_guard():
+    candidates = [_candidate(pid, "tier_100m", 9_000_000, 800_000) for pid in range(1, 21)]
+    treated = set(range(1, 21, 2))
+    guarded = seeking_allocate(
+        _terms(concentration_ppm=300_000),
+        candidates,
+        response=_response(),
+        treated=treated,
+        exploration_ppm=900_000,
+    )
+    amounts = guarded.amounts()
+    shares = {s.provider_id: s for s in guarded.shares}
+    without = sum(heapq.nlargest(10, (s.amount - s.exploration for s in guarded.shares)))
+    assert sum(heapq.nlargest(10, amounts.values())) <= max(guarded.concentration_cap, without)
+    assert all(shares[p].exploration == 0 for p in range(2, 21, 2))

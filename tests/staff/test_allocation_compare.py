@@ -56,3 +56,28 @@ def test_only_finance_and_program_admins_compare(client, world):  # noqa: F811
     assert client.get(url).status_code in (403, 404)
     client.force_login(StaffUserFactory(username="cmp-admin", role=Role.PROGRAM_ADMIN))
     assert client.get(url).status_code == 200
+
+
+def test_a_rule_proposal_shows_its_lottery_arms_and_the_comparison_says_it_is_in_both(
+    client,
+    world,  # noqa: F811
+):
+    from decimal import Decimal
+
+    from funding.models import AllocationMode
+
+    _providers, _pool, policy = world
+    policy.mode = AllocationMode.RULE
+    policy.exploration_enabled = True
+    policy.exploration_band = Decimal("0.200000")
+    policy.save()
+    proposal = proposal_create(period_start=M, lottery_seed=7)
+    client.force_login(finance_user())
+    html = client.get(reverse("staff:allocation", args=[proposal.pk])).content.decode()
+    assert 'data-arm="treated"' in html
+    assert 'data-arm="control"' in html
+    assert "随机对照" in html
+    assert "探索抽签种子：7" in html
+    html = client.get(reverse("staff:allocation_compare", args=[proposal.pk])).content.decode()
+    assert 'id="lottery-note"' in html
+    assert "两列均含随机对照：同一抽签（种子 7）" in html
