@@ -5,9 +5,11 @@ incremental 12-month net GMV from g fen of funds = k_f · s_f · ln(1 + g / s_f)
 impressions = k_m · s_m · ln(1 + m / s_m) fen. k is the slope at zero (fen of GMV per fen or per
 impression), s the saturation scale beyond which each further unit buys clearly less.
 
-`response_curves_for(policy=…)` reads the latest published uplift study when the `uplift` app is
-installed and publishes curves; otherwise the prior a program admin set on the policy, marked so
-that every proposal made from it says so.
+`response_curves_for(policy=…)` reads the measured curves from the function the setting
+`FUNDING_MEASURED_RESPONSE_CURVES` names (the uplift study's `published_response_curves`: named
+in settings, never imported here, because `uplift` sits above `funding`); where it names none or
+nothing is published, the prior a program admin set on the policy, marked so that every proposal
+made from it says so.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
-from django.apps import apps
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 PRIOR_WARNING = _("响应曲线为先验假设，尚未经测量")
@@ -77,11 +80,10 @@ class ResponseCurves:
 
 
 def _published() -> ResponseCurves | None:
-    if not apps.is_installed("uplift"):
+    source = getattr(settings, "FUNDING_MEASURED_RESPONSE_CURVES", "")
+    if not source:
         return None
-    from uplift.selectors import published_response_curves
-
-    found = published_response_curves()
+    found = import_string(source)()
     if not isinstance(found, dict) or not found:
         return None
     curves, study_id, title = {}, None, ""

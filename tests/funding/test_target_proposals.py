@@ -183,13 +183,19 @@ def test_curves_come_from_the_prior_when_no_study_is_published(world):
     assert float(curves.for_tier("tier_1b").funds(10**9)) == 0.0  # no prior: no response
 
 
-def test_curves_come_from_the_published_study_when_there_is_one(world, monkeypatch):
-    import sys
-    import types
-
+def test_curves_come_from_the_published_study_when_there_is_one(world, settings):
     _providers, _pool, policy = world
-    module = types.ModuleType("uplift.selectors")
-    module.published_response_curves = lambda: {
+    settings.FUNDING_MEASURED_RESPONSE_CURVES = (
+        "tests.funding.test_target_proposals._measured_curves"
+    )
+    curves = response_curves_for(policy=policy)
+    assert not curves.from_prior
+    assert curves.study_id == 7
+    assert curves.for_tier("tier_50m").funds_gmv_per_fen == Decimal("1.5")
+
+
+def _measured_curves():
+    return {
         "tier_50m": {
             "funds_gmv_per_fen": Decimal("1.5"),
             "funds_saturation_fen": 1_000,
@@ -199,13 +205,6 @@ def test_curves_come_from_the_published_study_when_there_is_one(world, monkeypat
             "study_title": "2026 Q3",
         }
     }
-    monkeypatch.setitem(sys.modules, "uplift", types.ModuleType("uplift"))
-    monkeypatch.setitem(sys.modules, "uplift.selectors", module)
-    monkeypatch.setattr("funding.response.apps.is_installed", lambda name: name == "uplift")
-    curves = response_curves_for(policy=policy)
-    assert not curves.from_prior
-    assert curves.study_id == 7
-    assert curves.for_tier("tier_50m").funds_gmv_per_fen == Decimal("1.5")
 
 
 def test_the_comparison_writes_nothing_and_shows_more_expected_crossings(world):

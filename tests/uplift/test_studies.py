@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from funding.models import EntryKind, LedgerEntry, PeriodKind, Pool, PoolKind
+from funding.response import response_curves_for
 from funding.services.allocation import pool_save
 from funding.services.ledger import ledger_append
 from scoring.models import ProviderMonth
@@ -141,6 +142,12 @@ def test_published_curves_come_from_the_published_study_only():
         }
         assert curve["study_id"] == study.pk
         assert curve["funds_saturation_fen"] > 0, code
+    # the target-seeking allocation reads these, through the setting that names them
+    measured = response_curves_for(policy=None)
+    assert not measured.from_prior
+    assert measured.study_id == study.pk
+    for code, curve in curves.items():
+        assert measured.for_tier(code).funds_gmv_per_fen == curve["funds_gmv_per_fen"]
     detail = study_detail(study_id=study.pk)
     assert detail.status == StudyStatus.PUBLISHED
     with pytest.raises(ValidationError) as refused:

@@ -273,6 +273,13 @@ CACHES = {
 # every finished run make them stale at once (zaofeng/readcache.py). 0 turns the cache off.
 READ_CACHE_SECONDS = env_int("READ_CACHE_SECONDS", 300)
 
+# The target-seeking allocation's measured response curves: a function returning the published
+# uplift study's curves per tier code (None when none is published). Named here rather than
+# imported by `funding`, which sits below `uplift`; a study-less deployment names a function returning None.
+FUNDING_MEASURED_RESPONSE_CURVES = env_str(
+    "FUNDING_MEASURED_RESPONSE_CURVES", default="uplift.selectors.published_response_curves"
+)
+
 # ------------------------------------------------------------------------------
 # Email: console in development; SMTP settings from the environment in production.
 # ------------------------------------------------------------------------------
