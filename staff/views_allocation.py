@@ -308,7 +308,7 @@ def allocation_compare(request, pk):
         tiers.setdefault(code, [0, 0])[0] = fen
     for code, fen in comparison.seeking.fund_by_tier:
         tiers.setdefault(code, [0, 0])[1] = fen
-    names = dict(Tier.objects.values_list("code", "name"))
+    names = {tier.code: tier.label for tier in Tier.objects.only("code", "name", "name_en")}
     return render(
         request,
         "staff/allocation_compare.html",

@@ -56,7 +56,7 @@ def uplift_detail(request, pk: int):
     except UpliftStudy.DoesNotExist as exc:
         raise Http404 from exc
     result = _result(study)
-    names = dict(Tier.objects.values_list("code", "name"))
+    names = {tier.code: tier.label for tier in Tier.objects.only("code", "name", "name_en")}
     tiers = (
         [(row, names.get(row.tier_code, _g("未入层"))) for row in result.tiers.all()]
         if result

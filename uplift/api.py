@@ -1,4 +1,5 @@
 from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics
 
 from integrations.permissions import SIGNED_IN
@@ -7,6 +8,16 @@ from providers.roles import Role
 from uplift.models import UpliftStudy
 from uplift.selectors import studies_list, study_detail
 from uplift.serializers import StudyDetailSerializer, StudyListSerializer
+
+# The API tests' study carries this id; the schema offers it as an example.
+EXAMPLE_STUDY_ID = 1
+STUDY_ID = OpenApiParameter(
+    "id",
+    int,
+    OpenApiParameter.PATH,
+    description="study id",
+    examples=[OpenApiExample("study", value=EXAMPLE_STUDY_ID)],
+)
 
 
 class ReadsUplift(StaffRole):
@@ -25,6 +36,7 @@ class StudyListApi(generics.ListAPIView):
         return studies_list()
 
 
+@extend_schema(parameters=[STUDY_ID])
 class StudyDetailApi(generics.RetrieveAPIView):
     """One study with its event study, tier effects, ROI and fitted response curves."""
 

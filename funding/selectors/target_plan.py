@@ -95,7 +95,7 @@ def program_target_terms(policy: AllocationPolicy) -> tuple[Target, ...]:
     weights = dict(
         TierPolicy.objects.filter(policy=policy).values_list("tier__code", "target_weight")
     )
-    names = dict(Tier.objects.values_list("code", "name"))
+    names = {tier.code: tier.label for tier in Tier.objects.only("code", "name", "name_en")}
     return tuple(
         Target(t.code, names.get(t.code, t.code), t.threshold_fen, weights.get(t.code, 1), t.date)
         for t in program_targets()

@@ -152,7 +152,27 @@ def world_build(codes: tuple[str, str] | None = None) -> World:
     _approved_allocation(world)
     world.run = EvaluationRunFactory(kind="scoring", period=month)
     world.fund = _fund_with_a_deal(world)
+    _uplift_study(world)
     return world
+
+
+def _uplift_study(world: World):
+    """A draft uplift study under the id the schema gives as its example."""
+    from uplift.api import EXAMPLE_STUDY_ID
+    from uplift.models import UpliftStudy
+
+    UpliftStudy.objects.create(
+        pk=EXAMPLE_STUDY_ID,
+        title="资金效果研究",
+        threshold_fen=1_000_000,
+        window_start=add_months(world.month, -11),
+        window_end=world.month,
+        created_by=world.staff[Role.PROGRAM_ADMIN],
+    )
+    # The id was given, not drawn: move the sequence past it for the studies created after.
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [UpliftStudy]):
+            cursor.execute(statement)
 
 
 def _fund_with_a_deal(world: World):

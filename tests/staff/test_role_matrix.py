@@ -108,14 +108,17 @@ INVESTMENTS = {
 # Added by the services or the staff pages, or (fees, distributions, exits, rounds) through
 # an admin form that calls the service.
 INVESTMENTS_ADD = {"investments.fund", "investments.cashflow", "investments.financinground"}
+# Uplift studies are finance's and the program admins' (docs/uplift.md); the seeded truth is
+# written by seed_demo only.
+UPLIFT = {"uplift.upliftstudy", "uplift.seededtruth"}
 # Lock-out records are a superuser's business; no role reads them.
 AXES = {"axes.accessattempt", "axes.accessfailurelog", "axes.accesslog"}
 
 LISTS = {
-    Role.PROGRAM_ADMIN: PROGRAM | BEAT | INTEGRATIONS | AUTH | INVESTMENTS,
+    Role.PROGRAM_ADMIN: PROGRAM | BEAT | INTEGRATIONS | AUTH | INVESTMENTS | UPLIFT,
     Role.REVIEWER: PROGRAM,
     Role.REGION_MANAGER: PROGRAM - NOTIFICATIONS - STEPS,
-    Role.FINANCE: PROGRAM,
+    Role.FINANCE: PROGRAM | UPLIFT,
     Role.AUDITOR: PROGRAM | BEAT | INTEGRATIONS | AUTH | INVESTMENTS,
     Role.INVESTMENT: PROGRAM | INVESTMENTS,
 }
@@ -146,10 +149,11 @@ ADD = {
         *BEAT,
         "integrations.apikey",
         *INVESTMENTS_ADD,
+        "uplift.upliftstudy",
     },
     Role.REVIEWER: {"providers.application", "providers.violation"},
     Role.REGION_MANAGER: {"providers.violation"},
-    Role.FINANCE: {"funding.pool", "funding.disbursementrequest"},
+    Role.FINANCE: {"funding.pool", "funding.disbursementrequest", "uplift.upliftstudy"},
     Role.AUDITOR: set(),
     Role.INVESTMENT: INVESTMENTS_ADD,
 }
@@ -173,7 +177,7 @@ def users(db):
 
 
 def test_the_matrix_covers_every_model_in_the_admin():
-    known = PROGRAM | BEAT | INTEGRATIONS | AUTH | AXES | INVESTMENTS
+    known = PROGRAM | BEAT | INTEGRATIONS | AUTH | AXES | INVESTMENTS | UPLIFT
     assert set(_registered()) == known
 
 
