@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _g
 
-from funding.models import EntryKind, ProposalLine, ProposalStatus, Tier
+from funding.models import EntryKind, ProposalLine, ProposalStatus
 from funding.selectors import allocation_comparison, line_texts
+from funding.selectors.standing import tier_labels
 from funding.services.allocation import proposal_approve, proposal_line_edit
 from providers.access import provider_scope, staff_rows_visible_to
 from providers.conflicts import portfolio_provider_ids
@@ -308,7 +309,7 @@ def allocation_compare(request, pk):
         tiers.setdefault(code, [0, 0])[0] = fen
     for code, fen in comparison.seeking.fund_by_tier:
         tiers.setdefault(code, [0, 0])[1] = fen
-    names = {tier.code: tier.label for tier in Tier.objects.only("code", "name", "name_en")}
+    names = tier_labels()
     return render(
         request,
         "staff/allocation_compare.html",

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _g
 
-from funding.models import Tier
+from funding.selectors.standing import tier_labels
 from staff import permissions as perms
 from uplift.models import UpliftResult, UpliftStudy
 from uplift.selectors import studies_list, study_detail
@@ -56,7 +56,7 @@ def uplift_detail(request, pk: int):
     except UpliftStudy.DoesNotExist as exc:
         raise Http404 from exc
     result = _result(study)
-    names = {tier.code: tier.label for tier in Tier.objects.only("code", "name", "name_en")}
+    names = tier_labels()
     tiers = (
         [(row, names.get(row.tier_code, _g("未入层"))) for row in result.tiers.all()]
         if result

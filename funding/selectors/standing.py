@@ -26,6 +26,11 @@ from scoring.selectors import (
 from zaofeng.periods import month_start
 
 
+def tier_labels() -> dict[str, str]:
+    """Each tier's name in the active language (Tier.label), by tier code."""
+    return {tier.code: tier.label for tier in Tier.objects.only("code", "name", "name_en")}
+
+
 def memberships_at(
     *, month: date, provider_ids: Iterable[int] | None = None
 ) -> dict[int, TierMembership]:

@@ -28,6 +28,7 @@ from funding.selectors.allocation_plan import (
     allocation_plan,
     policy_terms,
 )
+from funding.selectors.standing import tier_labels
 from funding.target_seeking import (
     SeekingAllocation,
     SeekingCandidate,
@@ -95,7 +96,7 @@ def program_target_terms(policy: AllocationPolicy) -> tuple[Target, ...]:
     weights = dict(
         TierPolicy.objects.filter(policy=policy).values_list("tier__code", "target_weight")
     )
-    names = {tier.code: tier.label for tier in Tier.objects.only("code", "name", "name_en")}
+    names = tier_labels()
     return tuple(
         Target(t.code, names.get(t.code, t.code), t.threshold_fen, weights.get(t.code, 1), t.date)
         for t in program_targets()
