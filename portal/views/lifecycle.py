@@ -15,7 +15,7 @@ from portal.selectors import (
     decision_for_provider,
     provider_appeals,
 )
-from providers.lifecycle import appeal_deadline
+from providers.lifecycle import APPEAL_DAYS, appeal_deadline
 from providers.models import LifecycleStatus
 from providers.selectors import appeal_windows_open, provider_decisions, provider_lifecycle
 from providers.services.appeals import appeal_file
@@ -72,6 +72,7 @@ def appeals(request):
         {
             "appeals": provider_appeals(provider=provider),
             "windows": appeal_windows_open(provider=provider),
+            "appeal_days": APPEAL_DAYS,
         },
     )
 

@@ -143,3 +143,16 @@ def test_the_appeals_page_lists_the_providers_appeals(as_user, provider, owner):
     page = as_user(owner).get(reverse("portal:appeals")).content.decode()
     assert reverse("portal:appeal", args=[appeal.pk]) in page
     assert str(AppealStatus.PENDING.label) in page
+
+
+def test_the_appeals_page_states_the_appeal_window_from_the_rule(as_user, owner, settings):
+    from django.utils import translation
+
+    from providers.lifecycle import APPEAL_DAYS
+
+    client = as_user(owner)
+    page = client.get(reverse("portal:appeals")).content.decode()
+    assert f"决定作出后 {APPEAL_DAYS} 天内提出申诉" in page
+    with translation.override("en"):
+        english = client.get(reverse("portal:appeals"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"appeal within {APPEAL_DAYS} days of the decision" in english
