@@ -603,8 +603,16 @@ def seeking_allocate(
             base_part[pid] = amount
             room[pid] -= amount
         tier_left[tier.tier_code] = tier.budget - sum(base_part[c.provider_id] for c in members)
+    # A tier none of whose members won the lottery holds nothing back: there is nobody to give
+    # the extra to, and the rule policy's lottery keeps that share in the tier too.
+    treated = set(treated)
     explore_budget = {
-        code: (left * exploration_ppm // PPM if treated else 0) for code, left in tier_left.items()
+        code: (
+            left * exploration_ppm // PPM
+            if any(c.provider_id in treated for c in tier_members[code])
+            else 0
+        )
+        for code, left in tier_left.items()
     }
     tier_left = {code: left - explore_budget[code] for code, left in tier_left.items()}
 

@@ -347,3 +347,25 @@ def test_the_lottery_extras_keep_the_concentration_guard():
     without = sum(heapq.nlargest(10, (s.amount - s.exploration for s in guarded.shares)))
     assert sum(heapq.nlargest(10, amounts.values())) <= max(guarded.concentration_cap, without)
     assert all(shares[p].exploration == 0 for p in range(2, 21, 2))
+
+
+def test_a_tier_with_nobody_treated_holds_nothing_back_for_the_lottery():
+    candidates = [_candidate(pid, "tier_100m", 9_000_000, 800_000) for pid in range(1, 9)] + [
+        _candidate(pid, "tier_1b", 95_000_000, 8_000_000) for pid in range(11, 15)
+    ]
+    # No concentration guard: it would couple the tiers through the ten largest grants.
+    terms = _terms(concentration_ppm=1_000_000)
+    plain = seeking_allocate(terms, candidates, response=_response())
+    explored = seeking_allocate(
+        terms, candidates, response=_response(), treated={1, 3}, exploration_ppm=300_000
+    )
+    plain_tiers = {t.tier_code: t for t in plain.tiers}
+    explored_tiers = {t.tier_code: t for t in explored.tiers}
+    # Nobody in ¥10亿 won the lottery: the optimiser has that tier's whole budget, as without it
+    # (the four members are alike, so which of them gets what may differ between the two runs).
+    assert explored_tiers["tier_1b"].used == plain_tiers["tier_1b"].used
+    assert sorted(s.amount for s in explored.shares if s.provider_id > 10) == sorted(
+        s.amount for s in plain.shares if s.provider_id > 10
+    )
+    assert all(s.exploration == 0 for s in explored.shares if s.provider_id > 10)
+    assert sum(s.exploration for s in explored.shares if s.provider_id in (1, 3)) > 0
