@@ -4,7 +4,7 @@ import heapq
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, settings, target
 from hypothesis import strategies as st
 
 from funding.allocation import (
@@ -336,3 +336,42 @@ def test_the_rule_lottery_is_reproducible_and_keeps_every_constraint(case):
     without = sum(heapq.nlargest(10, (s.amount - s.exploration for s in result.shares)))
     top = sum(heapq.nlargest(10, (s.amount for s in result.shares)))
     assert top <= max(terms.concentration_cap, without)
+    # Steer the search towards cases where extras are paid, so the checks above meet them.
+    target(float(sum(1 for s in result.shares if s.exploration)), label="providers with an extra")
+
+
+@st.composite
+def _lottery_pools_that_pay_extras(draw):
+    """Pools where every drawn tier has room to pay the lottery: no base, no binding cap or guard,
+    every member near a cut-off."""
+    tiers = tuple(
+        TierTerms(f"t{index}", draw(st.integers(10**6, 10**9)), 0)
+        for index in range(draw(st.integers(1, 3)))
+    )
+    candidates = [
+        Candidate(pid, tiers[pid % len(tiers)].tier_code, draw(st.integers(1, 10**6)))
+        for pid in range(1, draw(st.integers(2 * len(tiers), 30)) + 1)
+    ]
+    total = sum(t.budget for t in tiers)
+    terms = PoolTerms(total, tiers, 1_000_000, 0, concentration_ppm=1_000_000)
+    threshold = draw(st.integers(1, 2 * 10**6))
+    trailing = dict.fromkeys((c.provider_id for c in candidates), threshold)
+    share = draw(st.integers(100_000, 1_000_000))
+    return terms, candidates, trailing, [threshold], 200_000, share, draw(st.integers(0, 2**62))
+
+
+@settings(max_examples=100, deadline=None)
+@given(_lottery_pools_that_pay_extras())
+def test_the_rule_lottery_pays_every_treated_an_extra_and_the_control_none(case):
+    terms, candidates, trailing, thresholds, band_ppm, exploration_ppm, seed = case
+    arms, result = _lottery_run(*case)
+    assert set(arms) == {c.provider_id for c in candidates}
+    for share in result.shares:
+        if arms[share.provider_id] == TREATED:
+            assert share.exploration > 0
+        else:
+            assert share.exploration == 0
+    for tier in terms.tiers:
+        paid = sum(s.exploration for s in result.shares if s.tier_code == tier.tier_code)
+        assert 0 < paid <= tier.budget * exploration_ppm // 1_000_000
+        assert sum(s.amount for s in result.shares if s.tier_code == tier.tier_code) <= tier.budget
