@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-ESTIMATOR_VERSION = "cs-nyt-reg-1"
+ESTIMATOR_VERSION = "cs-nyt-reg-2"
 Z95 = float(stats.norm.ppf(0.975))
 PRE_TREND_MIN_TREATED = 30
 PRE_TREND_MIN_SHARE = 0.05
@@ -39,17 +39,28 @@ PRE_TREND_MIN_SHARE = 0.05
 
 @dataclass(frozen=True)
 class Effect:
-    """One estimate with its bootstrap standard error and 95 % interval."""
+    """One estimate with its bootstrap standard error and 95 % interval (Student t, df)."""
 
     estimate: float
     se: float
     ci_low: float
     ci_high: float
     n_treated: int = 0
+    df: int = 0  # 0: normal critical values
 
     @property
     def crosses_zero(self) -> bool:
         return self.ci_low <= 0.0 <= self.ci_high
+
+    def rejects_zero(self, level: float) -> bool:
+        """Two-sided test of a zero effect at `level` with the interval's own critical value."""
+        return abs(self.estimate) > critical_value(level, self.df) * self.se
+
+
+def critical_value(level: float, df: int) -> float:
+    """Two-sided critical value at `level`: Student t with df degrees of freedom, normal at 0."""
+    q = 1 - level / 2
+    return float(stats.t.ppf(q, df)) if df > 0 else float(stats.norm.ppf(q))
 
 
 @dataclass(frozen=True)
@@ -181,6 +192,14 @@ def _cell(dy: np.ndarray, treated: np.ndarray, control: np.ndarray, x: np.ndarra
     lever = np.linalg.pinv(m) @ xbar if x.shape[1] > 1 else xbar / m[0]
     e_c = dyc - xc @ beta
     psi[control] -= (xc @ lever) * e_c
+    # Degrees-of-freedom correction (HC1 within each arm): Σψ²/n² alone is the variance with the
+    # arm's mean and the regression's k coefficients taken as known, too small by n_t/(n_t - 1)
+    # and n_c/(n_c - k) — it matters for small cohorts and per-tier studies, not at 10,000.
+    n_t, n_c, k = int(treated.sum()), int(control.sum()), x.shape[1]
+    if n_t > 1:
+        psi[treated] *= np.sqrt(n_t / (n_t - 1))
+    if n_c > k:
+        psi[control] *= np.sqrt(n_c / (n_c - k))
     return att, psi
 
 
@@ -302,12 +321,17 @@ def estimate_uplift(
     se_cells, se_aggs = se_all[: len(cells)], se_all[len(cells) :]
 
     def effect(value, se, n_treated=0):
+        # Student t with (treated providers − 1) df: with a few treated providers the normal
+        # critical value over-rejects (few treated clusters); at thousands the two agree.
+        df = max(int(n_treated) - 1, 1)
+        crit = critical_value(0.05, df)
         return Effect(
             estimate=float(value),
             se=float(se),
-            ci_low=float(value - Z95 * se),
-            ci_high=float(value + Z95 * se),
+            ci_low=float(value - crit * se),
+            ci_high=float(value + crit * se),
             n_treated=int(n_treated),
+            df=df,
         )
 
     group_time = tuple(
