@@ -32,7 +32,6 @@ import pandas as pd
 from scipy import stats
 
 ESTIMATOR_VERSION = "cs-nyt-reg-2"
-Z95 = float(stats.norm.ppf(0.975))
 PRE_TREND_MIN_TREATED = 30
 PRE_TREND_MIN_SHARE = 0.05
 
@@ -389,32 +388,75 @@ class RandomizedContrast:
     ci_high: float
     n_treated: int
     n_control: int
+    df: int = 0
+    strata: int = 1
+    dropped: int = 0  # rows in strata where an arm had fewer than two units
 
 
 def randomized_contrast(rows: Iterable[Mapping]) -> RandomizedContrast:
-    """Difference in differences of means between lottery arms, with a Welch 95 % interval.
+    """Difference of mean changes (after − before) between the lottery's arms, with a Welch 95 %
+    interval: Student t with Satterthwaite's degrees of freedom.
 
-    Each row: unit, arm ("treated" or "control"), before, after. Raises PanelError naming the row.
+    Each row: unit, arm ("treated" or "control"), before, after, and optionally stratum (the
+    lottery and group it was drawn in). With strata the estimate is the mean of the strata's
+    contrasts weighted by their size, so arms drawn in different proportions per group (half
+    rounded up) do not mix groups; a stratum where an arm has fewer than two units is left out
+    and counted in `dropped`. A unit in several rows (several lotteries) is one cluster in the
+    variance. Raises PanelError naming the row.
     """
-    changes: dict[str, list[float]] = {"treated": [], "control": []}
+    cells: dict[tuple[str, str], list[tuple[object, float]]] = {}
     for line, row in enumerate(rows, start=1):
         arm = row.get("arm")
-        if arm not in changes:
+        if arm not in ("treated", "control"):
             raise PanelError(f"row {line}: arm must be 'treated' or 'control', not {arm!r}")
         try:
-            changes[arm].append(float(row["after"]) - float(row["before"]))
+            change = float(row["after"]) - float(row["before"])
         except (KeyError, TypeError, ValueError) as exc:
             raise PanelError(f"row {line}: before and after must be numbers") from exc
-    t, c = np.array(changes["treated"]), np.array(changes["control"])
-    if len(t) < 2 or len(c) < 2:
+        if not np.isfinite(change):
+            raise PanelError(f"row {line}: before and after must be finite numbers")
+        cells.setdefault((str(row.get("stratum", "")), arm), []).append((row.get("unit"), change))
+    strata = sorted({s for s, _arm in cells})
+    kept = [s for s in strata if all(len(cells.get((s, a), [])) >= 2 for a in ARMS)]
+    dropped = sum(len(v) for (s, _a), v in cells.items() if s not in kept)
+    if not kept:
         raise PanelError("arm: each arm needs at least two units")
-    est = float(t.mean() - c.mean())
-    se = float(np.sqrt(t.var(ddof=1) / len(t) + c.var(ddof=1) / len(c)))
+    total = sum(len(cells[(s, a)]) for s in kept for a in ARMS)
+    est = 0.0
+    per_unit: dict[object, float] = {}
+    parts, part_df = [], []
+    for s in kept:
+        w = sum(len(cells[(s, a)]) for a in ARMS) / total
+        for arm, sign in (("treated", 1.0), ("control", -1.0)):
+            units, changes = zip(*cells[(s, arm)], strict=True)
+            d = np.asarray(changes)
+            k = len(d)
+            est += sign * w * float(d.mean())
+            # Each row's share of the variance, with Welch's k/(k − 1): summed by unit, the same
+            # unit's rows (several lotteries) are one cluster; one row per unit gives Welch exactly.
+            u = sign * w / k * (d - d.mean()) * np.sqrt(k / (k - 1))
+            for unit, value in zip(units, u, strict=True):
+                per_unit[unit] = per_unit.get(unit, 0.0) + float(value)
+            parts.append(w**2 * float(d.var(ddof=1)) / k)
+            part_df.append(k - 1)
+    se = float(np.sqrt(sum(v * v for v in per_unit.values())))
+    parts_a = np.asarray(parts)
+    denominator = float((parts_a**2 / np.asarray(part_df)).sum())
+    welch_df = float(parts_a.sum() ** 2 / denominator) if denominator > 0 else float(total - 2)
+    df = max(1, int(min(welch_df, len(per_unit) - 1)))
+    crit = critical_value(0.05, df)
+    n = {a: sum(len(cells[(s, a)]) for s in kept) for a in ARMS}
     return RandomizedContrast(
         estimate=est,
         se=se,
-        ci_low=est - Z95 * se,
-        ci_high=est + Z95 * se,
-        n_treated=len(t),
-        n_control=len(c),
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
+        n_treated=n["treated"],
+        n_control=n["control"],
+        df=df,
+        strata=len(kept),
+        dropped=dropped,
     )
+
+
+ARMS = ("treated", "control")
