@@ -171,7 +171,8 @@ def test_the_study_stores_the_randomized_contrast_of_approved_lotteries():
     # A draft's lottery never reached the ledger: it does not count.
     _lottery_proposal(world, providers, month=add_months(month, 2), status=ProposalStatus.DRAFT)
 
-    result = study_run(study=study_of(24))
+    study = study_of(24)
+    result = study_run(study=study)
 
     data = result.study.snapshot.data
     assert [lot["month"] for lot in data["lotteries"]] == [LOTTERY_MONTH]
@@ -192,6 +193,10 @@ def test_the_study_stores_the_randomized_contrast_of_approved_lotteries():
     )
     assert result.randomized_disagrees is (not overlap)
     assert result.randomized_note
+    # A study run twice gives the same randomized contrast too.
+    again = study_run(study=study)
+    fields = ["randomized_estimate", "randomized_ci_low", "randomized_ci_high", "randomized_note"]
+    assert [getattr(again, f) for f in fields] == [getattr(result, f) for f in fields]
 
 
 @pytest.mark.django_db
