@@ -31,25 +31,35 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-ESTIMATOR_VERSION = "cs-nyt-reg-1"
-Z95 = float(stats.norm.ppf(0.975))
+ESTIMATOR_VERSION = "cs-nyt-reg-2"
 PRE_TREND_MIN_TREATED = 30
 PRE_TREND_MIN_SHARE = 0.05
 
 
 @dataclass(frozen=True)
 class Effect:
-    """One estimate with its bootstrap standard error and 95 % interval."""
+    """One estimate with its bootstrap standard error and 95 % interval (Student t, df)."""
 
     estimate: float
     se: float
     ci_low: float
     ci_high: float
     n_treated: int = 0
+    df: int = 0  # 0: normal critical values
 
     @property
     def crosses_zero(self) -> bool:
         return self.ci_low <= 0.0 <= self.ci_high
+
+    def rejects_zero(self, level: float) -> bool:
+        """Two-sided test of a zero effect at `level` with the interval's own critical value."""
+        return abs(self.estimate) > critical_value(level, self.df) * self.se
+
+
+def critical_value(level: float, df: int) -> float:
+    """Two-sided critical value at `level`: Student t with df degrees of freedom, normal at 0."""
+    q = 1 - level / 2
+    return float(stats.t.ppf(q, df)) if df > 0 else float(stats.norm.ppf(q))
 
 
 @dataclass(frozen=True)
@@ -181,6 +191,14 @@ def _cell(dy: np.ndarray, treated: np.ndarray, control: np.ndarray, x: np.ndarra
     lever = np.linalg.pinv(m) @ xbar if x.shape[1] > 1 else xbar / m[0]
     e_c = dyc - xc @ beta
     psi[control] -= (xc @ lever) * e_c
+    # Degrees-of-freedom correction (HC1 within each arm): Σψ²/n² alone is the variance with the
+    # arm's mean and the regression's k coefficients taken as known, too small by n_t/(n_t - 1)
+    # and n_c/(n_c - k) — it matters for small cohorts and per-tier studies, not at 10,000.
+    n_t, n_c, k = int(treated.sum()), int(control.sum()), x.shape[1]
+    if n_t > 1:
+        psi[treated] *= np.sqrt(n_t / (n_t - 1))
+    if n_c > k:
+        psi[control] *= np.sqrt(n_c / (n_c - k))
     return att, psi
 
 
@@ -302,12 +320,17 @@ def estimate_uplift(
     se_cells, se_aggs = se_all[: len(cells)], se_all[len(cells) :]
 
     def effect(value, se, n_treated=0):
+        # Student t with (treated providers − 1) df: with a few treated providers the normal
+        # critical value over-rejects (few treated clusters); at thousands the two agree.
+        df = max(int(n_treated) - 1, 1)
+        crit = critical_value(0.05, df)
         return Effect(
             estimate=float(value),
             se=float(se),
-            ci_low=float(value - Z95 * se),
-            ci_high=float(value + Z95 * se),
+            ci_low=float(value - crit * se),
+            ci_high=float(value + crit * se),
             n_treated=int(n_treated),
+            df=df,
         )
 
     group_time = tuple(
@@ -365,32 +388,75 @@ class RandomizedContrast:
     ci_high: float
     n_treated: int
     n_control: int
+    df: int = 0
+    strata: int = 1
+    dropped: int = 0  # rows in strata where an arm had fewer than two units
 
 
 def randomized_contrast(rows: Iterable[Mapping]) -> RandomizedContrast:
-    """Difference in differences of means between lottery arms, with a Welch 95 % interval.
+    """Difference of mean changes (after − before) between the lottery's arms, with a Welch 95 %
+    interval: Student t with Satterthwaite's degrees of freedom.
 
-    Each row: unit, arm ("treated" or "control"), before, after. Raises PanelError naming the row.
+    Each row: unit, arm ("treated" or "control"), before, after, and optionally stratum (the
+    lottery and group it was drawn in). With strata the estimate is the mean of the strata's
+    contrasts weighted by their size, so arms drawn in different proportions per group (half
+    rounded up) do not mix groups; a stratum where an arm has fewer than two units is left out
+    and counted in `dropped`. A unit in several rows (several lotteries) is one cluster in the
+    variance. Raises PanelError naming the row.
     """
-    changes: dict[str, list[float]] = {"treated": [], "control": []}
+    cells: dict[tuple[str, str], list[tuple[object, float]]] = {}
     for line, row in enumerate(rows, start=1):
         arm = row.get("arm")
-        if arm not in changes:
+        if arm not in ("treated", "control"):
             raise PanelError(f"row {line}: arm must be 'treated' or 'control', not {arm!r}")
         try:
-            changes[arm].append(float(row["after"]) - float(row["before"]))
+            change = float(row["after"]) - float(row["before"])
         except (KeyError, TypeError, ValueError) as exc:
             raise PanelError(f"row {line}: before and after must be numbers") from exc
-    t, c = np.array(changes["treated"]), np.array(changes["control"])
-    if len(t) < 2 or len(c) < 2:
+        if not np.isfinite(change):
+            raise PanelError(f"row {line}: before and after must be finite numbers")
+        cells.setdefault((str(row.get("stratum", "")), arm), []).append((row.get("unit"), change))
+    strata = sorted({s for s, _arm in cells})
+    kept = [s for s in strata if all(len(cells.get((s, a), [])) >= 2 for a in ARMS)]
+    dropped = sum(len(v) for (s, _a), v in cells.items() if s not in kept)
+    if not kept:
         raise PanelError("arm: each arm needs at least two units")
-    est = float(t.mean() - c.mean())
-    se = float(np.sqrt(t.var(ddof=1) / len(t) + c.var(ddof=1) / len(c)))
+    total = sum(len(cells[(s, a)]) for s in kept for a in ARMS)
+    est = 0.0
+    per_unit: dict[object, float] = {}
+    parts, part_df = [], []
+    for s in kept:
+        w = sum(len(cells[(s, a)]) for a in ARMS) / total
+        for arm, sign in (("treated", 1.0), ("control", -1.0)):
+            units, changes = zip(*cells[(s, arm)], strict=True)
+            d = np.asarray(changes)
+            k = len(d)
+            est += sign * w * float(d.mean())
+            # Each row's share of the variance, with Welch's k/(k − 1): summed by unit, the same
+            # unit's rows (several lotteries) are one cluster; one row per unit gives Welch exactly.
+            u = sign * w / k * (d - d.mean()) * np.sqrt(k / (k - 1))
+            for unit, value in zip(units, u, strict=True):
+                per_unit[unit] = per_unit.get(unit, 0.0) + float(value)
+            parts.append(w**2 * float(d.var(ddof=1)) / k)
+            part_df.append(k - 1)
+    se = float(np.sqrt(sum(v * v for v in per_unit.values())))
+    parts_a = np.asarray(parts)
+    denominator = float((parts_a**2 / np.asarray(part_df)).sum())
+    welch_df = float(parts_a.sum() ** 2 / denominator) if denominator > 0 else float(total - 2)
+    df = max(1, int(min(welch_df, len(per_unit) - 1)))
+    crit = critical_value(0.05, df)
+    n = {a: sum(len(cells[(s, a)]) for s in kept) for a in ARMS}
     return RandomizedContrast(
         estimate=est,
         se=se,
-        ci_low=est - Z95 * se,
-        ci_high=est + Z95 * se,
-        n_treated=len(t),
-        n_control=len(c),
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
+        n_treated=n["treated"],
+        n_control=n["control"],
+        df=df,
+        strata=len(kept),
+        dropped=dropped,
     )
+
+
+ARMS = ("treated", "control")

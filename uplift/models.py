@@ -22,6 +22,12 @@ class Verdict(models.TextChoices):
     NOT_CREDIBLE = "not_credible", _("不可信")
 
 
+class RandomizedStatus(models.TextChoices):
+    ESTIMATED = "estimated", _("已估计")
+    NO_LOTTERY = "no_lottery", _("窗口内无抽签")
+    TOO_FEW = "too_few", _("抽签组过小")
+
+
 class UpliftStudy(models.Model):
     """A study definition: who counts as treated, over which months, on which outcome."""
 
@@ -135,6 +141,28 @@ class UpliftResult(models.Model):
     )
     verdict = models.CharField(_("结论"), max_length=20, choices=Verdict.choices)
     verdict_reason = models.TextField(_("结论理由"))
+    # The exploration lottery's arms (随机对照), beside the observational estimate above.
+    randomized_status = models.CharField(
+        _("随机对照状态"),
+        max_length=20,
+        choices=RandomizedStatus.choices,
+        default=RandomizedStatus.NO_LOTTERY,
+    )
+    randomized_lotteries = models.IntegerField(_("窗口内抽签次数"), default=0)
+    randomized_estimate = models.FloatField(_("随机对照估计"), null=True, blank=True)
+    randomized_se = models.FloatField(_("随机对照标准误"), null=True, blank=True)
+    randomized_ci_low = models.FloatField(_("随机对照 95% 置信区间下限"), null=True, blank=True)
+    randomized_ci_high = models.FloatField(_("随机对照 95% 置信区间上限"), null=True, blank=True)
+    randomized_df = models.IntegerField(_("随机对照自由度"), null=True, blank=True)
+    randomized_treated = models.IntegerField(_("追加组服务商数"), null=True, blank=True)
+    randomized_control = models.IntegerField(_("对照组服务商数"), null=True, blank=True)
+    randomized_disagrees = models.BooleanField(
+        _("与观察性估计不符"),
+        null=True,
+        blank=True,
+        help_text=_("两者的 95% 置信区间不重叠"),
+    )
+    randomized_note = models.TextField(_("随机对照说明"), blank=True)
 
     class Meta:
         verbose_name = _("研究结果")

@@ -15,6 +15,14 @@ This form is shared with the target-seeking allocation, which reads the fitted k
 The true effect is returned beside the panel: the ATT on the estimator's scale (mean over treated
 provider-months after the first grant of log(1 + Y1) − log(1 + Y0), the same cohort-size weighting
 as the Callaway–Sant'Anna overall ATT), in fen, and by event time.
+
+With `lottery_month`, the world also holds an exploration lottery as the allocation draws it: a
+share of the providers granted before that month take part, shuffled per tier and split half
+treated (rounded up), half control; the treated get an extra funds grant in that month whose
+increment follows the same form and ramp. Its truth is the mean over the treated arm of the
+extra grant's effect on log(1 + net GMV), averaged over the lottery month and the
+`LOTTERY_HORIZON_MONTHS` − 1 after it (as far as the panel reaches): what the randomized contrast
+estimates.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 RAMP_MONTHS = 12
+LOTTERY_HORIZON_MONTHS = 12
 _RAMP = np.arange(1, RAMP_MONTHS + 1, dtype=float) / (RAMP_MONTHS * (RAMP_MONTHS + 1) / 2)
 
 
@@ -88,6 +97,9 @@ class SimulatedWorld:
     true_event_study: dict[int, float]
     tiers: tuple[TierWorld, ...]
     seed: int
+    lottery: pd.DataFrame | None = None  # unit, tier, arm ("treated"/"control"), extra_funds_fen
+    lottery_month: int | None = None
+    true_lottery_effect: float | None = None  # log(1 + net GMV) scale, over the horizon
 
     def true_curves(self) -> dict[str, dict]:
         """The generator's response curves per tier, in the published-curve shape."""
@@ -111,9 +123,13 @@ def simulate_world(
     noise_sd: float = 0.08,
     hidden_trend_gap: float = 0.0,
     tiers: tuple[TierWorld, ...] = DEFAULT_TIERS,
+    lottery_month: int | None = None,
+    lottery_share: float = 0.3,
 ) -> SimulatedWorld:
     """Builds a world; `effect_scale=0` gives no effect, `hidden_trend_gap` > 0 gives the treated an
-    unobserved extra monthly growth (parallel trends fail: the pre-trend test should catch it)."""
+    unobserved extra monthly growth (parallel trends fail: the pre-trend test should catch it);
+    `lottery_month` adds an exploration lottery among `lottery_share` of the providers granted
+    before it. Without a lottery the world is the same draw as before lotteries existed."""
     rng = np.random.default_rng(seed)
     shares = np.array([t.share for t in tiers])
     tier_idx = rng.choice(len(tiers), size=n_providers, p=shares / shares.sum())
@@ -161,6 +177,45 @@ def simulate_world(
     y0 = np.rint(np.exp(log_y0))
     y1 = y0 + np.rint(increment)
 
+    lottery = true_lottery = None
+    if lottery_month is not None:
+        # Its own stream, so that a world with a lottery is the world without one plus the extra.
+        lot_rng = np.random.default_rng([seed, 1])
+        eligible = np.flatnonzero(treated & (first < lottery_month))
+        taking = eligible[lot_rng.random(len(eligible)) < lottery_share]
+        arm = np.full(n_providers, "", dtype=object)
+        for j in range(len(tiers)):
+            members = taking[tier_idx[taking] == j]
+            order = members[lot_rng.permutation(len(members))]
+            half = (len(members) + 1) // 2
+            arm[order[:half]], arm[order[half:]] = "treated", "control"
+        extra = np.where(
+            arm == "treated",
+            np.rint(pick("grant_median_fen") * lot_rng.lognormal(0, 0.7, n_providers)),
+            0.0,
+        )
+        extra_total = effect_scale * _response(
+            extra, pick("funds_gmv_per_fen"), pick("funds_saturation_fen")
+        )
+        since = months[None, :] - lottery_month
+        lot_ramp = np.where(since >= 0, _RAMP[np.clip(since, 0, RAMP_MONTHS - 1)], 0.0)
+        without = y1
+        y1 = y1 + np.rint(extra_total[:, None] * lot_ramp)
+        horizon = slice(lottery_month, min(lottery_month + LOTTERY_HORIZON_MONTHS, n_months))
+        won = arm == "treated"
+        true_lottery = float(
+            (np.log1p(y1[won, horizon]) - np.log1p(without[won, horizon])).mean(axis=1).mean()
+        )
+        part = arm != ""
+        lottery = pd.DataFrame(
+            {
+                "unit": np.flatnonzero(part),
+                "tier": np.array([t.code for t in tiers])[tier_idx[part]],
+                "arm": arm[part].astype(str),
+                "extra_funds_fen": extra[part].astype(np.int64),
+            }
+        )
+
     post = treated[:, None] & (event >= 0)
     tau_log = np.log1p(y1) - np.log1p(y0)
     true_att = float(tau_log[post].mean()) if post.any() else 0.0
@@ -199,6 +254,9 @@ def simulate_world(
         true_event_study=true_event,
         tiers=tiers,
         seed=seed,
+        lottery=lottery,
+        lottery_month=lottery_month,
+        true_lottery_effect=true_lottery,
     )
 
 
@@ -218,6 +276,18 @@ def world_study_inputs(world: SimulatedWorld) -> dict:
     grants = world.grants.set_index("unit")
     funds = grants["funds_fen"].reindex(units, fill_value=0).to_numpy()
     impressions = grants["impressions"].reindex(units, fill_value=0).to_numpy()
+    lotteries = []
+    if world.lottery is not None:
+        lotteries.append(
+            {
+                "proposal": 0,
+                "month": int(world.lottery_month),
+                "arms": [
+                    [int(u), str(a), str(t)]
+                    for u, a, t in world.lottery[["unit", "arm", "tier"]].itertuples(index=False)
+                ],
+            }
+        )
     return {
         "months": list(range(n_months)),
         "providers": [int(u) for u in units],
@@ -226,4 +296,5 @@ def world_study_inputs(world: SimulatedWorld) -> dict:
         "tier": [str(t) for t in tiers],
         "funds_fen": [int(f) for f in funds],
         "impressions": [int(m) for m in impressions],
+        "lotteries": lotteries,
     }

@@ -18,7 +18,15 @@ import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
 from uplift.curves import CurveFit, curve_fit, unit_increments
-from uplift.estimator import PanelError, UpliftEstimate, estimate_uplift
+from uplift.estimator import (
+    Effect,
+    PanelError,
+    RandomizedContrast,
+    UpliftEstimate,
+    estimate_uplift,
+    randomized_contrast,
+)
+from uplift.simulation import LOTTERY_HORIZON_MONTHS
 
 PRE_TREND_ALPHA = 0.05
 REASON_PRE_TREND = _(
@@ -27,6 +35,20 @@ REASON_PRE_TREND = _(
 REASON_CROSSES_ZERO = _("ATT 的 95% 置信区间 [{low:.4f}, {high:.4f}] 跨过零。")
 REASON_CREDIBLE = _("事前趋势检验通过（p = {p:.3f}），95% 置信区间不含零。")
 REASON_NO_PRE_PERIODS = _("没有可检验的事前期。")
+RANDOMIZED_NO_LOTTERY = _("研究窗口内没有已批准方案的探索抽签：没有随机对照，只有观察性估计。")
+RANDOMIZED_TOO_FEW = _(
+    "窗口内有 {lotteries} 次探索抽签，但没有一组在追加组和对照组各有至少 2 家服务商：无法比较。"
+)
+RANDOMIZED_FIRST_MONTH = _("抽签在窗口第一个月，没有抽签前的月份可比，未计入。")
+RANDOMIZED_AGREES = _(
+    "随机对照 {estimate:.4f} [{low:.4f}, {high:.4f}] 与观察性估计 {att:.4f} "
+    "[{att_low:.4f}, {att_high:.4f}] 的 95% 置信区间重叠：两者相符。"
+)
+RANDOMIZED_DISAGREES = _(
+    "随机对照 {estimate:.4f} [{low:.4f}, {high:.4f}] 与观察性估计 {att:.4f} "
+    "[{att_low:.4f}, {att_high:.4f}] 的 95% 置信区间不重叠：两者不符。二者衡量的对象不同"
+    "（抽签的追加授予 / 首次获授达到门槛），但差距超出区间时，观察性估计的平行趋势假设值得怀疑。"
+)
 FOUR = Decimal("0.0001")
 
 
@@ -46,6 +68,16 @@ class TierFigures:
 
 
 @dataclass(frozen=True)
+class RandomizedFigures:
+    """The lottery's randomized contrast beside the observational ATT, or why there is none."""
+
+    contrast: RandomizedContrast | None
+    lotteries: int
+    disagrees: bool | None
+    note: str
+
+
+@dataclass(frozen=True)
 class StudyFigures:
     estimate: UpliftEstimate
     att_fen_per_month: int | None
@@ -54,6 +86,7 @@ class StudyFigures:
     tiers: tuple[TierFigures, ...]
     credible: bool
     reason: str
+    randomized: RandomizedFigures
 
 
 def inputs_digest(data: Mapping) -> str:
@@ -77,6 +110,75 @@ def verdict_for(estimate: UpliftEstimate) -> tuple[bool, str]:
     if pre is None:
         return True, str(REASON_NO_PRE_PERIODS)
     return True, str(REASON_CREDIBLE).format(p=pre.p_value)
+
+
+def lottery_rows(data: Mapping, *, scale: str) -> tuple[list[dict], int, list[str]]:
+    """One row per lottery participant on the study's outcome scale: `before` is the month before
+    the lottery's period, `after` the mean over that period and the months after it, up to
+    LOTTERY_HORIZON_MONTHS within the window. Strata are the lottery and the tier it drew in.
+    Returns (rows, lotteries that entered, notes)."""
+    y = np.asarray(data["net_gmv_fen"], dtype=float)
+    y = np.log1p(np.clip(y, 0.0, None)) if scale == "log1p" else y
+    index = {int(p): i for i, p in enumerate(data["providers"])}
+    rows, used, notes = [], 0, []
+    for lottery in data.get("lotteries", ()):
+        month = int(lottery["month"])
+        if month < 1:
+            notes.append(str(RANDOMIZED_FIRST_MONTH))
+            continue
+        horizon = slice(month, min(month + LOTTERY_HORIZON_MONTHS, y.shape[1]))
+        entered = False
+        for provider, arm, stratum in lottery["arms"]:
+            i = index.get(int(provider))
+            if i is None:
+                continue  # not in the balanced panel
+            rows.append(
+                {
+                    "unit": int(provider),
+                    "arm": arm,
+                    "stratum": f"{lottery['proposal']}:{stratum}",
+                    "before": float(y[i, month - 1]),
+                    "after": float(y[i, horizon].mean()),
+                }
+            )
+            entered = True
+        used += entered
+    return rows, used, notes
+
+
+def randomized_figures(data: Mapping, *, scale: str, observational: Effect) -> RandomizedFigures:
+    """The randomized contrast of the window's lotteries and whether it disagrees with the
+    observational ATT: their 95 % intervals do not overlap."""
+    rows, lotteries, notes = lottery_rows(data, scale=scale)
+    if not lotteries:
+        return RandomizedFigures(
+            contrast=None,
+            lotteries=0,
+            disagrees=None,
+            note=" ".join([*notes, str(RANDOMIZED_NO_LOTTERY)]),
+        )
+    try:
+        contrast = randomized_contrast(rows)
+    except PanelError:
+        return RandomizedFigures(
+            contrast=None,
+            lotteries=lotteries,
+            disagrees=None,
+            note=" ".join([*notes, str(RANDOMIZED_TOO_FEW).format(lotteries=lotteries)]),
+        )
+    disagrees = contrast.ci_high < observational.ci_low or contrast.ci_low > observational.ci_high
+    message = RANDOMIZED_DISAGREES if disagrees else RANDOMIZED_AGREES
+    note = str(message).format(
+        estimate=contrast.estimate,
+        low=contrast.ci_low,
+        high=contrast.ci_high,
+        att=observational.estimate,
+        att_low=observational.ci_low,
+        att_high=observational.ci_high,
+    )
+    return RandomizedFigures(
+        contrast=contrast, lotteries=lotteries, disagrees=disagrees, note=" ".join([*notes, note])
+    )
 
 
 def _long(data: Mapping, rows: np.ndarray) -> pd.DataFrame:
@@ -181,4 +283,5 @@ def study_compute(
         tiers=tuple(tier_rows),
         credible=credible,
         reason=reason,
+        randomized=randomized_figures(data, scale=scale, observational=estimate.overall),
     )

@@ -1,17 +1,11 @@
 """Studies end to end through the services: snapshot from the rollup and the ledger, estimate."""
 
-from datetime import date
-
 import pytest
 from django.core.exceptions import ValidationError
 
-from funding.models import EntryKind, LedgerEntry, PeriodKind, Pool, PoolKind
 from funding.response import response_curves_for
-from funding.services.allocation import pool_save
-from funding.services.ledger import ledger_append
-from scoring.models import ProviderMonth
-from tests.factories import ProviderFactory
-from uplift.models import StudyStatus, UpliftStudy, Verdict
+from tests.uplift.builders import START, load_world, study_of
+from uplift.models import StudyStatus, Verdict
 from uplift.selectors import published_response_curves, study_detail
 from uplift.services.studies import (
     PUBLISHED_IS_FROZEN,
@@ -22,66 +16,12 @@ from uplift.services.studies import (
 from uplift.simulation import simulate_world
 from zaofeng.periods import add_months
 
-START = date(2025, 1, 1)
-THRESHOLD = 1_000_000
-
-
-def _load(world, months):
-    """Writes the world's providers, rollup rows and first grants (funds and impressions)."""
-    providers = [ProviderFactory() for _ in range(world.panel["unit"].nunique())]
-    rows = []
-    for unit, period, outcome in world.panel[["unit", "period", "outcome"]].itertuples(index=False):
-        month = add_months(START, int(period))
-        rows.append(
-            ProviderMonth(
-                provider=providers[unit],
-                month=month,
-                month_index=month.year * 12 + month.month - 1,
-                gross_gmv_fen=int(outcome),
-                net_gmv_fen=int(outcome),
-                trailing_net_gmv_fen=int(outcome) * 12,
-            )
-        )
-    ProviderMonth.objects.bulk_create(rows)
-    for period, grants in world.grants.groupby("period"):
-        month = add_months(START, int(period))
-        for kind, column in ((PoolKind.FUND, "funds_fen"), (PoolKind.TRAFFIC, "impressions")):
-            amounts = grants[column].clip(lower=THRESHOLD)
-            pool = pool_save(
-                pool=Pool(
-                    kind=kind,
-                    period_kind=PeriodKind.MONTH,
-                    period_start=month,
-                    total_amount=int(amounts.sum()),
-                )
-            )
-            ledger_append(
-                pool=pool,
-                entries=[
-                    LedgerEntry(kind=EntryKind.GRANT, amount=int(a), provider=providers[u])
-                    for u, a in zip(grants["unit"], amounts, strict=True)
-                ],
-            )
-    return providers
-
-
-def _study(months, **kwargs):
-    return UpliftStudy.objects.create(
-        title="测试研究",
-        threshold_fen=THRESHOLD,
-        window_start=START,
-        window_end=add_months(START, months - 1),
-        covariates=["tier"],
-        bootstrap_draws=199,
-        **kwargs,
-    )
-
 
 @pytest.mark.django_db
 def test_the_snapshot_reads_first_treatment_from_the_ledger_and_gmv_from_the_rollup():
     world = simulate_world(n_providers=60, n_months=10, seed=4)
-    providers = _load(world, 10)
-    data = study_snapshot(study=_study(10))
+    providers = load_world(world, 10)
+    data = study_snapshot(study=study_of(10))
     assert data["providers"] == [p.pk for p in providers]
     first = dict(zip(world.grants["unit"], world.grants["period"], strict=True))
     expected = [int(first[u]) if u in first else None for u in range(60)]
@@ -94,8 +34,8 @@ def test_the_snapshot_reads_first_treatment_from_the_ledger_and_gmv_from_the_rol
 @pytest.mark.django_db
 def test_a_study_run_twice_gives_the_same_result():
     world = simulate_world(n_providers=150, n_months=12, seed=8)
-    _load(world, 12)
-    study = _study(12)
+    load_world(world, 12)
+    study = study_of(12)
     first = study_run(study=study)
     events = list(first.events.values_list("event_time", "estimate", "ci_low", "ci_high"))
     second = study_run(study=study)
@@ -113,8 +53,8 @@ def test_a_study_run_twice_gives_the_same_result():
 @pytest.mark.django_db
 def test_diverging_pre_trends_make_the_study_not_credible_with_the_reason():
     world = simulate_world(n_providers=300, n_months=12, seed=6, hidden_trend_gap=0.03)
-    _load(world, 12)
-    result = study_run(study=_study(12))
+    load_world(world, 12)
+    result = study_run(study=study_of(12))
     assert result.verdict == Verdict.NOT_CREDIBLE
     assert result.pre_trend_p < 0.05
     assert "事前趋势检验未通过" in result.verdict_reason
@@ -123,8 +63,8 @@ def test_diverging_pre_trends_make_the_study_not_credible_with_the_reason():
 @pytest.mark.django_db
 def test_published_curves_come_from_the_published_study_only():
     world = simulate_world(n_providers=200, n_months=24, seed=8)
-    _load(world, 24)
-    study = _study(24)
+    load_world(world, 24)
+    study = study_of(24)
     assert published_response_curves() is None
     study_run(study=study)
     assert published_response_curves() is None
@@ -161,8 +101,8 @@ def test_the_uplift_evaluation_kind_re_estimates_draft_studies_and_reruns_alike(
     from evaluations.services.runs import evaluation_start
 
     world = simulate_world(n_providers=150, n_months=12, seed=8)
-    _load(world, 12)
-    study = _study(12)
+    load_world(world, 12)
+    study = study_of(12)
     run = evaluation_start(
         kind="uplift", month=add_months(START, 11), trigger=RunTrigger.COMMAND, inline=True
     )

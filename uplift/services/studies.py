@@ -11,10 +11,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from funding.models import EntryKind, LedgerEntry, PoolKind, Tier
+from funding.models import (
+    EntryKind,
+    ExplorationArm,
+    LedgerEntry,
+    PoolKind,
+    ProposalLine,
+    ProposalStatus,
+    Tier,
+)
 from scoring.models import ProviderMonth
 from uplift.estimator import PanelError
 from uplift.models import (
+    RandomizedStatus,
     StudyStatus,
     UpliftEventRow,
     UpliftResult,
@@ -113,7 +122,42 @@ def study_snapshot(*, study: UpliftStudy) -> dict:
         "tier": [_tier_of(trailing_at_start.get(p, 0), tiers) for p in providers],
         "funds_fen": funds,
         "impressions": impressions,
+        "lotteries": _lotteries(months, set(providers)),
     }
+
+
+def _lotteries(months: list[date], providers: set[int]) -> list[dict]:
+    """The exploration lotteries of approved proposals whose period starts in the window: each
+    participant in the panel with its arm and the tier it was drawn in. Only approved proposals
+    count — a draft's lottery never reached the ledger."""
+    position = {month: i for i, month in enumerate(months)}
+    lines = (
+        ProposalLine.objects.filter(
+            proposal__status=ProposalStatus.APPROVED,
+            proposal__period_start__gte=months[0],
+            proposal__period_start__lte=months[-1],
+        )
+        .exclude(exploration_arm=ExplorationArm.NONE)
+        .values_list(
+            "proposal_id",
+            "proposal__period_start",
+            "proposal__lottery_seed",
+            "provider_id",
+            "exploration_arm",
+            "tier__code",
+        )
+        .order_by("proposal__period_start", "proposal_id", "provider_id")
+    )
+    by_proposal: dict[int, dict] = {}
+    for proposal_id, start, seed, provider_id, arm, tier_code in lines.iterator(chunk_size=10_000):
+        if provider_id not in providers or start not in position:
+            continue
+        lottery = by_proposal.setdefault(
+            proposal_id,
+            {"proposal": proposal_id, "month": position[start], "seed": seed, "arms": []},
+        )
+        lottery["arms"].append([provider_id, arm, tier_code or BELOW_TIERS])
+    return list(by_proposal.values())
 
 
 @transaction.atomic
@@ -170,6 +214,7 @@ def study_run(*, study: UpliftStudy, run_id: int | None = None) -> UpliftResult:
         roi_per_1000_impressions=figures.roi_per_1000_impressions,
         verdict=Verdict.CREDIBLE if figures.credible else Verdict.NOT_CREDIBLE,
         verdict_reason=figures.reason,
+        **_randomized_fields(figures.randomized),
     )
     UpliftEventRow.objects.bulk_create(
         UpliftEventRow(
@@ -206,6 +251,30 @@ def study_run(*, study: UpliftStudy, run_id: int | None = None) -> UpliftResult:
         for tier in figures.tiers
     )
     return result
+
+
+def _randomized_fields(randomized) -> dict:
+    contrast = randomized.contrast
+    if contrast is None:
+        status = RandomizedStatus.TOO_FEW if randomized.lotteries else RandomizedStatus.NO_LOTTERY
+        return {
+            "randomized_status": status,
+            "randomized_lotteries": randomized.lotteries,
+            "randomized_note": randomized.note,
+        }
+    return {
+        "randomized_status": RandomizedStatus.ESTIMATED,
+        "randomized_lotteries": randomized.lotteries,
+        "randomized_estimate": contrast.estimate,
+        "randomized_se": contrast.se,
+        "randomized_ci_low": contrast.ci_low,
+        "randomized_ci_high": contrast.ci_high,
+        "randomized_df": contrast.df,
+        "randomized_treated": contrast.n_treated,
+        "randomized_control": contrast.n_control,
+        "randomized_disagrees": randomized.disagrees,
+        "randomized_note": randomized.note,
+    }
 
 
 def _round6(value: float | None) -> Decimal | None:
