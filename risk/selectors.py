@@ -238,30 +238,19 @@ def _round(value):
 
 
 def linked_providers(provider: Provider) -> list[tuple[Provider, tuple[str, ...]]]:
-    """Providers sharing an identifier with this one, each with what they share."""
-    from risk.rules import shared_identifiers
+    """The providers of this one's linked group, as the rule finds them (identifiers
+    normalised, links transitive), each with what it shares directly with this one (nothing
+    when linked only through another member): two queries."""
+    from risk.rules import linked_groups, shared_identifiers
 
-    own = {IDENTIFIER_KINDS[name]: getattr(provider, name) for name in IDENTIFIERS}
-    condition = Q()
-    for name in IDENTIFIERS:
-        value = getattr(provider, name)
-        if value:
-            condition |= Q(**{f"{name}__iexact": value})
-    if not condition:
-        return []
-    others = list(Provider.objects.filter(condition).exclude(pk=provider.pk).order_by("code"))
-    identities = {provider.pk: own}
-    identities.update(
-        {
-            other.pk: {IDENTIFIER_KINDS[name]: getattr(other, name) for name in IDENTIFIERS}
-            for other in others
-        }
+    identities = provider_identities()
+    group = next((g for g in linked_groups(identities) if provider.pk in g), frozenset())
+    others = list(
+        Provider.objects.filter(pk__in=group - {provider.pk})
+        .select_related("region")
+        .order_by("code")
     )
-    return [
-        (other, shared)
-        for other in others
-        if (shared := shared_identifiers(identities, provider.pk, other.pk))
-    ]
+    return [(other, shared_identifiers(identities, provider.pk, other.pk)) for other in others]
 
 
 def signals_of_provider(provider: Provider) -> QuerySet[RiskSignal]:
