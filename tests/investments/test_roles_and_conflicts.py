@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from funding.models import PendingDemotion, PendingDemotionStatus, Proposal, ProposalStatus
-from funding.services.allocation import proposal_approve
+from funding.services.allocation import proposal_approve, proposal_line_edit
 from funding.services.ledger import disbursement_approve, disbursement_request
 from funding.services.tiers import demotion_confirm, demotion_reject
 from providers.models import (
@@ -302,3 +302,7 @@ def test_an_investor_in_finance_cannot_approve_through_the_admin_and_is_told_on_
     assert 'id="approval-conflict"' in page
     edit = client.get(reverse("staff:allocation_line", args=[proposal.pk, line.pk]))
     assert "生态基金被投" in edit.content.decode()
+    with pytest.raises(ValidationError, match="利益冲突"):
+        proposal_line_edit(line=line, by=approver, reason="上调", fund_fen=2_000)
+    line.refresh_from_db()
+    assert line.fund_fen == 1_000
