@@ -6,7 +6,7 @@ from risk.models import RiskSignal
 from risk.rules import RuleKind
 
 
-def _plain(value) -> str:
+def plain_number(value) -> str:
     """A stored Decimal without its padding zeros (3.5000 → 3.5); — when there is none."""
     if value is None:
         return "—"
@@ -37,9 +37,9 @@ def signal_reason(signal: RiskSignal, tiers: dict[str, str] | None = None) -> st
     peers = _("同组 {group}（{count} 家）中位数 {median}，稳健 z 值 {z}，阈值 {threshold}").format(
         group=peer_group_label(signal, tiers),
         count=signal.peers,
-        median=_plain(signal.peer_median),
-        z=_plain(signal.z),
-        threshold=_plain(signal.threshold),
+        median=plain_number(signal.peer_median),
+        z=plain_number(signal.z),
+        threshold=plain_number(signal.threshold),
     )
     if signal.rule == RuleKind.GMV_SPIKE_REFUND_SURGE:
         return (
@@ -86,3 +86,26 @@ def shared_label(kinds: str) -> str:
         "bank_account": _("银行账号"),
     }
     return "、".join(str(names.get(kind, kind)) for kind in kinds.split(",") if kind)
+
+
+def chart_rows(chart) -> list[tuple[str, str, str, str, str]]:
+    """The chart's data table as the reader reads money and rates: ¥万/亿, percentages, ×."""
+    from zaofeng.money import format_fen_cn
+
+    def pct(value):
+        return "—" if value is None else f"{value * 100:.1f}%"
+
+    rows = []
+    for i, month in enumerate(chart.months):
+        gross = chart.provider_gross_yuan[i]
+        growth = chart.provider_growth[i]
+        rows.append(
+            (
+                month,
+                "—" if gross is None else format_fen_cn(gross * 100),
+                pct(chart.provider_refund_rate[i]),
+                f"{pct(chart.peer_refund_p10[i])}–{pct(chart.peer_refund_p90[i])}",
+                "—" if growth is None else f"{growth:.2f}×",
+            )
+        )
+    return rows

@@ -23,7 +23,14 @@ from risk.forms import (
     SignalDecisionForm,
 )
 from risk.models import ClawbackProposal
-from risk.presentation import anomaly_labels, peer_group_label, shared_label, signal_reason
+from risk.presentation import (
+    anomaly_labels,
+    chart_rows,
+    peer_group_label,
+    plain_number,
+    shared_label,
+    signal_reason,
+)
 from risk.selectors import (
     linked_providers,
     signal_chart,
@@ -107,6 +114,8 @@ def signal_detail(request, pk):
             "in_portfolio": bool(portfolio_provider_ids([signal.provider_id])),
             "conflicted": bool(conflicted_provider_ids(request.user, [signal.provider_id])),
             "chart": asdict(chart),
+            "chart_rows": chart_rows(chart),
+            "threshold": plain_number(signal.threshold),
             "chart_labels": {
                 "gross": _g("成交额（元）"),
                 "refund_rate": _g("退款率"),
@@ -204,6 +213,7 @@ def portal_cases(request):
 @portal_page()
 def portal_case(request, pk):
     signal = get_object_or_404(signals_of_provider(request.portal.provider), pk=pk)
+    chart = signal_chart(signal)
     form = AnswerForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -220,7 +230,8 @@ def portal_case(request, pk):
         {
             "signal": signal,
             "reason": signal_reason(signal, tier_labels()),
-            "chart": asdict(signal_chart(signal)),
+            "chart": asdict(chart),
+            "chart_rows": chart_rows(chart),
             "chart_labels": {
                 "gross": _g("成交额（元）"),
                 "refund_rate": _g("退款率"),

@@ -177,9 +177,12 @@ def test_every_flag_shows_its_rule_observed_value_threshold_and_peer_group(clien
     for shown in ("成交激增且退款激增", growth, "阈值 3.5", "同组 亿级服务商（24 家）"):
         assert shown in queue, shown
     page = client.get(f"/staff/risk/{spike.pk}/").text
-    for shown in (str(spike.observed), str(spike.threshold), "亿级服务商", str(spike.z)):
+    for shown in (str(spike.observed), "3.5", "亿级服务商", str(spike.z)):
         assert shown in page, shown
     assert "tier_100m" not in page
+    table = page[page.index("<details") :]
+    assert "万" in table  # the data table's GMV in 万/亿 and rates as percentages
+    assert "%" in table
 
 
 def test_the_signal_page_speaks_english(client, two_cases):
