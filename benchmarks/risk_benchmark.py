@@ -5,8 +5,8 @@ Run: .venv/bin/pytest benchmarks/risk_benchmark.py -m benchmark -s
 Prints, for 10,000 providers × 24 months with 双11 doubling every November: recall on the
 seeded episodes (≥ 2× GMV with ≥ 10 points more refunds), precision, false flags per 10,000
 normal provider-months (and how many fell in November), the time to evaluate all 24 months, and
-linked groups found on a seeded registry. Then the risk run's read path on PostgreSQL for one
-month of 10,000 providers (four queries) and the rules over it.
+linked groups found on a seeded registry. The rules only, in memory: the risk kind's run on
+PostgreSQL (reads, records, ranking) is benchmarks/risk_run_benchmark.py.
 """
 
 import os

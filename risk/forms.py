@@ -18,13 +18,18 @@ class QueueFilterForm(forms.Form):
     region = forms.ModelChoiceField(
         label=_("区域"), required=False, queryset=Region.objects.all(), empty_label=_("全部")
     )
-    tier = forms.CharField(label=_("层级"), required=False, max_length=40)
+    tier = forms.ChoiceField(label=_("层级"), required=False)
     month = forms.DateField(
         label=_("月份"),
         required=False,
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
+
+    def __init__(self, *args, tiers: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A signal's peer group is its tier that month (the code); linked cases have none.
+        self.fields["tier"].choices = [("", _("全部"))] + sorted((tiers or {}).items())
 
 
 class SignalDecisionForm(forms.Form):

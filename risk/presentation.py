@@ -6,18 +6,40 @@ from risk.models import RiskSignal
 from risk.rules import RuleKind
 
 
+def plain_number(value) -> str:
+    """A stored Decimal without its padding zeros (3.5000 → 3.5); — when there is none."""
+    if value is None:
+        return "—"
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _pct(value) -> str:
     return f"{float(value) * 100:.1f}%"
 
 
-def signal_reason(signal: RiskSignal) -> str:
+def peer_group_label(signal: RiskSignal, tiers: dict[str, str] | None = None) -> str:
+    """The peer group by the tier's name in the active language (it is stored as the code)."""
+    return (tiers or {}).get(signal.peer_group, signal.peer_group)
+
+
+def anomaly_labels(signal: RiskSignal) -> str:
+    """The anomaly ranking's two largest contributions, by name."""
+    from risk.services.ranking import FEATURES
+
+    names = {key: str(label) for key, label in FEATURES}
+    return "、".join(names.get(key, key) for key in signal.anomaly_reasons or [])
+
+
+def signal_reason(signal: RiskSignal, tiers: dict[str, str] | None = None) -> str:
+    """tiers: tier names by code (funding.selectors.standing.tier_labels), read once per page."""
     detail = signal.detail or {}
     peers = _("同组 {group}（{count} 家）中位数 {median}，稳健 z 值 {z}，阈值 {threshold}").format(
-        group=signal.peer_group,
+        group=peer_group_label(signal, tiers),
         count=signal.peers,
-        median=signal.peer_median,
-        z=signal.z,
-        threshold=signal.threshold,
+        median=plain_number(signal.peer_median),
+        z=plain_number(signal.z),
+        threshold=plain_number(signal.threshold),
     )
     if signal.rule == RuleKind.GMV_SPIKE_REFUND_SURGE:
         return (
@@ -64,3 +86,26 @@ def shared_label(kinds: str) -> str:
         "bank_account": _("银行账号"),
     }
     return "、".join(str(names.get(kind, kind)) for kind in kinds.split(",") if kind)
+
+
+def chart_rows(chart) -> list[tuple[str, str, str, str, str]]:
+    """The chart's data table as the reader reads money and rates: ¥万/亿, percentages, ×."""
+    from zaofeng.money import format_fen_cn
+
+    def pct(value):
+        return "—" if value is None else f"{value * 100:.1f}%"
+
+    rows = []
+    for i, month in enumerate(chart.months):
+        gross = chart.provider_gross_yuan[i]
+        growth = chart.provider_growth[i]
+        rows.append(
+            (
+                month,
+                "—" if gross is None else format_fen_cn(gross * 100),
+                pct(chart.provider_refund_rate[i]),
+                f"{pct(chart.peer_refund_p10[i])}–{pct(chart.peer_refund_p90[i])}",
+                "—" if growth is None else f"{growth:.2f}×",
+            )
+        )
+    return rows

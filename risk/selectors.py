@@ -70,8 +70,9 @@ def risk_histories(
     if provider_ids is not None:
         rows = rows.filter(provider_id__in=provider_ids)
     figures: dict[int, dict[int, MonthFigures]] = defaultdict(dict)
+    # Keyed by month index (ints, not dates): this loop runs once per provider-month.
     claims = {
-        (provider_id, metric_month): int(value)
+        (provider_id, metric_month.year * 12 + metric_month.month - 1): int(value)
         for provider_id, metric_month, value in MetricValue.objects.filter(
             metric__key=TRUST_CARD_METRIC, month__gte=first, month__lte=month
         )
@@ -81,13 +82,14 @@ def risk_histories(
     for provider_id, row_month, gross, refund, orders in rows.order_by().values_list(
         "provider_id", "month", "gross_gmv_fen", "refund_fen", "orders"
     ):
-        figures[provider_id][_index(row_month)] = MonthFigures(
-            gross_fen=gross,
-            refund_fen=refund,
-            orders=orders,
-            trust_claims=claims.get((provider_id, row_month)),
+        index = row_month.year * 12 + row_month.month - 1
+        figures[provider_id][index] = MonthFigures(
+            gross, refund, orders, claims.get((provider_id, index))
         )
-    tiers = _tier_by_month(provider_ids, first, month)
+    tiers = {
+        (provider_id, tier_month.year * 12 + tier_month.month - 1): code
+        for (provider_id, tier_month), code in _tier_by_month(provider_ids, first, month).items()
+    }
     grants = defaultdict(set)
     for provider_id, period_start in (
         LedgerEntry.objects.filter(
@@ -101,17 +103,14 @@ def risk_histories(
     ):
         grants[provider_id].add(_index(period_start))
     histories = []
+    no_grants = frozenset()
     for provider_id in sorted(figures):
-        groups = {}
-        for index in figures[provider_id]:
-            code = tiers.get((provider_id, date(index // 12, index % 12 + 1, 1)))
-            groups[index] = code or NO_PEER_GROUP
+        months = figures[provider_id]
+        groups = {index: tiers.get((provider_id, index), NO_PEER_GROUP) for index in months}
+        granted = grants.get(provider_id)
         histories.append(
             ProviderHistory(
-                provider_id=provider_id,
-                months=figures[provider_id],
-                peer_groups=groups,
-                grant_months=frozenset(grants.get(provider_id, ())),
+                provider_id, months, groups, frozenset(granted) if granted else no_grants
             )
         )
     return histories
@@ -238,30 +237,19 @@ def _round(value):
 
 
 def linked_providers(provider: Provider) -> list[tuple[Provider, tuple[str, ...]]]:
-    """Providers sharing an identifier with this one, each with what they share."""
-    from risk.rules import shared_identifiers
+    """The providers of this one's linked group, as the rule finds them (identifiers
+    normalised, links transitive), each with what it shares directly with this one (nothing
+    when linked only through another member): two queries."""
+    from risk.rules import linked_groups, shared_identifiers
 
-    own = {IDENTIFIER_KINDS[name]: getattr(provider, name) for name in IDENTIFIERS}
-    condition = Q()
-    for name in IDENTIFIERS:
-        value = getattr(provider, name)
-        if value:
-            condition |= Q(**{f"{name}__iexact": value})
-    if not condition:
-        return []
-    others = list(Provider.objects.filter(condition).exclude(pk=provider.pk).order_by("code"))
-    identities = {provider.pk: own}
-    identities.update(
-        {
-            other.pk: {IDENTIFIER_KINDS[name]: getattr(other, name) for name in IDENTIFIERS}
-            for other in others
-        }
+    identities = provider_identities()
+    group = next((g for g in linked_groups(identities) if provider.pk in g), frozenset())
+    others = list(
+        Provider.objects.filter(pk__in=group - {provider.pk})
+        .select_related("region")
+        .order_by("code")
     )
-    return [
-        (other, shared)
-        for other in others
-        if (shared := shared_identifiers(identities, provider.pk, other.pk))
-    ]
+    return [(other, shared_identifiers(identities, provider.pk, other.pk)) for other in others]
 
 
 def signals_of_provider(provider: Provider) -> QuerySet[RiskSignal]:

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from funding.selectors.standing import tier_labels
 from portal.access import portal_page
+from providers.conflicts import conflicted_provider_ids, portfolio_provider_ids
 from risk.forms import (
     DECIDE_CONFIRM,
     DECIDE_DISMISS,
@@ -21,7 +23,14 @@ from risk.forms import (
     SignalDecisionForm,
 )
 from risk.models import ClawbackProposal
-from risk.presentation import shared_label, signal_reason
+from risk.presentation import (
+    anomaly_labels,
+    chart_rows,
+    peer_group_label,
+    plain_number,
+    shared_label,
+    signal_reason,
+)
 from risk.selectors import (
     linked_providers,
     signal_chart,
@@ -56,7 +65,8 @@ def _refusal(exc: Exception) -> str:
 
 @perms.staff_page
 def queue(request):
-    form = QueueFilterForm(request.GET or None)
+    tiers = tier_labels()
+    form = QueueFilterForm(request.GET or None, tiers=tiers)
     filters = form.cleaned_data if form.is_valid() else {}
     signals = signals_queue(
         user=request.user,
@@ -67,13 +77,23 @@ def queue(request):
         month=filters.get("month"),
     )
     page = Paginator(signals, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(signal, signal_reason(signal)) for signal in page]
+    rows = [
+        (signal, signal_reason(signal, tiers), peer_group_label(signal, tiers)) for signal in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "risk/queue.html",
-        {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "section": "risk"},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            # Conflict of interest: the fund's portfolio providers are badged in the queue.
+            "portfolio_ids": portfolio_provider_ids([signal.provider_id for signal, *_ in rows]),
+            "section": "risk",
+        },
     )
 
 
@@ -81,13 +101,21 @@ def queue(request):
 def signal_detail(request, pk):
     signal = get_object_or_404(signals_visible_to(request.user), pk=pk)
     chart = signal_chart(signal)
+    tiers = tier_labels()
+    clawbacks = signal.clawbacks.select_related("grant", "grant__pool", "clawback")
     return render(
         request,
         "risk/signal.html",
         {
             "signal": signal,
-            "reason": signal_reason(signal),
+            "reason": signal_reason(signal, tiers),
+            "peer_group": peer_group_label(signal, tiers),
+            "anomaly_reasons": anomaly_labels(signal),
+            "in_portfolio": bool(portfolio_provider_ids([signal.provider_id])),
+            "conflicted": bool(conflicted_provider_ids(request.user, [signal.provider_id])),
             "chart": asdict(chart),
+            "chart_rows": chart_rows(chart),
+            "threshold": plain_number(signal.threshold),
             "chart_labels": {
                 "gross": _g("成交额（元）"),
                 "refund_rate": _g("退款率"),
@@ -96,11 +124,14 @@ def signal_detail(request, pk):
                 "peer_growth": _g("同层级环比增长 10%–90%"),
             },
             "linked": [
-                (other, shared_label(",".join(kinds)))
+                (other, shared_label(",".join(kinds)) or _g("经其他关联服务商间接关联"))
                 for other, kinds in linked_providers(signal.provider)
             ],
             "decisions": signal.decisions.select_related("decided_by").order_by("decided_at", "id"),
-            "clawbacks": signal.clawbacks.select_related("grant", "grant__pool", "clawback"),
+            "clawbacks": [
+                (proposal, proposal.grant.pool.format_amount(proposal.amount))
+                for proposal in clawbacks
+            ],
             "form": SignalDecisionForm(),
             "clawback_form": ClawbackDecisionForm(),
             "can_decide": request.user.has_perm("risk.change_risksignal"),
@@ -174,13 +205,15 @@ def clawback(request, pk):
 @portal_page()
 def portal_cases(request):
     provider = request.portal.provider
-    cases = [(signal, signal_reason(signal)) for signal in signals_of_provider(provider)]
+    tiers = tier_labels()
+    cases = [(signal, signal_reason(signal, tiers)) for signal in signals_of_provider(provider)]
     return render(request, "risk/portal_cases.html", {"cases": cases, "section": "risk"})
 
 
 @portal_page()
 def portal_case(request, pk):
     signal = get_object_or_404(signals_of_provider(request.portal.provider), pk=pk)
+    chart = signal_chart(signal)
     form = AnswerForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -196,8 +229,9 @@ def portal_case(request, pk):
         "risk/portal_case.html",
         {
             "signal": signal,
-            "reason": signal_reason(signal),
-            "chart": asdict(signal_chart(signal)),
+            "reason": signal_reason(signal, tier_labels()),
+            "chart": asdict(chart),
+            "chart_rows": chart_rows(chart),
             "chart_labels": {
                 "gross": _g("成交额（元）"),
                 "refund_rate": _g("退款率"),

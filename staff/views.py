@@ -458,6 +458,7 @@ def appeal_case(request, pk):
                 auto_id=False,
             ),
             "can_decide": request.user.has_perm(perms.DECIDE_APPEAL),
+            "in_portfolio": bool(portfolio_provider_ids([appeal.provider_id])),
             "tab": "appeals",
             "section": "queues",
         },

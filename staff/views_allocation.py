@@ -15,7 +15,8 @@ from funding.selectors import allocation_comparison, line_texts
 from funding.selectors.standing import tier_labels
 from funding.services.allocation import proposal_approve, proposal_line_edit
 from providers.access import provider_scope, staff_rows_visible_to
-from providers.conflicts import portfolio_provider_ids
+from providers.conflicts import conflicted_provider_ids, portfolio_provider_ids
+from providers.models import Provider
 from providers.roles import Role, user_roles
 from staff import permissions as perms
 from staff.forms import ApprovalForm, LineEditForm
@@ -221,6 +222,7 @@ def allocation_line_edit(request, pk, line_pk):
             "proposal": line.proposal,
             "title": _proposal_title(line.proposal),
             "line": line,
+            "in_portfolio": bool(portfolio_provider_ids([line.provider_id])),
             "edits": line.edits.select_related("edited_by"),
             "form": form,
             "section": "allocation",
@@ -257,6 +259,10 @@ def allocation_approve(request, pk):
         status = 400
     else:
         form = ApprovalForm(initial={"key": secrets.token_hex(8)})
+    # Conflict of interest: the portfolio providers among the lines are named on the approval
+    # itself, and a user in the investment role is told before submitting that it is refused.
+    line_providers = proposal.lines.values_list("provider_id", flat=True)
+    portfolio_ids = portfolio_provider_ids(line_providers)
     return render(
         request,
         "staff/allocation_approve.html",
@@ -264,6 +270,8 @@ def allocation_approve(request, pk):
             "proposal": proposal,
             "title": _proposal_title(proposal),
             "approval": proposal_approval(proposal=proposal),
+            "portfolio": Provider.objects.filter(pk__in=portfolio_ids).order_by("code"),
+            "conflicted": bool(conflicted_provider_ids(request.user, portfolio_ids)),
             "form": form,
             "section": "allocation",
         },

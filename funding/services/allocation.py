@@ -413,6 +413,8 @@ def proposal_line_edit(
         if proposal.status != ProposalStatus.DRAFT:
             raise ValidationError({"status": PROPOSAL_NOT_DRAFT})
         line = ProposalLine.objects.select_for_update().get(pk=line.pk)
+        # Setting a portfolio provider's figure is deciding its allocation as much as approving.
+        conflict_refuse(user=by, provider_ids=[line.provider_id])
         cap_ppm = proposal.figures.get("cap_ppm", 1_000_000)
         edits = []
         for name, value in changes.items():

@@ -24,6 +24,7 @@ from funding.models import (
 )
 from funding.selectors import grant_position, pool_derived_balances
 from funding.services.duties import disbursement_approver_check, disbursement_payer_check
+from providers.conflicts import conflict_refuse
 from providers.roles import Role, user_roles
 
 ONLY_FINANCE = _("只有财务人员可以办理台账业务。")
@@ -216,6 +217,8 @@ def disbursement_approve(*, request: DisbursementRequest, by) -> DisbursementReq
         request, grant = _request_locked(request)
         _check_status(request, DisbursementStatus.REQUESTED)
         disbursement_approver_check(request=request, by=by)
+        # Paying out a portfolio provider's grant is approving its allocation again.
+        conflict_refuse(user=by, provider_ids=[grant.provider_id], field="approved_by")
         position = grant_position(grant)
         available = position.outstanding - position.approved_unpaid
         if request.amount_fen > available:

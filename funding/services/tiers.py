@@ -22,6 +22,7 @@ from funding.models import (
     TierVerdict,
 )
 from funding.tiering import REMOVED_STATUSES, TierRule, tier_decide
+from providers.conflicts import conflict_refuse
 from providers.models import LifecycleStatus, Provider
 from providers.roles import Role, user_roles
 from scoring.selectors import (
@@ -295,6 +296,7 @@ def demotion_confirm(*, pending: PendingDemotion, by, note: str = "") -> TierCha
     _require_program_admin(by)
     with transaction.atomic():
         locked, membership = _pending_locked(pending)
+        conflict_refuse(user=by, provider_ids=[locked.provider_id])
         latest = (
             TierAssessment.objects.filter(provider_id=locked.provider_id)
             .order_by("-month")
@@ -343,6 +345,8 @@ def demotion_reject(*, pending: PendingDemotion, by, note: str) -> PendingDemoti
         raise ValidationError({"decision_note": NOTE_REQUIRED})
     with transaction.atomic():
         locked, membership = _pending_locked(pending)
+        # Keeping a portfolio provider in its tier keeps its budget: the investment role may not.
+        conflict_refuse(user=by, provider_ids=[locked.provider_id])
         membership.periods_below = 0
         membership.save(update_fields=["periods_below"])
         locked.status = PendingDemotionStatus.REJECTED

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notification_send
+from providers.conflicts import conflict_refuse
 from providers.errors import MESSAGE_APPEAL_ALREADY_DECIDED, AlreadyDecided
 from providers.lifecycle import APPEAL_DAYS, appeal_deadline
 from providers.models import (
@@ -116,6 +117,9 @@ def appeal_decide(
             raise AlreadyDecided(
                 MESSAGE_APPEAL_ALREADY_DECIDED % {"status": locked_appeal.get_status_display()}
             )
+        # Conflict of interest on every outcome, not only on the upheld path's transition: a
+        # dismissal or a record-only upholding is just as much a decision on the provider.
+        conflict_refuse(user=by, provider_ids=[locked_appeal.provider_id])
         provider = provider_lock(locked_appeal.provider_id)
         decision = locked_appeal.decision
         if upheld:

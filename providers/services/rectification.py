@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notification_send
+from providers.conflicts import conflict_refuse
 from providers.models import (
     DecisionRecord,
     LifecycleStatus,
@@ -67,6 +68,7 @@ def rectification_plan_review(
         )
         if locked.status != RectificationPlanStatus.SUBMITTED:
             raise ValidationError({"status": MESSAGE_PLAN_REVIEWED})
+        conflict_refuse(user=by, provider_ids=[locked.provider_id])
         locked.status = (
             RectificationPlanStatus.ACCEPTED if accepted else RectificationPlanStatus.RETURNED
         )

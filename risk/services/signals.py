@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from funding.models import EntryKind, LedgerEntry
 from funding.services.ledger import grant_clawback, grant_position
 from notifications.services.inbox import notification_send
+from providers.conflicts import conflict_refuse
 from providers.models import LifecycleStatus, Provider, ViolationSource
 from providers.services.violations import violation_record
 from risk import rules
@@ -29,7 +30,7 @@ from risk.models import (
     SignalStatus,
 )
 from risk.selectors import provider_identities, published_rule_set, risk_histories, rule_parameters
-from zaofeng.periods import add_months, format_month
+from zaofeng.periods import add_months, format_month, previous_month
 
 NO_PUBLISHED_RULES = _("没有已发布的风险规则版本。")
 REASON_REQUIRED = _("请填写理由。")
@@ -65,21 +66,7 @@ def risk_evaluate(
     if rules.RuleKind.LINKED_PROVIDERS in parameters:
         verdicts.extend(_linked_verdicts(month=month, index=index, only=wanted))
     signals = [
-        RiskSignal(
-            rule_set=rule_set,
-            rule=verdict.rule,
-            provider_id=verdict.provider_id,
-            month=month,
-            observed=verdict.observed,
-            peer_median=verdict.peer_median,
-            z=verdict.z,
-            threshold=verdict.threshold,
-            peer_group=verdict.peer_group,
-            peers=verdict.peers,
-            detail=dict(verdict.detail),
-            run_id=run_id,
-        )
-        for verdict in verdicts
+        _signal_of(verdict, rule_set=rule_set, month=month, run_id=run_id) for verdict in verdicts
     ]
     with transaction.atomic():
         existing = set(
@@ -94,24 +81,28 @@ def risk_evaluate(
         )
         if wanted is not None:
             created = created.filter(provider_id__in=wanted)
-        RiskDecision.objects.bulk_create(
-            RiskDecision(
-                signal=signal,
-                action=SignalAction.RAISED,
-                to_status=SignalStatus.OPEN,
-                reason=f"v{rule_set.version} {RuleKindChoices(signal.rule).label}",
-                figures=_figures(signal),
-            )
-            for signal in created
-        )
+        _raised_records(created, rule_set)
     result: dict[int, list[RiskSignal]] = {}
     for signal in RiskSignal.objects.filter(rule_set=rule_set, month=month):
         result.setdefault(signal.provider_id, []).append(signal)
     return result
 
 
+def _linked_reported(provider_ids) -> dict[int, set[int]]:
+    """For each provider, the exited or banned providers its earlier link signals named."""
+    reported: dict[int, set[int]] = {}
+    rows = RiskSignal.objects.filter(rule=rules.RuleKind.LINKED_PROVIDERS)
+    if provider_ids is not None:
+        rows = rows.filter(provider_id__in=set(provider_ids))
+    for provider_id, detail in rows.values_list("provider_id", "detail"):
+        named = {int(p) for p in str((detail or {}).get("linked", "")).split(",") if p}
+        reported.setdefault(provider_id, set()).update(named)
+    return reported
+
+
 def _linked_verdicts(*, month: date, index: int, only) -> list[rules.Verdict]:
-    """A provider linked to one exited or banned is put on review, once per month."""
+    """A provider linked to one exited or banned is put on review once per provider that left:
+    a link already raised (and perhaps dismissed) is not raised again every month."""
     identities = provider_identities()
     out = set(
         Provider.objects.filter(
@@ -119,13 +110,24 @@ def _linked_verdicts(*, month: date, index: int, only) -> list[rules.Verdict]:
         ).values_list("pk", flat=True)
     )
     wanted = None if only is None else set(only)
+    groups = [group for group in rules.linked_groups(identities) if group & out]
+    candidates = {p for group in groups for p in group - out}
+    if wanted is not None:
+        candidates &= wanted
+    reported = _linked_reported(candidates)
+    already = set(
+        RiskSignal.objects.filter(
+            rule=rules.RuleKind.LINKED_PROVIDERS, month=month, provider_id__in=candidates
+        ).values_list("provider_id", flat=True)
+    )
     verdicts = []
-    for group in rules.linked_groups(identities):
+    for group in groups:
         gone = sorted(group & out)
-        if not gone:
-            continue
         for provider_id in sorted(group - out):
-            if wanted is not None and provider_id not in wanted:
+            if provider_id not in candidates:
+                continue
+            # This month's own signal stays as it is (idempotent); otherwise only news is raised.
+            if provider_id not in already and set(gone) <= reported.get(provider_id, set()):
                 continue
             shared = sorted(
                 {
@@ -155,6 +157,76 @@ def _linked_verdicts(*, month: date, index: int, only) -> list[rules.Verdict]:
     return verdicts
 
 
+def linked_review(*, provider_id: int) -> list[RiskSignal]:
+    """Puts the providers linked to one just exited or banned on review now, not at the next
+    monthly run: a signal under the published rules for the latest month with figures (the
+    previous month, which the chart on its page ends on), raised once per provider that left."""
+    rule_set = published_rule_set()
+    if rule_set is None or rules.RuleKind.LINKED_PROVIDERS not in rule_parameters(rule_set):
+        return []
+    identities = provider_identities()
+    group = next((g for g in rules.linked_groups(identities) if provider_id in g), None)
+    if group is None:
+        return []
+    month = previous_month()
+    return risk_evaluate_linked(month=month, rule_set=rule_set, provider_ids=sorted(group))
+
+
+def risk_evaluate_linked(*, month: date, rule_set: RiskRuleSet, provider_ids) -> list[RiskSignal]:
+    """Raises only the link signals of provider_ids for the month (with their decision records)."""
+    index = month.year * 12 + month.month - 1
+    verdicts = _linked_verdicts(month=month, index=index, only=provider_ids)
+    with transaction.atomic():
+        RiskSignal.objects.bulk_create(
+            [
+                _signal_of(verdict, rule_set=rule_set, month=month, run_id=None)
+                for verdict in verdicts
+            ],
+            ignore_conflicts=True,
+        )
+        created = list(
+            RiskSignal.objects.filter(
+                rule_set=rule_set,
+                rule=rules.RuleKind.LINKED_PROVIDERS,
+                month=month,
+                provider_id__in=[v.provider_id for v in verdicts],
+                decisions__isnull=True,
+            )
+        )
+        _raised_records(created, rule_set)
+    return created
+
+
+def _signal_of(verdict, *, rule_set, month, run_id) -> RiskSignal:
+    return RiskSignal(
+        rule_set=rule_set,
+        rule=verdict.rule,
+        provider_id=verdict.provider_id,
+        month=month,
+        observed=verdict.observed,
+        peer_median=verdict.peer_median,
+        z=verdict.z,
+        threshold=verdict.threshold,
+        peer_group=verdict.peer_group,
+        peers=verdict.peers,
+        detail=dict(verdict.detail),
+        run_id=run_id,
+    )
+
+
+def _raised_records(signals, rule_set) -> None:
+    RiskDecision.objects.bulk_create(
+        RiskDecision(
+            signal=signal,
+            action=SignalAction.RAISED,
+            to_status=SignalStatus.OPEN,
+            reason=f"v{rule_set.version} {RuleKindChoices(signal.rule).label}",
+            figures=_figures(signal),
+        )
+        for signal in signals
+    )
+
+
 def _figures(signal: RiskSignal) -> dict:
     return {
         "observed": str(signal.observed),
@@ -181,6 +253,8 @@ def _step(signal, *, to, allowed_from, action, by, reason) -> RiskSignal:
     locked = RiskSignal.objects.select_for_update().get(pk=signal.pk)
     if locked.status not in allowed_from:
         raise ValidationError(str(ALREADY_DECIDED).format(status=locked.get_status_display()))
+    # Reviewing a portfolio provider's figures is a decision on it: not for the investment role.
+    conflict_refuse(user=by, provider_ids=[locked.provider_id])
     previous = locked.status
     locked.status = to
     locked.save(update_fields=["status"])
@@ -324,6 +398,7 @@ def clawback_decide(
         locked = ClawbackProposal.objects.select_for_update().get(pk=proposal.pk)
         if locked.status != ClawbackStatus.PROPOSED:
             raise ValidationError(str(CLAWBACK_DONE))
+        conflict_refuse(user=by, provider_ids=[locked.grant.provider_id])
         if execute:
             locked.clawback = grant_clawback(
                 grant=locked.grant,

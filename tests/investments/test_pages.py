@@ -207,3 +207,66 @@ def test_the_dashboard_shows_no_unique_rate_rather_than_zero(client, fund, inves
     page = client.get(reverse("staff:investment_fund", args=[fund.pk])).content.decode()
     assert "无唯一解" in page
     assert "MOIC" in page
+
+
+def test_the_funnel_counts_conversion_and_median_days_from_the_decision_records(
+    client, fund, investor
+):
+    """Four deals sourced on day 0; three screened on days 10, 20, 30 (median 20 days in
+    sourcing); one of them to due diligence five days after its screening."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from investments.models import Deal, DealAction, DealDecision
+    from investments.selectors import deal_funnel
+    from tests.investments.builders import providers_bulk
+
+    start = datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    deals = Deal.objects.bulk_create(
+        Deal(
+            fund=fund,
+            provider=provider,
+            stage=Stage.SOURCED,
+            stage_changed_at=start,
+            requested_amount_fen=YI,
+            created_by=investor,
+            created_at=start,
+        )
+        for provider in providers_bulk(4)
+    )
+
+    def decided(deal, action, from_stage, to_stage, day):
+        DealDecision.objects.create(
+            deal=deal,
+            action=action,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            decided_at=start + timedelta(days=day),
+            decided_by=investor,
+            decided_by_name=investor.username,
+            reason="测试",
+        )
+
+    for deal in deals:
+        decided(deal, DealAction.SOURCE, "", Stage.SOURCED, 0)
+    for deal, day in zip(deals[:3], (10, 20, 30), strict=True):
+        decided(deal, DealAction.ADVANCE, Stage.SOURCED, Stage.SCREENING, day)
+    decided(deals[0], DealAction.ADVANCE, Stage.SCREENING, Stage.DUE_DILIGENCE, 15)
+
+    rows = {row.stage: row for row in deal_funnel(fund=fund)}
+    assert (rows["sourced"].reached, rows["sourced"].conversion) == (4, None)
+    assert rows["sourced"].median_days == Decimal("20.0")
+    assert (rows["screening"].reached, rows["screening"].conversion) == (3, Decimal("0.75"))
+    assert rows["screening"].median_days == Decimal("5.0")
+    assert (rows["due_diligence"].reached, rows["due_diligence"].conversion) == (
+        1,
+        Decimal("0.3333"),
+    )
+    assert rows["due_diligence"].median_days is None  # nobody has left it yet
+    assert rows["committee"].conversion == Decimal("0")
+
+    client.force_login(investor)
+    page = client.get(reverse("staff:investment_fund", args=[fund.pk])).content.decode()
+    funnel = page[page.index('id="funnel"') :]
+    assert "75%" in funnel
+    assert "20.0" in funnel
