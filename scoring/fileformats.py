@@ -100,7 +100,11 @@ class MetricSpec:
 
 
 class GmvRow(NamedTuple):
-    """A clean GMV row; the field order is the staging table's column order."""
+    """A clean GMV row; the field order is the staging table's column order.
+
+    refused: the row was refused for other reasons, and is staged only so that its service
+    contract is checked set-based beside the clean rows (its amounts are then 0).
+    """
 
     line: int
     provider_id: int
@@ -110,6 +114,7 @@ class GmvRow(NamedTuple):
     refund_fen: int
     orders: int
     refund_orders: int
+    refused: bool = False
 
     @property
     def key(self) -> tuple[int, int, date]:
@@ -436,14 +441,60 @@ class GmvRowChecker(RowChecker):
         self,
         *,
         merchants: Mapping[str, int],
-        contracts: Mapping[tuple[int, int], list[tuple[date, date | None]]],
+        contracts: Mapping[tuple[int, int], list[tuple[date, date | None]]] | None,
         **kwargs,
     ):
+        """contracts: each (provider, merchant)'s contract spans, or None when the caller checks
+        the contracts set-based after staging the rows (PostgreSQL: one anti-join instead of
+        every contract of the program in memory). A row refused for other reasons then comes
+        back as a refused GmvRow beside its errors whenever its keys are known, so that its
+        contract is checked too and the report names every problem of the row."""
         super().__init__(**kwargs)
         self.merchants = merchants
         self.contracts = contracts
+        self._positions = tuple(self.header.index.get(column.key) for column in GMV_COLUMNS)
 
-    def check(self, line: int, cells: list[object]) -> tuple[GmvRow | None, list[RowError]]:
+    def check(self, line: int, cells: list[object]) -> tuple[GmvRow | None, tuple | list]:
+        """The row, or the reasons it is bad.
+
+        The common case (text cells, exact codes, plain yuan and counts) is settled in a few
+        lookups and integer parses; anything else goes through the full checks, which name
+        every problem of the row.
+        """
+        try:
+            month_at, provider_at, merchant_at, gross_at, refund_at, orders_at, r_orders_at = (
+                self._positions
+            )
+            month = self._months[cells[month_at]]
+            provider_id = self.providers[cells[provider_at]]
+            merchant_id = self.merchants[cells[merchant_at]]
+            gross = _plain_fen(cells[gross_at])
+            refund = 0 if refund_at is None else _plain_fen(cells[refund_at], empty=True)
+            orders = _plain_count(cells[orders_at])
+            refund_orders = (
+                0 if r_orders_at is None else _plain_count(cells[r_orders_at], empty=True)
+            )
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            return self._check(line, cells)
+        if (
+            refund > gross
+            or refund_orders > orders
+            or (self.allowed_provider_id is not None and provider_id != self.allowed_provider_id)
+            or (
+                self.contracts is not None
+                and not _contract_covers(self.contracts.get((provider_id, merchant_id), ()), month)
+            )
+        ):
+            return self._check(line, cells)
+        row = GmvRow(line, provider_id, merchant_id, month, gross, refund, orders, refund_orders)
+        if self.seen is not None:
+            errors: list[RowError] = []
+            self._duplicate(errors, line, row.key)
+            if errors:
+                return None, errors
+        return row, NO_ERRORS
+
+    def _check(self, line: int, cells: list[object]) -> tuple[GmvRow | None, list[RowError]]:
         errors: list[RowError] = []
         month = self._month(errors, line, cells)
         provider_id = self._provider(errors, line, cells)
@@ -454,9 +505,10 @@ class GmvRowChecker(RowChecker):
             self._error(errors, line, MERCHANT_CODE.key, raw_merchant, REASON_REQUIRED)
         elif merchant_id is None:
             self._error(errors, line, MERCHANT_CODE.key, raw_merchant, REASON_UNKNOWN_MERCHANT)
-        elif provider_id is not None and month is not None:
+        elif provider_id is not None and month is not None and self.contracts is not None:
             if not _contract_covers(self.contracts.get((provider_id, merchant_id), ()), month):
-                self._error(errors, line, MERCHANT_CODE.key, raw_merchant, REASON_NO_CONTRACT)
+                # The merchant's code as registered, as the set-based check names it.
+                self._error(errors, line, MERCHANT_CODE.key, merchant_code, REASON_NO_CONTRACT)
         gross = self._fen(errors, line, cells, GROSS)
         refund = self._fen(errors, line, cells, REFUND)
         orders = self._count(errors, line, cells, ORDERS)
@@ -468,10 +520,53 @@ class GmvRowChecker(RowChecker):
             raw = self.header.cell(cells, REFUND_ORDERS.key)
             self._error(errors, line, REFUND_ORDERS.key, raw, REASON_REFUND_ORDERS_ABOVE_ORDERS)
         if errors:
+            keys_known = None not in (month, provider_id, merchant_id)
+            if self.contracts is None and keys_known:
+                return GmvRow(line, provider_id, merchant_id, month, 0, 0, 0, 0, True), errors
             return None, errors
         row = GmvRow(line, provider_id, merchant_id, month, gross, refund, orders, refund_orders)
         self._duplicate(errors, line, row.key)
         return (None if errors else row), errors
+
+
+def _plain_fen(text: str, *, empty: bool = False) -> int:
+    """Fen from plain yuan text ("1000", "1000.5", "1000.50"), or 0 for "" when empty is
+    allowed; ValueError (or AttributeError for a non-text cell) for anything else, which the
+    full checks then judge. Never more lenient than Decimal: str.isdigit admits only digits
+    (no sign, space or underscore), and the digits int() refuses raise ValueError."""
+    if "." not in text:
+        if text.isdigit():
+            fen = int(text) * 100
+        elif empty and text == "":
+            return 0
+        else:
+            raise ValueError(text)
+    elif text[-3:-2] == ".":
+        digits = text[:-3] + text[-2:]
+        if not digits.isdigit():
+            raise ValueError(text)
+        fen = int(digits)
+    elif text[-2:-1] == ".":
+        digits = text[:-2] + text[-1:]
+        if not digits.isdigit():
+            raise ValueError(text)
+        fen = int(digits) * 10
+    else:
+        raise ValueError(text)
+    if fen > FEN_LIMIT:
+        raise ValueError(text)
+    return fen
+
+
+def _plain_count(text: str, *, empty: bool = False) -> int:
+    """A count from plain digits, or 0 for "" when empty is allowed; ValueError otherwise."""
+    if text.isdigit():
+        count = int(text)
+        if count <= COUNT_LIMIT:
+            return count
+    elif empty and text == "":
+        return 0
+    raise ValueError(text)
 
 
 def _contract_covers(spans, month: date) -> bool:
@@ -635,7 +730,8 @@ def read_csv(file) -> Iterator[tuple[int, list[str]]]:
         reader = csv.reader(text)
         try:
             for cells in reader:
-                if cells and any(cell.strip() for cell in cells):
+                # A row's first cell is almost always filled: the generator only for the rest.
+                if cells and (cells[0].strip() or any(cell.strip() for cell in cells)):
                     yield reader.line_num, cells
         except (UnicodeDecodeError, csv.Error) as exc:
             raise UnreadableFile(str(exc)) from exc

@@ -24,8 +24,12 @@ from django.utils.translation import gettext_lazy as _
 from providers.models import Merchant, Provider, ServiceContract
 from scoring.fileformats import (
     GMV_COLUMNS,
+    MERCHANT_CODE,
     METRIC_COLUMNS,
+    MONTH,
+    PROVIDER_CODE,
     REASON_EMPTY_FILE,
+    REASON_NO_CONTRACT,
     REASON_UNREADABLE,
     REASON_UNSUPPORTED,
     GmvRow,
@@ -125,10 +129,21 @@ class _Target:
     value_columns: tuple[str, ...]
     constraint: str
     sql_types: tuple[str, ...]  # staging column types, key then value columns
+    # GMV rows name a merchant whose service contract must cover the month: checked set-based
+    # on the staging table, where refused rows with known keys are staged too (GmvRow.refused).
+    contract_checked: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.key_columns + self.value_columns
+
+    @property
+    def stage_columns(self) -> tuple[str, ...]:
+        return self.columns + (("refused",) if self.contract_checked else ())
+
+    @property
+    def stage_sql_types(self) -> tuple[str, ...]:
+        return self.sql_types + (("boolean",) if self.contract_checked else ())
 
 
 TARGETS = {
@@ -145,18 +160,29 @@ TARGETS = {
         value_columns=("gross_gmv_fen", "refund_fen", "orders", "refund_orders"),
         constraint="gmv_fact_unique_month",
         sql_types=("bigint", "bigint", "date", "bigint", "bigint", "integer", "integer"),
+        contract_checked=True,
     ),
 }
 
 
-def _row_values(row: GmvRow | MetricRow) -> tuple:
-    return tuple(row[1:])  # without the line number
+# A service contract covers a month when it runs on any day of it (fileformats._contract_covers).
+_COVERED = f"""EXISTS (
+    SELECT 1 FROM {ServiceContract._meta.db_table} AS c
+    WHERE c.provider_id = s.provider_id AND c.merchant_id = s.merchant_id
+      AND c.started_on < (s.month + interval '1 month')::date
+      AND (c.ended_on IS NULL OR c.ended_on >= s.month)
+)"""  # noqa: S608 - the table name comes from the model
+
+
+def _row_values(row: GmvRow | MetricRow, target: _Target) -> tuple:
+    return tuple(row[1 : 1 + len(target.columns)])  # without the line number (and the flag)
 
 
 class _PostgresSink:
     """COPY into a temporary staging table, then one statement replaces the months it covers."""
 
     STAGE = "scoring_import_stage"
+    SCOPE = "scoring_import_scope"  # the (provider, month) pairs the file covers
 
     def __init__(self, target: _Target):
         self.target = target
@@ -167,7 +193,9 @@ class _PostgresSink:
         cursor = self._stack.enter_context(connection.cursor())
         columns = ", ".join(
             f"{name} {sql_type} NOT NULL"
-            for name, sql_type in zip(self.target.columns, self.target.sql_types, strict=True)
+            for name, sql_type in zip(
+                self.target.stage_columns, self.target.stage_sql_types, strict=True
+            )
         )
         # A second import in the same transaction (tests, an API batch) starts from a clean stage.
         cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")  # noqa: S608 - fixed identifiers
@@ -176,7 +204,9 @@ class _PostgresSink:
         )
         self._cursor = cursor
         self._copy = self._stack.enter_context(
-            cursor.copy(f"COPY {self.STAGE} (line, {', '.join(self.target.columns)}) FROM STDIN")
+            cursor.copy(
+                f"COPY {self.STAGE} (line, {', '.join(self.target.stage_columns)}) FROM STDIN"
+            )
         )
 
     def add(self, row: GmvRow | MetricRow) -> None:
@@ -189,12 +219,15 @@ class _PostgresSink:
 
     def duplicates(self, limit: int) -> tuple[list[RowError], int]:
         keys = ", ".join(self.target.key_columns)
+        # Only clean rows repeat one another, as on the plain path: a refused row, or one whose
+        # contract does not cover its month (the same for every row of that key), is not one.
+        clean = f"WHERE NOT refused AND {_COVERED}" if self.target.contract_checked else ""
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 SELECT line, first_line, count(*) OVER () FROM (
                     SELECT line, min(line) OVER (PARTITION BY {keys}) AS first_line
-                    FROM {self.STAGE}
+                    FROM {self.STAGE} AS s {clean}
                 ) AS numbered
                 WHERE line <> first_line
                 ORDER BY line
@@ -206,12 +239,62 @@ class _PostgresSink:
         errors = [RowError(line, "", "", duplicate_reason(first)) for line, first, _ in rows]
         return errors, (rows[0][2] if rows else 0)
 
+    def uncovered(self, limit: int, column: str) -> tuple[list[RowError], int]:
+        """The first limit staged rows whose merchant has no service contract with the provider
+        covering the month, and how many there are: one anti-join, whatever the file's size."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT s.line, m.code, count(*) OVER ()
+                FROM {self.STAGE} AS s JOIN {Merchant._meta.db_table} AS m ON m.id = s.merchant_id
+                WHERE NOT {_COVERED}
+                ORDER BY s.line
+                LIMIT %s
+                """,  # noqa: S608 - fixed identifiers
+                [limit],
+            )
+            rows = cursor.fetchall()
+        errors = [RowError(line, column, code, REASON_NO_CONTRACT) for line, code, _ in rows]
+        return errors, (rows[0][2] if rows else 0)
+
     def upsert(self) -> tuple[int, int, int]:
         """Replaces each (provider, month) of the file: stale rows go, the rest are upserted.
 
-        One statement. A key repeated in the file makes PostgreSQL refuse the upsert
-        (cardinality violation); the caller then asks duplicates() which lines they are.
+        A month loaded for the first time (the usual monthly load) has nothing to replace or
+        compare: one plain INSERT, which PostgreSQL writes faster than an upsert. Otherwise one
+        statement deletes the stale rows and upserts the rest. A key repeated in the file makes
+        PostgreSQL refuse either (unique or cardinality violation); the caller then asks
+        duplicates() which lines they are.
         """
+        target = self.target
+        table = target.model._meta.db_table
+        columns = ", ".join(target.columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {self.STAGE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.SCOPE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.SCOPE} ON COMMIT DROP AS "  # noqa: S608 - fixed identifiers
+                f"SELECT DISTINCT provider_id, month FROM {self.STAGE}"
+            )
+            cursor.execute(f"ANALYZE {self.SCOPE}")  # else the probe below scans the facts
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {self.SCOPE} AS scope JOIN {table} AS t "  # noqa: S608 - fixed identifiers
+                "ON t.provider_id = scope.provider_id AND t.month = scope.month)"
+            )
+            (replacing,) = cursor.fetchone()
+            if replacing:
+                cursor.execute(self._upsert_sql())
+                deleted, created, updated = cursor.fetchone()
+            else:
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {self.STAGE}"  # noqa: S608 - fixed identifiers
+                )
+                deleted, created, updated = 0, cursor.rowcount, 0
+        if target.model is GmvFact:
+            provider_months_refresh_from(table=self.SCOPE)
+        return created, updated, deleted
+
+    def _upsert_sql(self) -> str:
         target = self.target
         table = target.model._meta.db_table
         columns = ", ".join(target.columns)
@@ -219,10 +302,9 @@ class _PostgresSink:
         changed = ", ".join(f"{name} = EXCLUDED.{name}" for name in target.value_columns)
         current = ", ".join(f"{table}.{name}" for name in target.value_columns)
         incoming = ", ".join(f"EXCLUDED.{name}" for name in target.value_columns)
-        sql = f"""
-            WITH scope AS (SELECT DISTINCT provider_id, month FROM {self.STAGE}),
-            removed AS (
-                DELETE FROM {table} AS t USING scope
+        return f"""
+            WITH removed AS (
+                DELETE FROM {table} AS t USING {self.SCOPE} AS scope
                 WHERE t.provider_id = scope.provider_id AND t.month = scope.month
                   AND NOT EXISTS (SELECT 1 FROM {self.STAGE} AS s WHERE {key_match})
                 RETURNING 1
@@ -239,13 +321,6 @@ class _PostgresSink:
                    count(*) FILTER (WHERE NOT created)
             FROM written
         """  # noqa: S608 - identifiers come from the model, values from the staging table
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {self.STAGE}")
-            cursor.execute(sql)
-            deleted, created, updated = cursor.fetchone()
-        if target.model is GmvFact:
-            provider_months_refresh_from(table=self.STAGE)
-        return created, updated, deleted
 
 
 class _BatchSink:
@@ -278,6 +353,9 @@ class _BatchSink:
     def duplicates(self, limit: int) -> tuple[list[RowError], int]:
         return [], 0  # the checker has reported them as it read
 
+    def uncovered(self, limit: int, column: str) -> tuple[list[RowError], int]:
+        return [], 0  # likewise
+
     def _flush(self) -> None:
         target, model = self.target, self.target.model
         rows, self.pending = self.pending, []
@@ -292,7 +370,7 @@ class _BatchSink:
         }
         new, changed = [], []
         for row in rows:
-            values = _row_values(row)
+            values = _row_values(row, target)
             self.keys.add(values[:3])
             self.scope.add((row.provider_id, row.month))
             current = existing.get(values[:3])
@@ -327,13 +405,13 @@ class _BatchSink:
         return self.created, self.updated, deleted
 
 
-def _checker(kind: str, header: Header, provider: Provider | None, track_duplicates: bool):
+def _checker(kind: str, header: Header, provider: Provider | None, *, set_based: bool):
     providers = dict(Provider.objects.values_list("code", "id"))
     common = {
         "header": header,
         "providers": providers,
         "allowed_provider_id": provider.pk if provider else None,
-        "track_duplicates": track_duplicates,
+        "track_duplicates": not set_based,
     }
     if kind == ImportKind.METRICS:
         metrics = {
@@ -341,20 +419,23 @@ def _checker(kind: str, header: Header, provider: Provider | None, track_duplica
             for key, pk, unit in Metric.objects.values_list("key", "id", "unit")
         }
         return MetricRowChecker(metrics=metrics, **common)
-    contracts_query = ServiceContract.objects.all()
-    if provider is not None:
-        contracts_query = contracts_query.filter(provider=provider)
-    contracts = defaultdict(list)
-    for provider_id, merchant_id, started, ended in contracts_query.values_list(
-        "provider_id", "merchant_id", "started_on", "ended_on"
-    ):
-        contracts[(provider_id, merchant_id)].append((started, ended))
+    contracts = None  # PostgreSQL: checked on the staging table (_PostgresSink.uncovered)
+    if not set_based:
+        contracts_query = ServiceContract.objects.all()
+        if provider is not None:
+            contracts_query = contracts_query.filter(provider=provider)
+        contracts = defaultdict(list)
+        for provider_id, merchant_id, started, ended in contracts_query.values_list(
+            "provider_id", "merchant_id", "started_on", "ended_on"
+        ):
+            contracts[(provider_id, merchant_id)].append((started, ended))
     merchants = dict(Merchant.objects.values_list("code", "id"))
     return GmvRowChecker(merchants=merchants, contracts=contracts, **common)
 
 
-def _is_cardinality_violation(exc: DatabaseError) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) == "21000"
+def _is_repeated_key(exc: DatabaseError) -> bool:
+    """The upsert met a key twice (cardinality violation), or the plain insert did (unique)."""
+    return getattr(exc.__cause__, "sqlstate", None) in ("21000", "23505")
 
 
 def _load(*, rows, kind: str, provider, dry_run: bool, tally: _Tally) -> None:
@@ -371,7 +452,7 @@ def _load(*, rows, kind: str, provider, dry_run: bool, tally: _Tally) -> None:
     on_postgres = connection.vendor == "postgresql"
     target = TARGETS[kind]
     sink = _PostgresSink(target) if on_postgres else _BatchSink(target, tally)
-    checker = _checker(kind, header, provider, track_duplicates=not on_postgres)
+    checker = _checker(kind, header, provider, set_based=on_postgres)
     check, add, add_errors, months = checker.check, sink.add, tally.add_errors, tally.months
     sink.open()
     try:
@@ -382,6 +463,8 @@ def _load(*, rows, kind: str, provider, dry_run: bool, tally: _Tally) -> None:
             row, errors = check(line, cells)
             if errors:
                 add_errors(errors)
+                if row is not None:  # refused, staged only for its contract check
+                    add(row)
             else:
                 add(row)
                 if row.month != last_month:
@@ -392,6 +475,9 @@ def _load(*, rows, kind: str, provider, dry_run: bool, tally: _Tally) -> None:
     tally.rows = count
     if count == 0:
         tally.add_errors([RowError(1, "", "", REASON_EMPTY_FILE)])
+    if target.contract_checked:
+        uncovered, total = sink.uncovered(MAX_LISTED_ERRORS, header.titles[MERCHANT_CODE.key])
+        _add_sorted(tally, uncovered, total, rank=_contract_rank(header))
     if tally.error_count:
         duplicates, total = sink.duplicates(MAX_LISTED_ERRORS)
         _add_sorted(tally, duplicates, total)
@@ -400,9 +486,11 @@ def _load(*, rows, kind: str, provider, dry_run: bool, tally: _Tally) -> None:
         with transaction.atomic():
             tally.created, tally.updated, tally.deleted = sink.upsert()
     except DatabaseError as exc:
-        if not (on_postgres and _is_cardinality_violation(exc)):
+        if not (on_postgres and _is_repeated_key(exc)):
             raise
         duplicates, total = sink.duplicates(MAX_LISTED_ERRORS)
+        if not total:
+            raise  # not the file's own repeat (another import wrote the same rows meanwhile)
         _add_sorted(tally, duplicates, total)
         raise _Refused from exc
     if dry_run:
@@ -410,11 +498,23 @@ def _load(*, rows, kind: str, provider, dry_run: bool, tally: _Tally) -> None:
         raise _Refused
 
 
-def _add_sorted(tally: _Tally, errors: list[RowError], total: int) -> None:
+def _add_sorted(tally: _Tally, errors: list[RowError], total: int, rank=None) -> None:
+    """Merges errors found set-based into those the row checks found, by line (and within a
+    line by rank(error), when given), keeping the first MAX_LISTED_ERRORS."""
     if not total:
         return
     tally.error_count += total
-    tally.errors = sorted(tally.errors + errors, key=lambda error: error.line)[:MAX_LISTED_ERRORS]
+    key = (lambda error: (error.line, rank(error))) if rank else (lambda error: error.line)
+    tally.errors = sorted(tally.errors + errors, key=key)[:MAX_LISTED_ERRORS]
+
+
+def _contract_rank(header: Header):
+    """Within a line, the row checks name the month, provider and merchant (where a contract
+    refusal belongs) before the amounts and counts: 0 for those columns, 1 for the others."""
+    first = {
+        header.titles.get(key, key) for key in (MONTH.key, PROVIDER_CODE.key, MERCHANT_CODE.key)
+    }
+    return lambda error: 0 if error.column in first else 1
 
 
 def metrics_import(

@@ -132,14 +132,21 @@ def _refresh_scope(cursor) -> None:
         f"EXISTS (SELECT 1 FROM {SCOPE} s WHERE s.provider_id = {ROLLUP}.provider_id "
         f"AND {ROLLUP}.month_index BETWEEN s.month_index AND s.month_index + {WINDOW - 1})"
     )
+    # The trailing sums of the scope's providers in one pass of a window function (not one
+    # subquery per row), written only where they changed: at program scale a new month moves
+    # 12 rows of every provider, and each row written costs more than its sum.
     cursor.execute(
         f"""
-        UPDATE {ROLLUP} SET trailing_net_gmv_fen = (
-            SELECT COALESCE(SUM(r.net_gmv_fen), 0) FROM {ROLLUP} r
-            WHERE r.provider_id = {ROLLUP}.provider_id
-              AND r.month_index BETWEEN {ROLLUP}.month_index - {WINDOW - 1} AND {ROLLUP}.month_index
-        )
-        WHERE {windowed}
+        UPDATE {ROLLUP} SET trailing_net_gmv_fen = w.trailing
+        FROM (
+            SELECT r.provider_id, r.month_index, SUM(r.net_gmv_fen) OVER (
+                PARTITION BY r.provider_id ORDER BY r.month_index
+                RANGE BETWEEN {WINDOW - 1} PRECEDING AND CURRENT ROW
+            ) AS trailing
+            FROM {ROLLUP} r WHERE r.provider_id IN (SELECT provider_id FROM {SCOPE})
+        ) AS w
+        WHERE {ROLLUP}.provider_id = w.provider_id AND {ROLLUP}.month_index = w.month_index
+          AND {ROLLUP}.trailing_net_gmv_fen <> w.trailing AND {windowed}
         """
     )
     # A month whose facts were all removed may leave zero months that no fact reaches.

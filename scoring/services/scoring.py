@@ -62,37 +62,56 @@ def _decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else rules.number_text(value)
 
 
-def capability_inputs(result: rules.CapabilityResult) -> dict:
+class NumberTexts:
+    """rules.number_text, remembered: a month's scores repeat the same weights, metric scores
+    and contributions thousands of times, and formatting a Decimal costs more than looking it
+    up. One per scoring call; the texts are exactly number_text's."""
+
+    def __init__(self):
+        self._texts: dict[Decimal, str] = {}
+
+    def __call__(self, value: Decimal | None) -> str | None:
+        if value is None:
+            return None
+        text = self._texts.get(value)
+        if text is None:
+            text = self._texts[value] = rules.number_text(value)
+        return text
+
+
+def capability_inputs(result: rules.CapabilityResult, text=_decimal_text) -> dict:
     """What a capability score was computed from, enough to recompute and explain it."""
     parts = []
     for part in result.parts:
         entry = {
             "metric": part.key,
-            "weight": _decimal_text(part.weight),
+            "weight": text(part.weight),
             "curve": part.curve,
             "higher_is_better": part.higher_is_better,
-            "value": _decimal_text(part.value),
-            "score": _decimal_text(part.score),
-            "contribution": _decimal_text(part.contribution),
+            "value": text(part.value),
+            "score": text(part.score),
+            "contribution": text(part.contribution),
         }
         if part.curve == rules.LINEAR:
-            entry["floor"] = _decimal_text(part.floor)
-            entry["target"] = _decimal_text(part.target)
+            entry["floor"] = text(part.floor)
+            entry["target"] = text(part.target)
         else:
             entry["cohort_size"] = part.cohort_size
-            entry["cohort_best"] = _decimal_text(part.cohort_best)
+            entry["cohort_best"] = text(part.cohort_best)
         parts.append(entry)
     return {"parts": parts, "no_data": list(result.no_data)}
 
 
-def overall_inputs(result: rules.OverallResult, *, weights_from: str, no_data: list[str]) -> dict:
+def overall_inputs(
+    result: rules.OverallResult, *, weights_from: str, no_data: list[str], text=_decimal_text
+) -> dict:
     return {
         "parts": [
             {
                 "capability": part.capability,
-                "weight": _decimal_text(part.weight),
-                "score": _decimal_text(part.score),
-                "contribution": _decimal_text(part.contribution),
+                "weight": text(part.weight),
+                "score": text(part.score),
+                "contribution": text(part.contribution),
             }
             for part in result.parts
         ],
@@ -168,23 +187,30 @@ def _cohorts(
 
 
 def _insert(rows: list[dict], *, month: date, model: ScoringModel, run_id: int | None) -> None:
-    """Writes the score rows: on PostgreSQL in one statement, the rows sent as one JSON document
-    and unpacked server-side (one parameter, so no per-value quoting); in batches elsewhere."""
+    """Writes the score rows: on PostgreSQL with one COPY (each row's inputs sent as JSON text
+    and parsed once, server-side); in batches elsewhere."""
     now = timezone.now()
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {Score._meta.db_table}
-                    (provider_id, month, kind, scoring_model_id, value, inputs, computed_at,
-                     cohort_id, run_id)
-                SELECT r.provider_id, %s, r.kind, %s, r.value, r.inputs, %s, r.cohort_id, %s
-                FROM jsonb_to_recordset(%s::jsonb)
-                    AS r(provider_id bigint, kind text, value numeric, inputs jsonb,
-                         cohort_id bigint)
-                """,  # noqa: S608 - the table name comes from the model
-                [month, model.pk, now, run_id, json.dumps(rows, ensure_ascii=False)],
-            )
+        columns = "provider_id, month, kind, scoring_model_id, value, inputs, computed_at, cohort_id, run_id"
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {Score._meta.db_table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(
+                    (
+                        row["provider_id"],
+                        month,
+                        row["kind"],
+                        model.pk,
+                        row["value"],
+                        dumps(row["inputs"]),
+                        now,
+                        row["cohort_id"],
+                        run_id,
+                    )
+                )
         return
     Score.objects.bulk_create(
         [
@@ -224,13 +250,15 @@ def _score_in_cohort(
     return results, overall, "provider_type" if weights else "equal", type_id
 
 
-def _score_rows(provider_id, cohort, results, overall, weights_from, no_data) -> list[dict]:
+def _score_rows(
+    provider_id, cohort, results, overall, weights_from, no_data, text=_decimal_text
+) -> list[dict]:
     rows = [
         {
             "provider_id": provider_id,
             "kind": result.capability,
             "value": str(result.score),
-            "inputs": capability_inputs(result),
+            "inputs": capability_inputs(result, text),
             "cohort_id": cohort,
         }
         for result in results
@@ -240,7 +268,9 @@ def _score_rows(provider_id, cohort, results, overall, weights_from, no_data) ->
             "provider_id": provider_id,
             "kind": ScoreKind.OVERALL.value,
             "value": str(overall.score),
-            "inputs": overall_inputs(overall, weights_from=weights_from, no_data=no_data),
+            "inputs": overall_inputs(
+                overall, weights_from=weights_from, no_data=no_data, text=text
+            ),
             "cohort_id": cohort,
         }
     )
@@ -317,6 +347,7 @@ def scores_compute(
     type_rows: list[TypeScore] = []
     no_data_total = 0
     empty: dict[str, Decimal] = {}
+    text = NumberTexts()
     for provider_id in ids:
         provider_values = values.get(provider_id, empty)
         scored = [
@@ -328,7 +359,7 @@ def scores_compute(
         results, overall, weights_from, cohort = best
         no_data = [key for result in results for key in result.no_data]
         no_data_total += len(no_data)
-        rows += _score_rows(provider_id, cohort, results, overall, weights_from, no_data)
+        rows += _score_rows(provider_id, cohort, results, overall, weights_from, no_data, text)
         if len(scored) > 1:
             for type_results, type_overall, type_weights_from, type_id in scored:
                 type_no_data = [key for result in type_results for key in result.no_data]
@@ -350,6 +381,7 @@ def scores_compute(
                         type_overall,
                         type_weights_from,
                         type_no_data,
+                        text,
                     )
                 ]
 

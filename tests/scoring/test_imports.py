@@ -374,3 +374,96 @@ def test_repeated_rows_found_by_the_upsert_are_reported_and_nothing_is_kept():
     report = _import(lines)
     assert _errors(report) == [(12, "", "", "与第 4 行重复"), (13, "", "", "与第 11 行重复")]
     assert list(MetricValue.objects.values_list("value", flat=True)) == [Decimal("0.5")]
+
+
+@pytest.fixture
+def gmv_contracts():
+    """SP000201 serves M000301 from 15 March to 2 October 2026; M000302 exists, unserved."""
+    provider = ProviderFactory(code="SP000201")
+    ServiceContractFactory(
+        provider=provider,
+        merchant=MerchantFactory(code="M000301"),
+        started_on=datetime.date(2026, 3, 15),
+        ended_on=datetime.date(2026, 10, 2),
+    )
+    MerchantFactory(code="M000302")
+    return provider
+
+
+GMV_MIXED = [
+    GMV_HEADER,
+    "2026-10,SP000201,M000301,1000,0,20,0",  # 2: fine
+    "2026-10,SP000201,M000302,1000,0,20,0",  # 3: no contract
+    "2026-10,SP000201,M000302,1000,0,20,0",  # 4: no contract again (not a repeat of 3)
+    "2026-10,SP000201,m000302,-1,0,2.5,0",  # 5: no contract (lower case), negative, not whole
+    "2026-10,SP000201,M000301,1000,0,20,0",  # 6: repeats 2
+    "2026-11,SP000201,M000301,5,9,1,0",  # 7: contract over, refunds above gross
+    "2026-10,SP000201,M999999,1000,0,20,0",  # 8: unknown merchant
+]
+GMV_MIXED_ERRORS = [
+    (3, "merchant_code", "M000302", str(REASON_NO_CONTRACT)),
+    (4, "merchant_code", "M000302", str(REASON_NO_CONTRACT)),
+    (5, "merchant_code", "M000302", str(REASON_NO_CONTRACT)),
+    (5, "gross_gmv_yuan", "-1", str(REASON_NEGATIVE)),
+    (5, "orders", "2.5", str(REASON_NOT_WHOLE)),
+    (6, "", "", "与第 2 行重复"),
+    (7, "merchant_code", "M000301", str(REASON_NO_CONTRACT)),
+    (7, "refund_yuan", "9", str(REASON_REFUND_ABOVE_GROSS)),
+    (8, "merchant_code", "M999999", str(REASON_UNKNOWN_MERCHANT)),
+]
+
+
+@pytest.mark.parametrize("path", ["postgresql", "sqlite"])
+def test_contracts_checked_on_the_staging_table_give_the_same_report_as_in_memory(
+    gmv_contracts, path, monkeypatch
+):
+    """PostgreSQL checks service contracts with one anti-join on the staged rows (refused rows
+    with known keys included); SQLite's plain path checks them in memory. Same lines, columns,
+    values and order; an uncovered key repeated is not reported as a repeat."""
+    if path == "sqlite":
+        monkeypatch.setattr(connection, "vendor", "sqlite")
+    report = _import(GMV_MIXED, kind="gmv")
+    assert report.status == ImportStatus.REFUSED
+    assert _errors(report) == GMV_MIXED_ERRORS
+    assert report.error_count == len(GMV_MIXED_ERRORS)
+    assert not GmvFact.objects.exists()
+
+
+def test_a_provider_upload_is_checked_against_its_own_contracts_only(gmv_contracts):
+    other = ProviderFactory(code="SP000202")
+    ServiceContractFactory(provider=other, merchant=MerchantFactory(code="M000303"))
+    report = _import(
+        [
+            GMV_HEADER,
+            "2026-10,SP000201,M000301,1000,0,20,0",
+            "2026-10,SP000201,M000303,1000,0,20,0",  # the other provider's merchant
+            "2026-10,SP000202,M000303,1000,0,20,0",  # the other provider's row
+        ],
+        kind="gmv",
+        provider=gmv_contracts,
+    )
+    assert _errors(report) == [
+        (3, "merchant_code", "M000303", str(REASON_NO_CONTRACT)),
+        (4, "provider_code", "SP000202", str(REASON_OTHER_PROVIDER)),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_uncovered_row_at_the_end_of_a_large_gmv_file_imports_nothing(gmv_contracts):
+    merchants = [MerchantFactory(code=f"M0004{j:02d}") for j in range(10)]
+    for merchant in merchants:
+        ServiceContractFactory(
+            provider=gmv_contracts, merchant=merchant, started_on=datetime.date(2000, 1, 1)
+        )
+    lines = [GMV_HEADER] + [
+        f"{year}-{month:02d},SP000201,{merchant.code},{1000 + month}.5,1,{month},0"
+        for year in range(2000, 2026)
+        for month in range(1, 13)
+        for merchant in merchants
+    ]
+    lines.append("2026-10,SP000201,M000302,1,0,1,0")
+    report = _import(lines, kind="gmv")
+    assert report.rows == len(lines) - 1
+    assert _errors(report) == [(len(lines), "merchant_code", "M000302", str(REASON_NO_CONTRACT))]
+    assert not GmvFact.objects.exists()
+    assert MetricsImport.objects.get(pk=report.import_id).status == ImportStatus.REFUSED
