@@ -79,6 +79,7 @@ from scoring.selectors import (
 from scoring.type_scores import provider_type_scores
 from zaofeng.money import format_fen_cn
 from zaofeng.periods import current_month, format_month, previous_month
+from zaofeng.readcache import read_cached
 
 SCORE_KINDS = (*Capability.values, ScoreKind.OVERALL)
 
@@ -708,18 +709,55 @@ def data_month_missing(*, provider: Provider, score_month: date | None) -> date 
     return None if uploaded else month
 
 
-def home_page(*, provider: Provider, user, now: datetime | None = None) -> HomePage:
-    now = now or timezone.now()
-    today = timezone.localtime(now).date()
-    lifecycle = provider_lifecycle(provider=provider, now=now)
+@dataclass(frozen=True)
+class HomeStanding:
+    """The home page's score and tier figures: they change only with an import, a finished run,
+    a published scoring model or a confirmed demotion, so they are read through the read cache."""
+
+    score_month: date | None
+    scorecard: Scorecard | None
+    tier: TierProgress
+    rise_steps: tuple = ()
+
+
+def home_standing(*, provider: Provider, gmv_month: date) -> HomeStanding:
     score_month = latest_score_month(provider=provider)
     scorecard = (
         provider_scorecard(provider_id=provider.pk, month=score_month) if score_month else None
     )
     # The one rule for a month's overall score (scoring.selectors.overall_scores_of_month).
     overall = overall_score_of(provider_id=provider.pk, month=score_month) if score_month else None
-    gmv_month = previous_month(now)
     tier = provider_tier_progress(provider=provider, overall_score=overall, gmv_month=gmv_month)
+    rise = None
+    if scorecard is not None:
+        rise = score_rise_plan(
+            provider_id=provider.pk,
+            month=score_month,
+            next_tier_min_score=tier.next_tier.min_overall_score if tier.next_tier else None,
+            limit=2,
+        )
+    return HomeStanding(
+        score_month=score_month,
+        scorecard=scorecard,
+        tier=tier,
+        rise_steps=rise.steps if rise else (),
+    )
+
+
+def home_page(
+    *, provider: Provider, user, now: datetime | None = None, unread: int | None = None
+) -> HomePage:
+    """The provider's home; unread is the user's unread notifications when the caller has them."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    lifecycle = provider_lifecycle(provider=provider, now=now)
+    gmv_month = previous_month(now)
+    standing = read_cached(
+        "portal_home_standing",
+        (provider.pk, gmv_month.isoformat(), current_month().isoformat(), get_language()),
+        lambda: home_standing(provider=provider, gmv_month=gmv_month),
+    )
+    score_month, scorecard, tier = standing.score_month, standing.scorecard, standing.tier
 
     deadlines: list[Deadline] = []
     if lifecycle.rectification_due_on and lifecycle.status == LifecycleStatus.RECTIFICATION:
@@ -754,14 +792,6 @@ def home_page(*, provider: Provider, user, now: datetime | None = None) -> HomeP
         if not row.get("passed", True)
     )
     plans = lifecycle.rectification_plans
-    rise = None
-    if scorecard is not None:
-        rise = score_rise_plan(
-            provider_id=provider.pk,
-            month=score_month,
-            next_tier_min_score=tier.next_tier.min_overall_score if tier.next_tier else None,
-            limit=2,
-        )
     situation = Situation(
         status=provider.status,
         today=today,
@@ -773,13 +803,13 @@ def home_page(*, provider: Provider, user, now: datetime | None = None) -> HomeP
             for window in lifecycle.appeal_windows
         ),
         warning_failures=failures,
-        rise_steps=rise.steps if rise else (),
+        rise_steps=standing.rise_steps,
         metric_units=metric_units(),
         tier=tier,
         data_month_missing=data_month_missing(provider=provider, score_month=score_month)
         if provider.status != LifecycleStatus.EXITED
         else None,
-        unread=notifications_unread_count(user=user),
+        unread=notifications_unread_count(user=user) if unread is None else unread,
     )
     return HomePage(
         provider=provider,
