@@ -2,7 +2,8 @@
 
 For /staff/ (program admin), /portal/ (a provider's operator) and /api/v1/providers/ (program
 admin): the median of RUNS warm requests, the queries of one warm request, and with --profile
-the functions that took the time (cProfile, cumulative). Prints the figures with the machine.
+the functions that took the time (cProfile, cumulative). Besides the wall-clock time, the CPU
+time of this process per request, which a shared machine's load moves far less. Prints the figures with the machine.
 
 Run against the benchmark's database (built once with `manage.py seed_demo --providers 1000`):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zaofeng_bench \\
@@ -34,6 +35,8 @@ def main():
     parser.add_argument(
         "--production", action="store_true", help="the production profile, as gunicorn serves it"
     )
+    parser.add_argument("--url", choices=URLS, action="append", help="only these pages")
+    parser.add_argument("--queries", action="store_true", help="list the queries of one request")
     args = parser.parse_args()
     if not 0 < args.runs <= 200:
         raise SystemExit("--runs in (0, 200]")
@@ -52,7 +55,8 @@ def main():
     print(machine())
     print(f"settings: {os.environ['DJANGO_SETTINGS_MODULE']}")
     print(f"one client, median of {args.runs} warm requests each")
-    for url in URLS:
+    sys.stdout.flush()
+    for url in args.url or URLS:
         client = Client(HTTP_HOST="127.0.0.1", **headers)
         client.cookies["sessionid"] = provider_key if url == "/portal/" else staff_key
         for _ in range(2):  # warm: imports, the session's activity stamp, the read cache
@@ -68,15 +72,19 @@ def main():
 
         with connection.execute_wrapper(counted):
             client.get(url)
-        times = []
+        times, cpu = [], []
         for _ in range(args.runs):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
             assert response.status_code == 200
+        # CPU time is this process's own (Django and the driver, not PostgreSQL's): on a shared
+        # machine it moves far less with the load than the wall-clock time does.
         print(
             f"{url:<20} median {statistics.median(times) * 1000:6.1f} ms  "
-            f"min {min(times) * 1000:6.1f} ms  queries {len(queries)}"
+            f"min {min(times) * 1000:6.1f} ms  CPU median {statistics.median(cpu) * 1000:6.1f} ms  "
+            f"queries {len(queries)}"
         )
         if args.profile:
             profile = cProfile.Profile()
@@ -87,9 +95,10 @@ def main():
             out = io.StringIO()
             pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
             print(out.getvalue())
-            if os.environ.get("SHOW_QUERIES"):
-                for query in queries:
-                    print(f"   {query['time']}s {query['sql'][:220]}")
+        if args.queries:
+            for query in queries:
+                print(f"   {query['time']}s {query['sql'][:300]}")
+    print(f"load average at end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Run (on a database of its own, built once with `manage.py seed_demo --providers 
 """
 
 import argparse
+import http.client
 import os
 import platform
 import statistics
@@ -97,6 +98,28 @@ def wait_up(base: str, process: subprocess.Popen, timeout: float = 90) -> None:
     raise SystemExit("server did not come up")
 
 
+def _http_client(base: str):
+    """One keep-alive connection per client: http.client costs the load generator (which shares
+    the cores with the server) far less CPU per request than requests does. A server that closes
+    the connection (gunicorn's sync workers do after every response) is reconnected to."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+
+    def get(path: str, headers: dict) -> int:
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.will_close:
+                connection.close()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            raise
+
+    return get
+
+
 def load(base: str, pairs, seconds: float, headers: dict) -> dict:
     results = {url: [] for url in URLS}
     errors = {url: 0 for url in URLS}
@@ -105,7 +128,7 @@ def load(base: str, pairs, seconds: float, headers: dict) -> dict:
     stop_at = time.monotonic() + seconds
 
     def client(staff_key: str, provider_key: str):
-        http = requests.Session()
+        get = _http_client(base)
         cookies = {
             "/staff/": f"sessionid={staff_key}",
             "/portal/": f"sessionid={provider_key}",
@@ -117,15 +140,9 @@ def load(base: str, pairs, seconds: float, headers: dict) -> dict:
             n += 1
             started = time.perf_counter()
             try:
-                response = http.get(
-                    base + url,
-                    headers={**headers, "Cookie": cookies[url]},
-                    timeout=30,
-                    allow_redirects=False,
-                )
-                ok = response.status_code == 200
-                code = response.status_code
-            except requests.RequestException as exc:
+                code = get(url, {**headers, "Cookie": cookies[url]})
+                ok = code == 200
+            except (OSError, http.client.HTTPException) as exc:
                 ok = False
                 code = type(exc).__name__
             elapsed = time.perf_counter() - started
@@ -138,16 +155,40 @@ def load(base: str, pairs, seconds: float, headers: dict) -> dict:
 
     threads = [threading.Thread(target=client, args=pair) for pair in pairs]
     begun = time.monotonic()
+    cpu_begun = time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     return {
         "elapsed": time.monotonic() - begun,
+        "client_cpu": time.process_time() - cpu_begun,
         "results": results,
         "errors": errors,
         "codes": codes,
     }
+
+
+def alone(base: str, pair, headers: dict, runs: int = 15) -> list[str]:
+    """Each page alone through the server, one client, sequential: the median of runs."""
+    get = _http_client(base)
+    staff_key, provider_key = pair
+    lines = []
+    for url in URLS:
+        cookie = f"sessionid={provider_key if url == '/portal/' else staff_key}"
+        times = []
+        for _ in range(runs + 2):
+            started = time.perf_counter()
+            code = get(url, {**headers, "Cookie": cookie})
+            times.append(time.perf_counter() - started)
+            if code != 200:
+                raise SystemExit(f"{url} answered {code}")
+        times = times[2:]  # warm
+        lines.append(
+            f"  alone {url:<20} median {statistics.median(times) * 1000:6.0f} ms  "
+            f"min {min(times) * 1000:6.0f} ms"
+        )
+    return lines
 
 
 def _pct(values, q):
@@ -168,6 +209,7 @@ def report(name: str, outcome: dict) -> list[str]:
         f"all p50 {_pct(everything, 50):.0f} ms, p95 {_pct(everything, 95):.0f} ms, "
         f"p99 {_pct(everything, 99):.0f} ms"
         + (f"; error kinds {outcome['codes']}" if total_err else "")
+        + f"; load generator CPU {outcome['client_cpu'] * 1000 / max(1, total_ok + total_err):.1f} ms/request"
     )
     for url in URLS:
         values = outcome["results"][url]
@@ -197,7 +239,13 @@ def main():
     parser.add_argument("--port", type=int, default=8107)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("GUNICORN_THREADS", 4)),
+        help="threads per gunicorn worker (more than 1: the gthread worker, with keep-alive)",
+    )
     parser.add_argument("--only", choices=["gunicorn", "runserver"])
     args = parser.parse_args()
     if not 0 < args.seconds <= 600 or not 0 < args.clients <= 100:
@@ -217,6 +265,7 @@ def main():
                 "CACHE_URL": env.get("CACHE_URL", env.get("CELERY_BROKER_URL", "")),
                 "GUNICORN_BIND": f"127.0.0.1:{args.port}",
                 "WEB_CONCURRENCY": str(args.workers),
+                "GUNICORN_THREADS": str(args.threads),
                 "REQUEST_LOG": "false",
                 "PROMETHEUS_MULTIPROC_DIR": str(ROOT / "var" / "bench-prometheus"),
                 "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
@@ -248,19 +297,23 @@ def main():
         )
         try:
             wait_up(base, process)
+            print(f"{name}: load average before {os.getloadavg()[0]:.1f}")
+            print("\n".join(alone(base, pairs[0], headers)))
             # a warm-up pass with every client, so that each worker's first requests (imports,
             # templates, catalogues) do not count
             load(base, pairs, 5, headers)
             outcome = load(base, pairs, args.seconds, headers)
+            load_after = os.getloadavg()[0]
         finally:
             process.terminate()
             process.wait(timeout=30)
         label = (
-            f"gunicorn ({args.workers} workers, production profile)"
+            f"gunicorn ({args.workers} workers × {args.threads} threads, production profile)"
             if name == "gunicorn"
             else "runserver (threaded, development profile)"
         )
         print("\n".join(report(label, outcome)))
+        print(f"{name}: load average at the end {load_after:.1f}")
         sys.stdout.flush()
 
 

@@ -81,3 +81,31 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.endpoint} {self.key}"
+
+
+class FormSubmission(models.Model):
+    """A one-time form token consumed by the save it came with (zaofeng.form_tokens).
+
+    The add forms of records without a natural key (a violation entered by hand, a fund's cash
+    flow or round) carry a token issued with the form; the save inserts this row in the same
+    transaction, so a second POST of the same form (a double click, a resent request, two at
+    once) finds it — or waits on the unique index and then finds it — instead of saving again.
+    """
+
+    token = models.CharField(_("表单令牌"), max_length=64, unique=True)
+    model = models.CharField(_("记录类型"), max_length=100)
+    object_pk = models.CharField(_("记录"), max_length=64, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("表单提交")
+        verbose_name_plural = _("表单提交")
+
+    def __str__(self):
+        return f"{self.model} {self.object_pk}"

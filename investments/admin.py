@@ -20,6 +20,7 @@ from investments.models import (
     ValuationMark,
 )
 from investments.services.flows import cashflow_record, round_record
+from zaofeng.admin_form_tokens import OneTimeFormTokenAdmin, form_token_key
 from zaofeng.money import format_fen_cn
 
 
@@ -102,9 +103,12 @@ class ValuationMarkAdmin(ReadOnlyAdmin):
     list_select_related = ("deal__provider", "deal__fund", "approved_by")
 
 
-class _ServiceAddAdmin(admin.ModelAdmin):
+class _ServiceAddAdmin(OneTimeFormTokenAdmin, admin.ModelAdmin):
     """Add-only: the form's clean() hands the figures to a service, so a refusal shows beside
-    the form and nothing is half-saved; nothing is ever changed or deleted."""
+    the form and nothing is half-saved; nothing is ever changed or deleted. The add form carries a
+    one-time token (zaofeng.admin_form_tokens), consumed in the service's transaction: a second
+    POST of the same form is sent to the record instead of saving it again. The token is also the
+    service's idempotency key."""
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -114,8 +118,6 @@ class _ServiceAddAdmin(admin.ModelAdmin):
 
 
 class CashFlowForm(forms.ModelForm):
-    key = forms.CharField(label=_("幂等键"), max_length=120, help_text=_("同一笔记录只提交一次"))
-
     class Meta:
         model = CashFlow
         fields = ("fund", "deal", "kind", "amount_fen", "occurred_on", "reason")
@@ -140,7 +142,7 @@ class CashFlowForm(forms.ModelForm):
                 amount_fen=data["amount_fen"],
                 occurred_on=data["occurred_on"],
                 reason=data["reason"],
-                key=data["key"],
+                key=form_token_key(self.request),
                 by=self.request.user,
             )
         except PermissionDenied as exc:
@@ -174,7 +176,7 @@ class CashFlowAdmin(_ServiceAddAdmin):
         return ()
 
     def save_model(self, request, obj, form, change):
-        pass  # cashflow_record saved it in the form's clean(), in its own transaction
+        pass  # cashflow_record saved it in the form's clean(), inside the add view's transaction
 
     @admin.display(description=_("金额"), ordering="amount_fen")
     def amount_display(self, obj):
@@ -182,8 +184,6 @@ class CashFlowAdmin(_ServiceAddAdmin):
 
 
 class RoundForm(forms.ModelForm):
-    key = forms.CharField(label=_("幂等键"), max_length=120)
-
     class Meta:
         model = FinancingRound
         fields = ("deal", "closed_on", "pre_money_fen", "new_money_fen", "fund_amount_fen", "note")
@@ -204,7 +204,7 @@ class RoundForm(forms.ModelForm):
                 new_money_fen=data["new_money_fen"],
                 fund_amount_fen=data.get("fund_amount_fen") or 0,
                 note=data.get("note", ""),
-                key=data["key"],
+                key=form_token_key(self.request),
                 by=self.request.user,
             )
         except PermissionDenied as exc:

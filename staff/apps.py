@@ -10,6 +10,10 @@ class StaffConfig(AppConfig):
     def ready(self):
         from django.apps import apps
 
+        from staff.queue_cache import queue_cache_connect
+
+        queue_cache_connect()
+
         # django-axes names its admin section after its label ("Axes") with no translation;
         # its models and fields are translated in this app's catalogue (staff/locale).
         if apps.is_installed("axes"):

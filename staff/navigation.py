@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from providers.access import provider_scope
-from staff.selectors.queues import QueueCounts, queue_counts
+from staff.queue_cache import queue_counts_cached
+from staff.selectors.queues import QueueCounts
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def staff_navigation(*, user, with_counts: bool = True) -> tuple[NavEntry, ...]:
     places = [p for p in PLACES if p.permission is None or user.has_perm(p.permission)]
     counts: QueueCounts | None = None
     if with_counts and any(place.count_of for place in places):
-        counts = queue_counts(scope=provider_scope(user))
+        counts = queue_counts_cached(scope=provider_scope(user))
     return tuple(
         NavEntry(
             key=place.key,

@@ -1,12 +1,16 @@
-"""Program-wide answers cached in the shared cache until the data behind them changes.
+"""Answers cached in the shared cache until the data behind them changes.
 
-Progress and the dashboard change only when data is imported or a run finishes; those services call
-read_version_bump(), which moves every cached answer out of reach at once (the key carries the
-version). Answers expire after READ_CACHE_SECONDS anyway, so a change made outside the services
-(the shell, an admin edit of a fact) is seen within that time.
+Answers live in families, each with a version number in the cache. Program-wide answers (the
+default family: progress, the dashboard) change only when data is imported or a run finishes; those
+services call read_version_bump(), which moves every cached answer of the family out of reach at
+once (the key carries the version). Other families are bumped by their own events (the staff
+queues' counts: staff/queue_cache.py). Answers expire after READ_CACHE_SECONDS anyway (or the
+family's own shorter time), so a change made outside the services (the shell, a bulk update) is
+seen within that time.
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 from django.conf import settings
@@ -17,32 +21,55 @@ VERSION_KEY = "zaofeng:reads:version"
 T = TypeVar("T")
 
 
-def read_version() -> int:
-    version = cache.get(VERSION_KEY)
+def _version_key(family: str) -> str:
+    return f"{VERSION_KEY}:{family}" if family else VERSION_KEY
+
+
+def read_version(family: str = "") -> int:
+    key = _version_key(family)
+    version = cache.get(key)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY) or 1
+        cache.add(key, 1, timeout=None)
+        version = cache.get(key) or 1
     return int(version)
 
 
-def read_version_bump() -> None:
-    """Makes every cached answer stale, once the current transaction commits."""
+def read_version_bump_now(family: str = "") -> None:
+    """Makes every cached answer of the family stale now, whatever the transaction."""
+    key = _version_key(family)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 2, timeout=None)
 
-    def bump():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:
-            cache.set(VERSION_KEY, 2, timeout=None)
 
+def read_version_bump(family: str = "") -> None:
+    """Makes every cached answer of the family stale, once the current transaction commits.
+
+    Once per transaction however often it is called: a run that saves a thousand rows bumps once."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(func, "zaofeng_read_family", None) == family
+        for _ids, func, _robust in connection.run_on_commit
+    ):
+        return
+    bump = partial(read_version_bump_now, family)
+    bump.zaofeng_read_family = family
     transaction.on_commit(bump)
 
 
-def read_cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
-    """compute()'s answer, kept under name and parts until the next bump."""
-    seconds = getattr(settings, "READ_CACHE_SECONDS", 300)
-    if not seconds:
+def read_cached(
+    name: str, parts: tuple, compute: Callable[[], T], *, family: str = "", seconds: int = 0
+) -> T:
+    """compute()'s answer, kept under name and parts until the family's next bump."""
+    longest = getattr(settings, "READ_CACHE_SECONDS", 300)
+    if not longest:
         return compute()
-    key = f"zaofeng:reads:{read_version()}:{name}:" + ":".join(str(part) for part in parts)
+    seconds = min(seconds, longest) if seconds else longest
+    key = (
+        f"zaofeng:reads:{family + ':' if family else ''}{read_version(family)}:{name}:"
+        + ":".join(str(part) for part in parts)
+    )
     found = cache.get(key)
     if found is not None:
         return found

@@ -31,6 +31,7 @@ from scoring.selectors import (
     trailing_net_gmv_fen,
 )
 from zaofeng.money import format_fen_cn
+from zaofeng.readcache import read_version_bump
 
 MONTH_NOT_FIRST_DAY = _("评审月份须为当月第一天。")
 ONLY_PROGRAM_ADMIN = _("只有项目管理员可以处理待确认降级。")
@@ -310,6 +311,8 @@ def demotion_confirm(*, pending: PendingDemotion, by, note: str = "") -> TierCha
             TierMembership.objects.create(
                 provider_id=locked.provider_id, tier_id=locked.to_tier_id, started_on=effective
             )
+        # The provider's tier is part of cached answers (the portal home, the dashboard).
+        read_version_bump()
         locked.status = PendingDemotionStatus.CONFIRMED
         locked.decided_by = by
         locked.decided_at = timezone.now()

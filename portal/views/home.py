@@ -34,7 +34,9 @@ def home(request):
         request,
         "portal/home.html",
         {
-            "home": home_page(provider=portal.provider, user=request.user),
+            "home": home_page(
+                provider=portal.provider, user=request.user, unread=portal.unread_count
+            ),
             "forecast": forecast,
             "forecast_chart": provider_chart_data(forecast),
         },

@@ -15,6 +15,7 @@ from providers.models import (
     StaffProfile,
     Violation,
 )
+from zaofeng.admin_form_tokens import OneTimeFormTokenAdmin
 
 
 @admin.register(ProviderType, Region)
@@ -152,7 +153,9 @@ class MembershipAdmin(RegionScopedAdmin, AuditHistoryAdmin):
 
 
 @admin.register(Violation)
-class ViolationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
+class ViolationAdmin(OneTimeFormTokenAdmin, RegionScopedAdmin, AuditHistoryAdmin):
+    # A violation has no natural key (two alike on one day may both be real): the add form is
+    # saved once per form (zaofeng.admin_form_tokens).
     list_display = ["provider", "kind", "severity", "points", "occurred_on", "source", "confirmed"]
     list_filter = ["severity", "kind", "source", "confirmed"]
     search_fields = ["provider__code", "provider__name", "evidence"]

@@ -171,6 +171,19 @@ def test_production_separates_duties_and_enforces_the_policy(monkeypatch):
     assert values["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
 
 
+def test_production_reads_sessions_through_the_shared_cache_and_checks_its_connections(
+    monkeypatch,
+):
+    shared = _production_settings(monkeypatch, CACHE_URL="redis://127.0.0.1:6379/5")
+    assert shared["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    assert shared["CACHES"]["default"]["BACKEND"] == "zaofeng.cache.SharedClientRedisCache"
+    assert shared["DATABASES"]["default"]["CONN_HEALTH_CHECKS"] is True
+    assert shared["DATABASES"]["default"]["CONN_MAX_AGE"] > 0
+    # a single process without Redis keeps its sessions in the database alone
+    alone = _production_settings(monkeypatch, WEB_CONCURRENCY="1")
+    assert alone["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
 def test_documents_go_to_s3_when_the_environment_says_so(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
     from django.utils.module_loading import import_string

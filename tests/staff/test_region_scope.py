@@ -8,6 +8,7 @@ from django.urls import reverse
 from providers.access import ScopeKind, provider_scope, providers_visible_to
 from providers.models import Provider, Violation
 from providers.roles import Role
+from tests.admin_forms import add_form_token
 from tests.factories import (
     ApplicationDocumentFactory,
     ApplicationFactory,
@@ -126,6 +127,7 @@ def test_a_region_manager_records_violations_only_for_their_providers(
         "source": "inspection",
         "evidence": "巡检发现",
     }
+    form.update(add_form_token(client, add))
     refused = client.post(add, {**form, "provider": east_provider.pk})
     assert refused.status_code == 200  # the form again, with the error on the provider
     assert "provider" in refused.context["adminform"].form.errors

@@ -48,6 +48,17 @@ if not CACHE_URL and WEB_CONCURRENCY != 1:
         "CACHE_URL (redis://…) must be set in production unless WEB_CONCURRENCY=1: every web "
         "process must share the cache."
     )
+# Sessions stay rows in PostgreSQL (any web host serves any request, a Redis restart signs nobody
+# out) but are read through the shared cache: one query less on every signed-in request.
+SESSION_ENGINE = env_str(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends.cached_db"
+    if CACHE_URL
+    else "django.contrib.sessions.backends.db",
+)
+# Persistent connections (CONN_MAX_AGE, base) checked before reuse, so a connection the database
+# or a proxy dropped while idle costs one reconnect, not a failed request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=True)  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # JSON log lines with the request id, and one access line per request (docs/deploy.md).
 LOG_FORMAT = env_str("LOG_FORMAT", default="json")
