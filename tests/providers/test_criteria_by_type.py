@@ -350,8 +350,12 @@ def _at(day):
     return datetime(day.year, day.month, day.day, 10, tzinfo=timezone.get_current_timezone())
 
 
-def test_overdue_applications_and_appeals_notify_the_program_admins_once_a_day(program_admin):
+def test_overdue_applications_and_appeals_notify_the_program_admins_once_a_day(
+    program_admin, monkeypatch
+):
     today = date(2026, 12, 3)  # a Thursday
+    # "Once a day" is read from the notices' creation date: the clock must say the same day.
+    monkeypatch.setattr(timezone, "now", lambda: _at(today))
     reviewer_only = StaffUserFactory(username="reviewer-sla", role=Role.REVIEWER)
     old = _submitted(["training"])
     Application.objects.filter(pk=old.pk).update(submitted_at=_at(date(2026, 11, 24)))  # 7 days
