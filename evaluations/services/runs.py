@@ -253,6 +253,14 @@ def run_plan(*, run_id: int) -> list[int]:
             run.providers_total = len(ids)
             run.batches_total = len(chunks)
             fields += ["providers_total", "batches_total"]
+            if kind.prepare_run is not None and chunks:
+                # Once, here, with the batches: batches on parallel workers would otherwise each
+                # make what they share. It commits with them, or (failing) neither exists and
+                # the plan is retried.
+                prepared = kind.prepare_run(run=run)
+                if prepared:
+                    run.summary = {**run.summary, **dict(prepared)}
+                    fields.append("summary")
         if fields:
             run.save(update_fields=fields)
         return list(

@@ -15,7 +15,7 @@ from datetime import date
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from funding.forecasting.engine import MODEL_VERSION, QUANTILES, CommonFactor, Fit, Series
+from funding.forecasting.engine import MODEL_VERSION, CommonFactor, Fit, Series
 from funding.models import (
     TIER_1B,
     TIER_100M,
@@ -201,10 +201,12 @@ def forecast_providers(*, month: date, provider_ids, run_id: int | None = None) 
     import numpy as np
 
     from funding.forecasting.engine import (
+        CHUNK,
         common_draws,
         fit_paths,
         series_fit,
         trailing_from_paths,
+        trailing_quantiles,
     )
 
     forecast = forecast_prepare(month=month, run_id=run_id)
@@ -221,33 +223,26 @@ def forecast_providers(*, month: date, provider_ids, run_id: int | None = None) 
     )
     common = common_draws(factor, horizon=horizon, paths=inputs["paths"], seed=inputs["seed"])
     targets = inputs["targets"]
+    thresholds = [t["threshold_fen"] for t in targets]
     rows, summary = [], {}
-    for start in range(0, len(fits), 500):
-        chunk = fits[start : start + 500]
+    for start in range(0, len(fits), CHUNK):
+        chunk = fits[start : start + CHUNK]
         monthly = fit_paths(
             chunk, common=common, share=factor.share, seed=inputs["seed"], profile=profile
         )
-        trailing = trailing_from_paths(chunk, monthly)
-        qs = np.quantile(trailing, QUANTILES, axis=1)
+        quantiles, probability = trailing_quantiles(trailing_from_paths(chunk, monthly), thresholds)
+        quantiles, probability = quantiles.tolist(), np.round(probability, 4).tolist()
         for row, fit in enumerate(chunk):
             item = series[start + row]
-            now = sum(max(v, 0) for v in item.net_fen[-12:])
-            reach = {
-                t["code"]: [
-                    round(float(p), 4) for p in (trailing[row] >= t["threshold_fen"]).mean(axis=0)
-                ]
-                for t in targets
-            }
-            quantiles = [[int(round(v)) for v in qs[:, row, h]] for h in range(horizon)]
             rows.append(
                 ProviderForecast(
                     forecast=forecast,
                     provider_id=fit.key,
                     model=fit.model,
                     history_months=min(fit.months, 32767),
-                    trailing_net_gmv_fen=now,
-                    quantiles=quantiles,
-                    reach=reach,
+                    trailing_net_gmv_fen=sum(max(v, 0) for v in item.net_fen[-12:]),
+                    quantiles=quantiles[row],
+                    reach={t["code"]: probability[i][row] for i, t in enumerate(targets)},
                     fit=_fit_record(fit),
                 )
             )
