@@ -645,6 +645,10 @@ def _run_inline(run: EvaluationRun, progress: Callable[[RunProgress], None] | No
     except KindNotLoaded as exc:
         run_plan_failed(run_id=run.pk, error=str(exc))
         return
+    except Exception as exc:  # noqa: BLE001 - the kind's prepare step failed: on the run
+        logger.exception("planning evaluation run %s failed", run.pk)
+        run_plan_failed(run_id=run.pk, error=error_text(exc))
+        return
     for batch_id in batch_ids:
         batch_run_inline(batch_id=batch_id)
         if progress is not None:
