@@ -432,10 +432,12 @@ def part_forecast() -> None:
                 for worker in workers:
                     worker.wait_ready(timeout=120)
                 load = _load()
+                cpu_before = sum(_group_cpu_s(w) for w in workers)
                 began = time.perf_counter()
                 run = evaluation_start(kind="forecast", month=month, trigger=RunTrigger.COMMAND)
                 run = finished(run, *workers, timeout=1800)
                 wall = time.perf_counter() - began
+                worker_cpu = sum(_group_cpu_s(w) for w in workers) - cpu_before
                 peaks = [_pool_peak_mb(w) for w in workers]
             finally:
                 for worker in workers:
@@ -443,7 +445,8 @@ def part_forecast() -> None:
             figures[count] = wall
             print(
                 f"  {count} worker(s) (load before: {load}): {wall:.1f} s, status {run.status}, batches "
-                f"{run.batches_total}, peak RSS per worker child {', '.join(f'{p:.0f}' for p in peaks)} MB"
+                f"{run.batches_total}, the workers' CPU {worker_cpu:.1f} s, peak RSS per worker child "
+                f"{', '.join(f'{p:.0f}' for p in peaks)} MB"
             )
     print(f"  speed-up on two workers: {figures[1] / figures[2]:.2f}×")
     print(f"  forecasts stored for {month:%Y-%m}: {Forecast.objects.count():,} run(s)")
@@ -488,6 +491,20 @@ def _forecast_quality(forecast) -> None:
 
 def _load() -> str:
     return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _group_cpu_s(worker) -> float:
+    """CPU seconds (user + system) so far of the worker's processes (its process group)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == worker.process.pid:
+                total += (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def _pool_peak_mb(worker) -> float:

@@ -82,34 +82,37 @@ def forecast_horizon(*, month: date, targets) -> int:
 
 
 def provider_series(*, month: date, provider_ids=None) -> list[Series]:
-    """Each provider's monthly net GMV up to `month` from the rollup, in one query."""
+    """Each provider's monthly net GMV up to `month` from the rollup, in one query: one row per
+    provider with its months gathered in PostgreSQL (ArrayAgg), not a Python loop over every
+    provider-month."""
+    from django.contrib.postgres.aggregates import ArrayAgg
+
     month = month_start(month)
     rows = ProviderMonth.objects.filter(month__lte=month)
     statuses = Provider.objects.exclude(status=LifecycleStatus.APPLICANT)
     if provider_ids is not None:
         rows = rows.filter(provider_id__in=list(provider_ids))
         statuses = statuses.filter(pk__in=list(provider_ids))
-    gone = {pid for pid, status in statuses.values_list("pk", "status") if status in GONE}
-    allowed = set(statuses.values_list("pk", flat=True))
+    status_of = dict(statuses.values_list("pk", "status"))
     end_index = month.year * 12 + month.month - 1
-    values: dict[int, list[int]] = {}
-    first: dict[int, int] = {}
-    for pid, index, net in rows.order_by("provider_id", "month_index").values_list(
-        "provider_id", "month_index", "net_gmv_fen"
-    ):
-        if pid not in allowed:
-            continue
-        series = values.setdefault(pid, [])
-        first.setdefault(pid, index)
-        # rows run without gaps; pad in case one is missing
-        while first[pid] + len(series) < index:
-            series.append(0)
-        series.append(net)
     out = []
-    for pid in sorted(values):
-        series = values[pid]
-        series += [0] * (end_index - (first[pid] + len(series) - 1))
-        out.append(Series(pid, tuple(series[-36:]), month.month, pid in gone))
+    for pid, indexes, nets in (
+        rows.values("provider_id")
+        .annotate(
+            indexes=ArrayAgg("month_index", order_by="month_index"),
+            nets=ArrayAgg("net_gmv_fen", order_by="month_index"),
+        )
+        .order_by("provider_id")
+        .values_list("provider_id", "indexes", "nets")
+    ):
+        if pid not in status_of:
+            continue
+        first = indexes[0]
+        series = [0] * (end_index - first + 1)
+        # rows run without gaps; a missing month stays zero
+        for index, net in zip(indexes, nets, strict=True):
+            series[index - first] = net
+        out.append(Series(pid, tuple(series[-36:]), month.month, status_of[pid] in GONE))
     return out
 
 
