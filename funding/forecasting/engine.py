@@ -13,9 +13,10 @@ How a forecast is made (docs/forecast.md says why):
    (all series at once, n_jobs workers). Fewer than 3 months: the last level with the pooled
    spread of the short series. A provider that has exited, or shown no GMV for its last three
    months, forecasts zero.
-4. The mean and spread of each month ahead come from the fitted model's 80 % interval, widened by
-   a calibration factor that the backtest measures (conformal in spirit: the factor that makes
-   past 80 % bands hold 80 % of the time).
+4. The mean of each month ahead is the fitted model's forecast, its spread the model's analytic
+   forecast variance (the one behind the library's intervals, for all series at once), widened
+   by a calibration factor that the backtest measures (conformal in spirit: the factor that
+   makes past 80 % bands hold 80 % of the time).
 5. Sample paths draw each month's shock as a shared platform factor plus the provider's own,
    accumulated like a random walk, so months ahead and providers move together as they did.
 """
