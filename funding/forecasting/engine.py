@@ -145,13 +145,13 @@ def _deseasonalised(item: Series, profile: Sequence[float]):
     values = _trimmed(item.net_fen)
     logs = _log_values(values)
     n = len(values)
-    moys = [(item.last_month_of_year - n + t) % 12 for t in range(n)]
+    moys = (item.last_month_of_year - n + np.arange(n)) % 12
     positive = np.asarray(values) > 0
-    if positive.any():
+    if positive.any() and not positive.all():
         # A month without GMV inside a live history is a gap, not a collapse to ¥1: it is
         # filled with the series' median level so that it does not drag the fit.
         logs = np.where(positive, logs, np.median(logs[positive]))
-    return logs - np.asarray([profile[m] for m in moys]), values
+    return logs - np.asarray(profile)[moys], values
 
 
 # ------------------------------------------------------------------------------
