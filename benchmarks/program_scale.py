@@ -393,6 +393,7 @@ def part_tiers() -> None:
 def part_forecast() -> None:
     from evaluations.models import EvaluationRun, RunStatus, RunTrigger
     from evaluations.services.runs import evaluation_start
+    from funding.forecasting.engine import MODEL_VERSION
     from funding.models import Forecast
     from tests.evaluations.workers import PROJECT_APP, Worker, finished
 
@@ -402,8 +403,13 @@ def part_forecast() -> None:
         "CELERY_TASK_SOFT_TIME_LIMIT": "1500",
         "CELERY_VISIBILITY_TIMEOUT": "7200",
     }
+    began = time.perf_counter()
+    import statsforecast.models  # noqa: F401 - the import, once per process, timed apart
+
+    print(f"  import of statsforecast (pandas, scipy): {time.perf_counter() - began:.1f} s")
     started, cpu = time.perf_counter(), time.process_time()
     before = _status_mb("VmRSS")
+    print(f"  load average before the inline run: {_load()}")
     run = evaluation_start(kind="forecast", month=month, trigger=RunTrigger.COMMAND, inline=True)
     inline_s, inline_cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -425,21 +431,80 @@ def part_forecast() -> None:
             try:
                 for worker in workers:
                     worker.wait_ready(timeout=120)
+                load = _load()
+                cpu_before = sum(_group_cpu_s(w) for w in workers)
                 began = time.perf_counter()
                 run = evaluation_start(kind="forecast", month=month, trigger=RunTrigger.COMMAND)
                 run = finished(run, *workers, timeout=1800)
                 wall = time.perf_counter() - began
+                worker_cpu = sum(_group_cpu_s(w) for w in workers) - cpu_before
                 peaks = [_pool_peak_mb(w) for w in workers]
             finally:
                 for worker in workers:
                     worker.stop()
             figures[count] = wall
             print(
-                f"  {count} worker(s): {wall:.1f} s, status {run.status}, batches "
-                f"{run.batches_total}, peak RSS per worker child {', '.join(f'{p:.0f}' for p in peaks)} MB"
+                f"  {count} worker(s) (load before: {load}): {wall:.1f} s, status {run.status}, batches "
+                f"{run.batches_total}, the workers' CPU {worker_cpu:.1f} s, peak RSS per worker child "
+                f"{', '.join(f'{p:.0f}' for p in peaks)} MB"
             )
     print(f"  speed-up on two workers: {figures[1] / figures[2]:.2f}×")
     print(f"  forecasts stored for {month:%Y-%m}: {Forecast.objects.count():,} run(s)")
+    _forecast_quality(Forecast.objects.get(month=month, model_version=MODEL_VERSION))
+
+
+def _forecast_quality(forecast) -> None:
+    """The goals the backtest stored with the run: coverage, pinball against compound growth,
+    the count at ≥ ¥100M 6 months ahead."""
+    from funding.models import TIER_100M
+
+    backtest = forecast.backtest
+    scores = {score["name"]: score for score in backtest["scores"]}
+    model, compound = scores["model"], scores["compound_growth"]
+    threshold = next(
+        str(t["threshold_fen"]) for t in forecast.inputs["targets"] if t["code"] == TIER_100M
+    )
+    print(
+        f"  backtest: {backtest['providers']:,} providers, origins {backtest['origins']}, "
+        f"calibration {backtest['calibration']}"
+    )
+    for name, score in scores.items():
+        count = score["count_error"]
+        print(
+            f"    {name}: pinball ¥{score['pinball_fen'] / 100:,.0f}, coverage "
+            f"{score['coverage_80']}, MASE {score['mase']}, count error 3 / 6 months "
+            f"{count['3']} / {count['6']}"
+        )
+    print(
+        f"  80 % band coverage (out of sample): {model['coverage_80']:.1%} (goal 75–85 %); by "
+        f"origin {', '.join(f'{c:.2f}' for c in backtest['coverage_by_origin'])}"
+    )
+    print(
+        f"  pinball {1 - model['pinball_fen'] / compound['pinball_fen']:.1%} below compound "
+        "growth (goal ≥ 15 %)"
+    )
+    print(
+        f"  count ≥ ¥100M 6 months ahead: {model['count_error']['6'][threshold]:+.1%} "
+        "(goal within ±5 %)"
+    )
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _group_cpu_s(worker) -> float:
+    """CPU seconds (user + system) so far of the worker's processes (its process group)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == worker.process.pid:
+                total += (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def _pool_peak_mb(worker) -> float:

@@ -37,16 +37,20 @@ class ProviderOutcome:
 class Kind:
     """A kind of run.
 
-    providers(period, as_of) lists the provider ids the run covers; run_batch(run, provider_ids)
-    evaluates one batch inside the batch's transaction and returns an outcome per provider;
-    after_run(run), when given, runs once after the last batch (in the transaction that closes
-    the run) and returns a summary for the run record.
+    providers(period, as_of) lists the provider ids the run covers; prepare_run(run), when
+    given, runs once when the run is planned (in the planning transaction, before any batch is
+    sent) and makes what every batch shares, so that batches on parallel workers read it instead
+    of each making it; run_batch(run, provider_ids) evaluates one batch inside the batch's
+    transaction and returns an outcome per provider; after_run(run), when given, runs once after
+    the last batch (in the transaction that closes the run) and returns a summary for the run
+    record.
     """
 
     name: str
     label: str | Promise
     providers: Callable[..., Sequence[int]]
     run_batch: Callable[..., Mapping[int, ProviderOutcome]] | None = None
+    prepare_run: Callable[..., Mapping[str, Any] | None] | None = None
     after_run: Callable[..., Mapping[str, Any]] | None = None
     batch_size: int | None = None
     description: str | Promise = ""
@@ -370,8 +374,17 @@ def allocation_after_run(*, run) -> dict[str, Any]:
     return {"proposal_id": proposal.pk}
 
 
+def forecast_prepare_run(*, run) -> dict[str, Any]:
+    """The month's shared forecast inputs and backtest, made once before the batches fan out."""
+    from funding.services.forecast import forecast_prepare
+
+    forecast = forecast_prepare(month=run.period, run_id=run.pk)
+    return {"forecast_id": forecast.pk}
+
+
 def forecast_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
-    """Forecasts the batch's trailing GMV to the horizon (one StatsForecast call for the batch)."""
+    """Forecasts the batch's trailing GMV to the horizon on the run's shared inputs (one
+    StatsForecast fit for the batch)."""
     from funding.services.forecast import forecast_providers
 
     summary = forecast_providers(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
@@ -497,6 +510,7 @@ FORECAST = kind_register(
         name="forecast",
         label=_("目标达成预测"),
         providers=program_providers,
+        prepare_run=forecast_prepare_run,
         run_batch=forecast_batch,
         after_run=forecast_after_run,
         # Large batches: the model is fitted for a whole batch in one call (docs/forecast.md).

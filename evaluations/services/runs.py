@@ -253,6 +253,14 @@ def run_plan(*, run_id: int) -> list[int]:
             run.providers_total = len(ids)
             run.batches_total = len(chunks)
             fields += ["providers_total", "batches_total"]
+            if kind.prepare_run is not None and chunks:
+                # Once, here, with the batches: batches on parallel workers would otherwise each
+                # make what they share. It commits with them, or (failing) neither exists and
+                # the plan is retried.
+                prepared = kind.prepare_run(run=run)
+                if prepared:
+                    run.summary = {**run.summary, **dict(prepared)}
+                    fields.append("summary")
         if fields:
             run.save(update_fields=fields)
         return list(
@@ -636,6 +644,10 @@ def _run_inline(run: EvaluationRun, progress: Callable[[RunProgress], None] | No
         batch_ids = run_plan(run_id=run.pk)
     except KindNotLoaded as exc:
         run_plan_failed(run_id=run.pk, error=str(exc))
+        return
+    except Exception as exc:  # noqa: BLE001 - the kind's prepare step failed: on the run
+        logger.exception("planning evaluation run %s failed", run.pk)
+        run_plan_failed(run_id=run.pk, error=error_text(exc))
         return
     for batch_id in batch_ids:
         batch_run_inline(batch_id=batch_id)

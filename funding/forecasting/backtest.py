@@ -28,7 +28,9 @@ from funding.forecasting.engine import (
     Series,
     common_draws,
     common_factor,
-    fit_paths,
+    path_quantiles,
+    path_shocks,
+    paths_from_shocks,
     seasonal_profile,
     series_fit,
     trailing_from_paths,
@@ -70,20 +72,6 @@ def _cut(item: Series, back: int) -> Series:
     return Series(item.key, values, (item.last_month_of_year - 1 - back) % 12 + 1, False)
 
 
-def _trailing(values: Sequence[int], end: int) -> int:
-    """Trailing-12 sum ending at index end (inclusive)."""
-    return sum(max(v, 0) for v in values[max(end - 11, 0) : end + 1])
-
-
-def _pinball(q: float, actual: float, predicted: float) -> float:
-    diff = actual - predicted
-    return max(q * diff, (q - 1) * diff)
-
-
-def _trailing_series(values: Sequence[int]) -> list[int]:
-    return [_trailing(values, t) for t in range(len(values))]
-
-
 def backtest_run(
     series: Sequence[Series],
     *,
@@ -104,43 +92,57 @@ def backtest_run(
     offsets = [horizon + k for k in range(origins) if horizon + k < length - 3]
     if not offsets:
         return None
+    # Every series ends at the same month (the data month): right-aligned in one matrix, each
+    # trailing-12 the model is scored on is one column of one cumulative sum.
+    lengths = np.asarray([len(item.net_fen) for item in series])
+    values = np.zeros((len(series), length))
+    for row, item in enumerate(series):
+        if item.net_fen:
+            values[row, length - len(item.net_fen) :] = np.maximum(item.net_fen, 0)
+    cumulative = np.concatenate([np.zeros((len(series), 1)), np.cumsum(values, axis=1)], axis=1)
+    trail = cumulative[:, 1:] - cumulative[:, np.maximum(np.arange(length) - 11, 0)]
+    steps = np.zeros_like(trail)
+    steps[:, 1:] = np.abs(np.diff(trail, axis=1))
+    columns = np.arange(length)[None, :]
     per_origin = []  # (offset, rows): rows are per provider per h
     for back in offsets:
-        cut = [_cut(item, back) for item in series if len(item.net_fen) > back]
-        cut = [c for c in cut if any(v > 0 for v in c.net_fen)]
-        if not cut:
+        rows = [
+            row
+            for row, item in enumerate(series)
+            if len(item.net_fen) > back and values[row, : length - back].any()
+        ]
+        if not rows:
             continue
-        full = {item.key: item for item in series}
+        cut = [_cut(series[row], back) for row in rows]
         profile = seasonal_profile(cut)
         factor = common_factor(cut, profile=profile)
         fits = series_fit(cut, horizon=horizon, profile=profile, n_jobs=n_jobs)
-        actual = np.zeros((len(cut), horizon))
-        now = np.zeros(len(cut))
-        before = np.zeros(len(cut))
-        scale = np.full(len(cut), np.nan)
-        for row, item in enumerate(cut):
-            values = full[item.key].net_fen
-            end = len(values) - 1 - back
-            now[row] = _trailing(values, end)
-            before[row] = _trailing(values, end - 3) if end >= 3 else 0
-            for h in range(horizon):
-                actual[row, h] = _trailing(values, end + 1 + h)
-            trail = _trailing_series(values[: end + 1])
-            diffs = np.abs(np.diff(trail[11:] if len(trail) > 12 else trail))
-            if len(diffs) and diffs.mean() > 0:
-                scale[row] = diffs.mean()
-        log_changes = _pooled_log_changes(cut, horizon)
+        end = length - 1 - back
+        index = np.asarray(rows)
+        now = trail[index, end]
+        before = trail[index, end - 3] if end >= 3 else np.zeros(len(rows))
+        actual = trail[index, end + 1 : end + 1 + horizon]
+        # MASE's scale: the mean absolute monthly change of trailing GMV before the origin,
+        # counted once a full year is in the window (from the whole history when it is short).
+        start = length - lengths[index]
+        first = np.where(lengths[index] - back > 12, start + 12, start + 1)[:, None]
+        held = (columns >= first) & (columns <= end)
+        count = held.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_step = (steps[index] * held).sum(axis=1) / count
+        scale = np.where((count > 0) & (mean_step > 0), mean_step, np.nan)
+        log_changes = _pooled_log_changes(trail[index], start, end, horizon)
+        common = common_draws(factor, horizon=horizon, paths=paths, seed=seed)
+        shocks = path_shocks(fits, common=common, share=factor.share, seed=seed)
         per_origin.append(
-            (back, cut, fits, profile, factor, actual, now, before, scale, log_changes)
+            (back, cut, fits, profile, shocks, actual, now, before, scale, log_changes)
         )
 
     def model_quantiles(entry, k):
-        _back, _cut_s, fits, profile, factor, *_ = entry
-        scaled = [dataclasses.replace(f, sigma=tuple(s * k for s in f.sigma)) for f in fits]
-        common = common_draws(factor, horizon=horizon, paths=paths, seed=seed)
-        monthly = fit_paths(scaled, common=common, share=factor.share, seed=seed, profile=profile)
-        trailing = trailing_from_paths(scaled, monthly)
-        return trailing
+        _back, _cut_s, fits, profile, shocks, *_ = entry
+        # The shocks are drawn once per origin; a spread factor only rescales them.
+        monthly = paths_from_shocks(fits, shocks, profile=profile, scale=k)
+        return trailing_from_paths(fits, monthly)
 
     cache = {}
 
@@ -148,7 +150,7 @@ def backtest_run(
         key = (index, k)
         if key not in cache:
             trailing = model_quantiles(per_origin[index], k)
-            lo, hi = np.quantile(trailing, [0.1, 0.9], axis=1)
+            lo, hi = path_quantiles(trailing, (0.1, 0.9))
             actual = per_origin[index][5]
             cache[key] = (((actual >= lo) & (actual <= hi)).sum(), actual.size)
         return cache[key]
@@ -179,11 +181,11 @@ def backtest_run(
     coverage_by_origin = []
     counts = {name: {3: [], 6: []} for name in collected}
     for index, entry in enumerate(per_origin):
-        back, cut, fits, profile, factor, actual, now, before, scale, log_changes = entry
+        back, cut, fits, profile, _shocks, actual, now, before, scale, log_changes = entry
         others = [i for i in everything if i != index] or everything
         k = calibrate(others)
         trailing = model_quantiles(entry, k)
-        model_q = np.quantile(trailing, SCORED_QUANTILES, axis=1)  # (q, providers, h)
+        model_q = path_quantiles(trailing, SCORED_QUANTILES)  # (q, providers, h)
         held, total = coverage_at(index, k)
         coverage_by_origin.append(held / total if total else 0.0)
         growth = np.asarray(
@@ -258,21 +260,27 @@ def _relative_error(expected: float, happened: float) -> float | None:
     return None if happened == 0 else (expected - happened) / happened
 
 
-def _pooled_log_changes(series: Sequence[Series], horizon: int):
-    """Quantiles (SCORED_QUANTILES × horizon) of the past h-month log change of trailing GMV."""
+def _pooled_log_changes(trail, start, end: int, horizon: int):
+    """Quantiles (SCORED_QUANTILES × horizon) of the past h-month log change of trailing GMV,
+    pooled over providers: trail is their right-aligned trailing-12 (providers × months), start
+    each one's first column, end the origin's column; a change counts from a full year on."""
     import numpy as np
 
-    changes = [[] for _ in range(horizon)]
-    for item in series:
-        trail = _trailing_series(item.net_fen)
-        for h in range(1, horizon + 1):
-            for t in range(11, len(trail) - h):
-                if trail[t] > 0 and trail[t + h] > 0:
-                    changes[h - 1].append(math.log(trail[t + h] / trail[t]))
     out = np.zeros((len(SCORED_QUANTILES), horizon))
-    for h, values in enumerate(changes):
-        if values:
-            out[:, h] = np.quantile(values, SCORED_QUANTILES)
+    columns = np.arange(trail.shape[1])[None, :]
+    for h in range(1, horizon + 1):
+        if end - h < 0:
+            continue
+        early, late = trail[:, : trail.shape[1] - h], trail[:, h:]
+        held = (
+            (columns[:, : trail.shape[1] - h] >= (np.asarray(start)[:, None] + 11))
+            & (columns[:, : trail.shape[1] - h] <= end - h)
+            & (early > 0)
+            & (late > 0)
+        )
+        if held.any():
+            changes = np.log(late[held] / early[held])
+            out[:, h - 1] = np.quantile(changes, SCORED_QUANTILES)
     return out
 
 

@@ -13,9 +13,10 @@ How a forecast is made (docs/forecast.md says why):
    (all series at once, n_jobs workers). Fewer than 3 months: the last level with the pooled
    spread of the short series. A provider that has exited, or shown no GMV for its last three
    months, forecasts zero.
-4. The mean and spread of each month ahead come from the fitted model's 80 % interval, widened by
-   a calibration factor that the backtest measures (conformal in spirit: the factor that makes
-   past 80 % bands hold 80 % of the time).
+4. The mean of each month ahead is the fitted model's forecast, its spread the model's analytic
+   forecast variance (the one behind the library's intervals, for all series at once), widened
+   by a calibration factor that the backtest measures (conformal in spirit: the factor that
+   makes past 80 % bands hold 80 % of the time).
 5. Sample paths draw each month's shock as a shared platform factor plus the provider's own,
    accumulated like a random walk, so months ahead and providers move together as they did.
 """
@@ -144,13 +145,13 @@ def _deseasonalised(item: Series, profile: Sequence[float]):
     values = _trimmed(item.net_fen)
     logs = _log_values(values)
     n = len(values)
-    moys = [(item.last_month_of_year - n + t) % 12 for t in range(n)]
+    moys = (item.last_month_of_year - n + np.arange(n)) % 12
     positive = np.asarray(values) > 0
-    if positive.any():
+    if positive.any() and not positive.all():
         # A month without GMV inside a live history is a gap, not a collapse to ¥1: it is
         # filled with the series' median level so that it does not drag the fit.
         logs = np.where(positive, logs, np.median(logs[positive]))
-    return logs - np.asarray([profile[m] for m in moys]), values
+    return logs - np.asarray(profile)[moys], values
 
 
 # ------------------------------------------------------------------------------
@@ -234,15 +235,16 @@ def _ets_fit(name, members, horizon, calibration, n_jobs) -> dict[int, Fit]:
     frame = pd.DataFrame(
         {"unique_id": ids, "ds": ds, "y": np.concatenate([d for _s, d, _v in members])}
     )
-    # A series the model cannot fit (a flat three months) falls back to the last value.
-    forecast = StatsForecast(
+    # One fit for the whole group; a series the model cannot fit (a flat three months) falls
+    # back to the last value. The means come from one predict without intervals: asking the
+    # library for an 80 % interval builds a scipy distribution per series, which cost twice the
+    # fit itself. The spread is the model's own analytic forecast variance (ets_spread).
+    fitted = StatsForecast(
         models=[model], freq=1, n_jobs=n_jobs, fallback_model=Naive(alias="m")
-    ).forecast(df=frame, h=horizon, level=[80])
-    forecast = forecast.sort_values(["unique_id", "ds"])
-    mean = forecast["m"].to_numpy().reshape(len(members), horizon)
-    spread = (forecast["m-hi-80"].to_numpy() - forecast["m-lo-80"].to_numpy()).reshape(
-        len(members), horizon
-    ) / (2 * Z80)
+    ).fit(df=frame)
+    predicted = fitted.predict(h=horizon).sort_values(["unique_id", "ds"])
+    mean = predicted["m"].to_numpy().reshape(len(members), horizon)
+    spread = ets_spread([row[0] for row in fitted.fitted_], horizon)
     # A fit without degrees of freedom left (ETS divides by n − parameters − 1) reports an
     # infinite or undefined spread: such a series takes the batch's median spread per month.
     spread = np.where(np.isfinite(spread) & (spread >= 0), spread, np.nan)
@@ -253,17 +255,75 @@ def _ets_fit(name, members, horizon, calibration, n_jobs) -> dict[int, Fit]:
         fallback = np.where(np.isfinite(median), median, fallback)
     spread = np.where(np.isfinite(spread), spread, fallback[None, :]) * calibration
     mean = np.where(np.isfinite(mean), mean, np.asarray([d[-1] for _s, d, _v in members])[:, None])
+    spread = np.maximum(spread, 1e-6)
+    mean_rows, spread_rows = mean.tolist(), spread.tolist()
     out = {}
     for row, (item, _d, values) in enumerate(members):
         out[item.key] = Fit(
             item.key,
             label,
-            tuple(float(v) for v in mean[row]),
-            tuple(float(max(v, 1e-6)) for v in spread[row]),
+            tuple(mean_rows[row]),
+            tuple(spread_rows[row]),
             tuple(values[-11:]),
             item.last_month_of_year,
             months=len(values),
         )
+    return out
+
+
+def ets_spread(models, horizon: int):
+    """The standard deviation of each fitted model's forecast 1..horizon ahead: array
+    (models, horizon).
+
+    For the additive-error ETS models fitted here (ANN, AAN, AAdN: class 1 of Hyndman et al.,
+    2008, table 6.1) the variance is analytic, the same expression statsforecast evaluates for
+    its intervals, here for all models at once from their fitted α, β, φ and σ². Any other
+    model (the Naive fallback) gives its spread through the library's own interval.
+    """
+    import numpy as np
+
+    steps = np.arange(1, horizon + 1, dtype=np.float64)
+    out = np.full((len(models), horizon), np.nan)
+    rows, params = [], []
+    for row, fitted in enumerate(models):
+        state = getattr(fitted, "model_", None)
+        components = state.get("components") if isinstance(state, dict) else None
+        if components is not None and components[0] == "A" and components[2] == "N":
+            alpha, beta, _gamma, phi = (float(v) for v in state["par"][:4])
+            damped = components[3] == "D"
+            trend = components[1] == "A"
+            params.append(
+                (
+                    alpha,
+                    beta if trend else 0.0,
+                    phi if damped else 1.0,
+                    float(state["sigma2"]),
+                    1.0 if trend else 0.0,
+                    1.0 if damped else 0.0,
+                )
+            )
+            rows.append(row)
+        else:
+            interval = fitted.predict(h=horizon, level=[80])
+            out[row] = (np.asarray(interval["hi-80"]) - np.asarray(interval["lo-80"])) / (2 * Z80)
+    if rows:
+        alpha, beta, phi, sigma2, trend, damped = (
+            np.asarray(column)[:, None] for column in zip(*params, strict=True)
+        )
+        h = steps[None, :]
+        with np.errstate(all="ignore"):
+            simple = 1 + alpha**2 * (h - 1)  # ANN
+            linear = 1 + (h - 1) * (alpha**2 + alpha * beta * h + beta**2 * h * (2 * h - 1) / 6)
+            damped_v = (
+                simple
+                + (beta * phi * h) / (1 - phi) ** 2 * (2 * alpha * (1 - phi) + beta * phi)
+                - (beta * phi * (1 - phi**h))
+                / ((1 - phi) ** 2 * (1 - phi**2))
+                * (2 * alpha * (1 - phi**2) + beta * phi * (1 + 2 * phi - phi**h))
+            )
+        variance = np.where(damped > 0, damped_v, np.where(trend > 0, linear, simple)) * sigma2
+        with np.errstate(invalid="ignore"):
+            out[rows] = np.sqrt(variance)
     return out
 
 
@@ -324,30 +384,87 @@ def common_draws(factor: CommonFactor, *, horizon: int, paths: int, seed: int):
 # ------------------------------------------------------------------------------
 # Paths
 # ------------------------------------------------------------------------------
+def path_shocks(fits: Sequence[Fit], *, common, share: float, seed: int):
+    """The standardised shock z of each path and month ahead for every fit that is not zero:
+    array (fits, paths, horizon), float32, zeros for a zero fit.
+
+    z_h = (ε_1 + … + ε_h)/√h, each ε a mix of the path's shared shock (weight √share) and the
+    provider's own (seeded by the provider's key, so a provider's paths do not depend on which
+    batch it was in). Apart from the paths so that the backtest can rescale σ without drawing
+    again.
+    """
+    import numpy as np
+
+    paths, horizon = common.shape
+    z = np.zeros((len(fits), paths, horizon), dtype=np.float32)
+    own = np.empty((paths, horizon), dtype=np.float32)
+    for row, fit in enumerate(fits):
+        if not fit.zero:
+            rng = np.random.default_rng([seed, 1, fit.key])
+            z[row] = rng.standard_normal((paths, horizon), dtype=np.float32, out=own)
+    shared, own_weight = np.float32(math.sqrt(share)), np.float32(math.sqrt(1.0 - share))
+    z *= own_weight
+    z += shared * common[None, :, :]
+    np.cumsum(z, axis=2, out=z)
+    z /= np.sqrt(np.arange(1, horizon + 1, dtype=np.float32))
+    for row, fit in enumerate(fits):
+        if fit.zero:
+            z[row] = 0.0
+    return z
+
+
+def paths_from_shocks(fits: Sequence[Fit], shocks, *, profile=None, scale: float = 1.0):
+    """Monthly net GMV (fen, float32) of every path: array (fits, paths, horizon). Month h's
+    log value is mean_h + season_h + scale·σ_h·z_h; a zero fit stays zero."""
+    import numpy as np
+
+    count, paths, horizon = shocks.shape
+    season = np.asarray(tuple(profile) if profile is not None else (0.0,) * 12)
+    out = np.zeros((count, paths, horizon), dtype=np.float32)
+    live = [row for row, fit in enumerate(fits) if not fit.zero]
+    if not live:
+        return out
+    mean = np.asarray([fits[row].mean for row in live], dtype=np.float64)
+    sigma = np.asarray([fits[row].sigma for row in live], dtype=np.float64) * scale
+    months = np.asarray([_moy_ahead(fits[row].last_month_of_year, horizon) for row in live])
+    level = mean + season[months]
+    for start in range(0, len(live), CHUNK):
+        rows = live[start : start + CHUNK]
+        logs = (
+            level[start : start + CHUNK, None, :]
+            + sigma[start : start + CHUNK, None, :] * (shocks[rows])
+        )
+        np.clip(logs, 0, 40, out=logs)
+        np.expm1(logs, out=logs)
+        logs *= 100.0
+        out[rows] = logs
+    return out
+
+
 def fit_paths(fits: Sequence[Fit], *, common, share: float, seed: int, profile=None):
     """Sample paths of monthly net GMV (fen, float32) for each fit: array (fits, paths, horizon).
 
     Month h's log value is mean_h + σ_h·z_h with z_h = (ε_1 + … + ε_h)/√h, each ε a mix of the
-    path's shared shock (weight √share) and the provider's own (seeded by the provider's key, so
-    a provider's paths do not depend on which batch it was in).
+    path's shared shock (weight √share) and the provider's own (path_shocks).
     """
+    shocks = path_shocks(fits, common=common, share=share, seed=seed)
+    return paths_from_shocks(fits, shocks, profile=profile)
+
+
+def history_tails(fits: Sequence[Fit], horizon: int):
+    """What the observed months add to the trailing-12 at each month ahead: array (fits,
+    horizon); month h+1 ahead still holds the last 11 − h observed months."""
     import numpy as np
 
-    profile = tuple(profile) if profile is not None else (0.0,) * 12
-    paths, horizon = common.shape
-    out = np.zeros((len(fits), paths, horizon), dtype=np.float32)
-    root_h = np.sqrt(np.arange(1, horizon + 1, dtype=np.float32))
-    shared, own = math.sqrt(share), math.sqrt(1.0 - share)
+    history = np.zeros((len(fits), 11))
     for row, fit in enumerate(fits):
-        if fit.zero:
-            continue
-        rng = np.random.default_rng([seed, 1, fit.key])
-        eps = shared * common + own * rng.standard_normal((paths, horizon), dtype=np.float32)
-        z = np.cumsum(eps, axis=1) / root_h
-        season = np.asarray([profile[m] for m in _moy_ahead(fit.last_month_of_year, horizon)])
-        logs = np.asarray(fit.mean) + season + np.asarray(fit.sigma) * z
-        out[row] = np.expm1(np.clip(logs, 0, 40)) * 100.0
-    return out
+        if fit.history:
+            history[row, 11 - len(fit.history) :] = fit.history
+    tails = np.zeros((len(fits), horizon))
+    reverse = np.cumsum(history[:, ::-1], axis=1)[:, ::-1]  # reverse[:, h] = history[:, h:].sum()
+    reach = min(horizon, 11)
+    tails[:, :reach] = reverse[:, :reach]
+    return tails
 
 
 def trailing_from_paths(fits: Sequence[Fit], monthly):
@@ -355,17 +472,49 @@ def trailing_from_paths(fits: Sequence[Fit], monthly):
     import numpy as np
 
     count, paths, horizon = monthly.shape
-    history = np.zeros((count, 11))
-    for row, fit in enumerate(fits):
-        if fit.history:
-            history[row, 11 - len(fit.history) :] = fit.history
-    joined = np.concatenate(
-        [np.broadcast_to(history[:, None, :], (count, paths, 11)), monthly.astype(np.float64)],
-        axis=2,
-    )
-    cumulative = np.cumsum(joined, axis=2)
-    padded = np.concatenate([np.zeros((count, paths, 1)), cumulative], axis=2)
-    return padded[:, :, 12:] - padded[:, :, :horizon]
+    trailing = np.cumsum(monthly, axis=2, dtype=np.float64)
+    if horizon > 12:
+        trailing[:, :, 12:] -= trailing[:, :, :-12].copy()
+    trailing += history_tails(fits, horizon)[:, None, :]
+    return trailing
+
+
+def trailing_quantiles(trailing, thresholds: Sequence[int] = ()):
+    """Per fit and month ahead, the QUANTILES of the trailing sums over the paths (fen, int64:
+    array (fits, horizon, quantiles)) and P(trailing ≥ each threshold) (float64: array
+    (thresholds, fits, horizon)), for a whole chunk at once."""
+    import numpy as np
+
+    count, _paths, horizon = trailing.shape
+    quantiles = np.rint(path_quantiles(trailing, QUANTILES)).astype(np.int64)
+    probability = np.zeros((len(thresholds), count, horizon))
+    for index, threshold in enumerate(thresholds):
+        probability[index] = (trailing >= threshold).mean(axis=1)
+    return quantiles.transpose(1, 2, 0), probability
+
+
+def path_quantiles(values, quantiles: Sequence[float]):
+    """np.quantile(values, quantiles, axis=1) with its default linear method (equal to within
+    1e-13 relative) for an array (fits, paths, horizon): array (quantiles, fits, horizon). One
+    sort along the paths, laid out contiguously, instead of numpy's partition across the
+    strided middle axis, which took three times as long."""
+    import numpy as np
+
+    ordered = np.sort(np.ascontiguousarray(values.transpose(0, 2, 1)), axis=2)
+    n = ordered.shape[2]
+    q = np.asarray(quantiles, dtype=np.float64)
+    # numpy's virtual index for the linear method (alpha = beta = 1), written as numpy does.
+    virtual = n * q + (1 + q * (1 - 1 - 1)) - 1
+    below = np.clip(np.floor(virtual).astype(np.intp), 0, n - 1)
+    above = np.clip(below + 1, 0, n - 1)
+    gamma = virtual - np.floor(virtual)
+    out = np.empty((len(q), ordered.shape[0], ordered.shape[1]))
+    for index in range(len(q)):
+        a, b, t = ordered[:, :, below[index]], ordered[:, :, above[index]], gamma[index]
+        diff = b - a
+        # numpy's _lerp: from the nearer end, so that the interpolation is monotone and exact
+        out[index] = b - diff * (1 - t) if t >= 0.5 else a + diff * t
+    return out
 
 
 def provider_forecasts(
@@ -381,9 +530,8 @@ def provider_forecasts(
     n_jobs: int = 1,
 ) -> list[ProviderForecast]:
     """Quantiles of each provider's trailing-12 net GMV at each month-end ahead, and the
-    probability of being at or above each threshold there."""
-    import numpy as np
-
+    probability of being at or above each threshold there: the batch form of
+    trailing_forecast, one fit for all series and their paths a chunk at a time."""
     fits = series_fit(
         series, horizon=horizon, profile=profile, calibration=calibration, n_jobs=n_jobs
     )
@@ -393,15 +541,18 @@ def provider_forecasts(
     for start in range(0, len(fits), CHUNK):
         chunk = fits[start : start + CHUNK]
         monthly = fit_paths(chunk, common=common, share=factor.share, seed=seed, profile=profile)
-        trailing = trailing_from_paths(chunk, monthly)
-        qs = np.quantile(trailing, QUANTILES, axis=1)  # (q, fits, horizon)
+        quantiles, probability = trailing_quantiles(trailing_from_paths(chunk, monthly), thresholds)
+        quantiles, probability = quantiles.tolist(), probability.tolist()
         for row, fit in enumerate(chunk):
-            quantiles = tuple(tuple(int(round(v)) for v in qs[:, row, h]) for h in range(horizon))
-            probability = {
-                int(t): tuple(float(v) for v in (trailing[row] >= t).mean(axis=0))
-                for t in thresholds
-            }
-            out.append(ProviderForecast(fit.key, fit.model, fit.months, quantiles, probability))
+            out.append(
+                ProviderForecast(
+                    fit.key,
+                    fit.model,
+                    fit.months,
+                    tuple(tuple(month) for month in quantiles[row]),
+                    {int(t): tuple(probability[i][row]) for i, t in enumerate(thresholds)},
+                )
+            )
     return out
 
 
@@ -413,11 +564,22 @@ def trailing_forecast(
     thresholds: Sequence[int] = (),
     profile: Sequence[float] | None = None,
     exited: bool = False,
+    factor: CommonFactor | None = None,
+    calibration: float = 1.0,
     paths: int = DEFAULT_PATHS,
     seed: int = 0,
+    key: int = 0,
 ) -> ProviderForecast:
-    """One series' forecast: the pure entry point the tests and the docs use."""
-    item = Series(0, tuple(int(v) for v in net_fen), last_month_of_year, exited)
+    """One series' forecast: the pure entry point the tests and the docs use. key seeds the
+    provider's own shocks (a run uses the provider's id)."""
+    item = Series(key, tuple(int(v) for v in net_fen), last_month_of_year, exited)
     return provider_forecasts(
-        [item], horizon=horizon, thresholds=thresholds, profile=profile, paths=paths, seed=seed
+        [item],
+        horizon=horizon,
+        thresholds=thresholds,
+        profile=profile,
+        factor=factor,
+        calibration=calibration,
+        paths=paths,
+        seed=seed,
     )[0]

@@ -15,7 +15,7 @@ from datetime import date
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from funding.forecasting.engine import MODEL_VERSION, QUANTILES, CommonFactor, Fit, Series
+from funding.forecasting.engine import MODEL_VERSION, CommonFactor, Fit, Series
 from funding.models import (
     TIER_1B,
     TIER_100M,
@@ -82,34 +82,37 @@ def forecast_horizon(*, month: date, targets) -> int:
 
 
 def provider_series(*, month: date, provider_ids=None) -> list[Series]:
-    """Each provider's monthly net GMV up to `month` from the rollup, in one query."""
+    """Each provider's monthly net GMV up to `month` from the rollup, in one query: one row per
+    provider with its months gathered in PostgreSQL (ArrayAgg), not a Python loop over every
+    provider-month."""
+    from django.contrib.postgres.aggregates import ArrayAgg
+
     month = month_start(month)
     rows = ProviderMonth.objects.filter(month__lte=month)
     statuses = Provider.objects.exclude(status=LifecycleStatus.APPLICANT)
     if provider_ids is not None:
         rows = rows.filter(provider_id__in=list(provider_ids))
         statuses = statuses.filter(pk__in=list(provider_ids))
-    gone = {pid for pid, status in statuses.values_list("pk", "status") if status in GONE}
-    allowed = set(statuses.values_list("pk", flat=True))
+    status_of = dict(statuses.values_list("pk", "status"))
     end_index = month.year * 12 + month.month - 1
-    values: dict[int, list[int]] = {}
-    first: dict[int, int] = {}
-    for pid, index, net in rows.order_by("provider_id", "month_index").values_list(
-        "provider_id", "month_index", "net_gmv_fen"
-    ):
-        if pid not in allowed:
-            continue
-        series = values.setdefault(pid, [])
-        first.setdefault(pid, index)
-        # rows run without gaps; pad in case one is missing
-        while first[pid] + len(series) < index:
-            series.append(0)
-        series.append(net)
     out = []
-    for pid in sorted(values):
-        series = values[pid]
-        series += [0] * (end_index - (first[pid] + len(series) - 1))
-        out.append(Series(pid, tuple(series[-36:]), month.month, pid in gone))
+    for pid, indexes, nets in (
+        rows.values("provider_id")
+        .annotate(
+            indexes=ArrayAgg("month_index", order_by="month_index"),
+            nets=ArrayAgg("net_gmv_fen", order_by="month_index"),
+        )
+        .order_by("provider_id")
+        .values_list("provider_id", "indexes", "nets")
+    ):
+        if pid not in status_of:
+            continue
+        first = indexes[0]
+        series = [0] * (end_index - first + 1)
+        # rows run without gaps; a missing month stays zero
+        for index, net in zip(indexes, nets, strict=True):
+            series[index - first] = net
+        out.append(Series(pid, tuple(series[-36:]), month.month, status_of[pid] in GONE))
     return out
 
 
@@ -201,10 +204,12 @@ def forecast_providers(*, month: date, provider_ids, run_id: int | None = None) 
     import numpy as np
 
     from funding.forecasting.engine import (
+        CHUNK,
         common_draws,
         fit_paths,
         series_fit,
         trailing_from_paths,
+        trailing_quantiles,
     )
 
     forecast = forecast_prepare(month=month, run_id=run_id)
@@ -221,33 +226,26 @@ def forecast_providers(*, month: date, provider_ids, run_id: int | None = None) 
     )
     common = common_draws(factor, horizon=horizon, paths=inputs["paths"], seed=inputs["seed"])
     targets = inputs["targets"]
+    thresholds = [t["threshold_fen"] for t in targets]
     rows, summary = [], {}
-    for start in range(0, len(fits), 500):
-        chunk = fits[start : start + 500]
+    for start in range(0, len(fits), CHUNK):
+        chunk = fits[start : start + CHUNK]
         monthly = fit_paths(
             chunk, common=common, share=factor.share, seed=inputs["seed"], profile=profile
         )
-        trailing = trailing_from_paths(chunk, monthly)
-        qs = np.quantile(trailing, QUANTILES, axis=1)
+        quantiles, probability = trailing_quantiles(trailing_from_paths(chunk, monthly), thresholds)
+        quantiles, probability = quantiles.tolist(), np.round(probability, 4).tolist()
         for row, fit in enumerate(chunk):
             item = series[start + row]
-            now = sum(max(v, 0) for v in item.net_fen[-12:])
-            reach = {
-                t["code"]: [
-                    round(float(p), 4) for p in (trailing[row] >= t["threshold_fen"]).mean(axis=0)
-                ]
-                for t in targets
-            }
-            quantiles = [[int(round(v)) for v in qs[:, row, h]] for h in range(horizon)]
             rows.append(
                 ProviderForecast(
                     forecast=forecast,
                     provider_id=fit.key,
                     model=fit.model,
                     history_months=min(fit.months, 32767),
-                    trailing_net_gmv_fen=now,
-                    quantiles=quantiles,
-                    reach=reach,
+                    trailing_net_gmv_fen=sum(max(v, 0) for v in item.net_fen[-12:]),
+                    quantiles=quantiles[row],
+                    reach={t["code"]: probability[i][row] for i, t in enumerate(targets)},
                     fit=_fit_record(fit),
                 )
             )

@@ -453,3 +453,74 @@ def test_a_batch_running_when_its_run_is_cancelled_records_nothing(probe, progra
     assert not EvaluationResult.objects.exists()
     batch = run.batches.get()
     assert (batch.status, batch.error) == (BatchStatus.FAILED, str(runs.RUN_CLOSED))
+
+
+@pytest.fixture
+def preparing_kind():
+    """A kind whose batches read what its prepare step made once, when the run was planned."""
+    calls = {"prepare": 0, "batches": []}
+
+    def prepare_run(*, run):
+        calls["prepare"] += 1
+        assert run.batches.count() == 3  # the plan's batches exist, none has run
+        assert not run.batches.exclude(status=BatchStatus.PENDING).exists()
+        return {"prepared": calls["prepare"]}
+
+    def run_batch(*, run, provider_ids):
+        calls["batches"].append(EvaluationRun.objects.get(pk=run.pk).summary.get("prepared"))
+        return {pid: ProviderOutcome(ok=True) for pid in provider_ids}
+
+    kind = kind_register(
+        Kind(
+            name="preparing",
+            label="准备",
+            providers=lambda **_: probe_ids(),
+            prepare_run=prepare_run,
+            run_batch=run_batch,
+        )
+    )
+    yield calls
+    kind_unregister(kind.name)
+
+
+def test_the_prepare_step_runs_once_when_the_run_is_planned(preparing_kind):
+    ProviderFactory.create_batch(7)
+
+    run = _start(kind="preparing")
+
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.batches_total == 3
+    assert preparing_kind == {"prepare": 1, "batches": [1, 1, 1]}
+    assert run.summary == {"prepared": 1}
+    # planning again (a resent plan message) finds the batches made and prepares nothing
+    runs.run_plan(run_id=run.pk)
+    assert preparing_kind["prepare"] == 1
+
+
+def test_a_failing_prepare_step_leaves_no_batches_and_fails_the_run(probe):
+    ProviderFactory.create_batch(4)
+
+    def prepare_run(*, run):
+        ProviderFactory(name="准备时写入")
+        raise RuntimeError("backtest exploded")
+
+    kind_register(
+        Kind(
+            name="unprepared",
+            label="未准备",
+            providers=lambda **_: probe_ids(),
+            prepare_run=prepare_run,
+            run_batch=lambda **_: {},
+        )
+    )
+    try:
+        queued = _start(kind="unprepared")
+        inline = _start(kind="unprepared", month=datetime.date(2025, 7, 1), inline=True)
+    finally:
+        kind_unregister("unprepared")
+
+    for run in (queued, inline):
+        assert run.status == RunStatus.FAILED
+        assert "backtest exploded" in run.errors[0]["error"]
+        assert not run.batches.exists()
+    assert not Provider.objects.filter(name="准备时写入").exists()

@@ -141,6 +141,54 @@ def test_a_run_stores_every_forecast_reruns_idempotently_and_reads_scoped(world,
     )
 
 
+def test_the_backtest_is_made_once_per_run_and_batching_changes_nothing(world, monkeypatch):
+    from evaluations.models import RunTrigger
+    from evaluations.services.runs import evaluation_start
+    from funding.forecasting import backtest
+
+    made = []
+    real = backtest.backtest_run
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backtest, "backtest_run", counted)
+
+    def stored():
+        forecast = Forecast.objects.get()
+        rows = {r.provider_id: (r.quantiles, r.reach, r.fit) for r in forecast.providers.all()}
+        return forecast, rows
+
+    run = evaluation_start(
+        kind="forecast", month=M, trigger=RunTrigger.COMMAND, inline=True, batch_size=4
+    )
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.batches_total == 3
+    assert len(made) == 1  # made when the run was planned; the three batches read it
+    first, first_rows = stored()
+    assert first.run_id == run.pk
+    assert run.summary["forecast_id"] == first.pk
+    assert len(first_rows) == 12
+
+    # a rerun in other batches: one more backtest, the same figures for every provider
+    again = evaluation_start(
+        kind="forecast", month=M, trigger=RunTrigger.COMMAND, inline=True, batch_size=5
+    )
+    assert again.status == RunStatus.SUCCEEDED
+    assert again.batches_total == 3
+    assert len(made) == 2
+    second, second_rows = stored()
+    assert second.pk == first.pk
+    assert second.run_id == again.pk
+    assert (second.inputs, second.backtest, second.program) == (
+        first.inputs,
+        first.backtest,
+        first.program,
+    )
+    assert second_rows == first_rows
+
+
 def test_before_any_run_the_api_says_there_is_no_forecast(client):
     client.force_login(finance_user())
     body = client.get(reverse("funding-api:forecast")).json()
