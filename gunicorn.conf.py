@@ -1,5 +1,7 @@
 """gunicorn, the production web server (`make serve`, Procfile.production); every value from the
-environment. Workers default to one per core with four threads each; each worker is a separate
+environment. Workers default to one per core plus one, each a sync worker (one request at a
+time): on the 2-core machine that served 20 clients at 78.9 requests/s, p95 332 ms, against
+56.7 requests/s, p95 701 ms with two workers of four threads (BENCHMARKS.md). Each worker is a separate
 process, so shared state (cache, sessions, uploaded documents) lives in Redis, PostgreSQL and the
 document storage (docs/deploy.md).
 """
@@ -13,8 +15,8 @@ bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '800
 # alive): a request spends about two thirds of its time waiting for PostgreSQL and Redis, which
 # threads overlap, and fewer processes fight less for the cores. Measured on 2 cores, 20 clients:
 # 2 × 4 threads served 17.9 requests/s where 4 sync workers served 9.3 (BENCHMARKS.md, "Web serving").
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
-threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() + 1)
+threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
 graceful_timeout = 30
 keepalive = 5

@@ -239,11 +239,15 @@ def main():
     parser.add_argument("--port", type=int, default=8107)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)),
+    )
     parser.add_argument(
         "--threads",
         type=int,
-        default=int(os.environ.get("GUNICORN_THREADS", 4)),
+        default=int(os.environ.get("GUNICORN_THREADS", 1)),
         help="threads per gunicorn worker (more than 1: the gthread worker, with keep-alive)",
     )
     parser.add_argument("--only", choices=["gunicorn", "runserver"])
