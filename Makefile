@@ -16,7 +16,9 @@ help: ## List the targets
 $(VENV)/.synced: pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@test -x $(UV) || $(VENV)/bin/pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --quiet
+	@# Bytecode at install: the machines set PYTHONDONTWRITEBYTECODE, and without .pyc files every
+	@# Celery worker and web process spends tens of seconds importing statsforecast's dependencies.
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
