@@ -77,7 +77,13 @@ def populated():
         "risk.RiskSignal": {"provider": provider, "month": month},
         "steps.ChannelFact": {"merchant": merchant},
         "steps.MerchantStage": {"merchant": merchant},
-        "steps.StageTransition": {"merchant": merchant},
+        # Fixed positions: two random ones can be equal, which the table's CHECK refuses.
+        "steps.StageTransition": {
+            "merchant": merchant,
+            "from_position": 1,
+            "to_position": 2,
+            "direction": "forward",
+        },
         "steps.StageAssessment": {"merchant": merchant},
         "axes.AccessAttempt": {"username": "mallory"},
         "axes.AccessFailureLog": {"username": "mallory"},
