@@ -25,6 +25,7 @@ from evaluations.services.runs import (
     evaluation_start,
 )
 from providers.admin.exports import EXPORT_ACTIONS
+from providers.admin.readonly import ReadOnlyInline
 from providers.admin.scoping import RegionScopedAdmin
 from zaofeng.admin_refusals import ServiceRefusalsAsMessagesAdmin
 from zaofeng.periods import PeriodError, format_month, parse_month, previous_month
@@ -65,20 +66,6 @@ class LimitedInlineFormSet(BaseInlineFormSet):
         if not hasattr(self, "_limited"):
             self._limited = super().get_queryset()[:RESULTS_SHOWN]
         return self._limited
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EvaluationBatchInline(ReadOnlyInline):

@@ -20,19 +20,9 @@ from investments.models import (
     ValuationMark,
 )
 from investments.services.flows import cashflow_record, round_record
+from providers.admin.readonly import ReadOnlyAdmin, ReadOnlyInline
 from zaofeng.admin_form_tokens import OneTimeFormTokenAdmin, form_token_key
 from zaofeng.money import format_fen_cn
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Fund)
@@ -48,15 +38,16 @@ class FundAdmin(admin.ModelAdmin):
         return False
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(ReadOnlyInline):
     model = DealDecision
-    fields = ("decided_at", "action", "from_stage", "to_stage", "decided_by_name", "reason")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    readonly_fields = fields = (
+        "decided_at",
+        "action",
+        "from_stage",
+        "to_stage",
+        "decided_by_name",
+        "reason",
+    )
 
 
 @admin.register(Deal)

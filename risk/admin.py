@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from providers.admin.readonly import ReadOnlyAdmin
 from providers.admin.scoping import RegionScopedAdmin
 from risk.models import ClawbackProposal, RiskDecision, RiskRule, RiskRuleSet, RiskSignal
 from risk.services.rule_sets import rule_change, rule_set_copy, rule_set_publish
@@ -66,17 +67,6 @@ class RiskRuleSetAdmin(admin.ModelAdmin):
                 messages.success(
                     request, _("已发布 v%(version)s。") % {"version": rule_set.version}
                 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RiskSignal)

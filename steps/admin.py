@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from providers.admin.actions import each_or_report
+from providers.admin.readonly import ReadOnlyAdmin
 from steps.models import (
     ChannelFact,
     ChannelImport,
@@ -23,17 +24,6 @@ from steps.services.definitions import (
     stage_frozen_check,
     stage_problems,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ChannelFact)

@@ -1,7 +1,11 @@
 """What the funding admin's model groups share: refusals as messages, read-only records."""
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+
+from providers.admin.readonly import ReadOnlyAdmin
+
+__all__ = ["ReadOnlyAdmin", "_error_text", "_run"]
 
 
 def _error_text(exc: Exception) -> str:
@@ -20,16 +24,3 @@ def _run(modeladmin, request, action, success: str) -> bool:
     if success:
         modeladmin.message_user(request, success, messages.SUCCESS)
     return True
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written only by services: staff read them, nobody edits them here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from providers.admin.exports import EXPORT_ACTIONS
 from providers.admin.history import AuditHistoryAdmin
 from providers.admin.lifecycle import ProviderDecisionInline, provider_actions
+from providers.admin.readonly import ReadOnlyInline
 from providers.admin.scoping import RegionScopedAdmin
 from providers.models import (
     Membership,
@@ -37,16 +38,10 @@ class ServiceContractInline(admin.TabularInline):
     fields = ["merchant", "started_on", "ended_on"]
 
 
-class ViolationInline(admin.TabularInline):
+class ViolationInline(ReadOnlyInline):
     model = Violation
-    extra = 0
-    fields = ["occurred_on", "kind", "severity", "points", "source"]
-    readonly_fields = fields
-    can_delete = False
+    readonly_fields = fields = ["occurred_on", "kind", "severity", "points", "source"]
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Provider)

@@ -16,6 +16,8 @@ from providers.admin.actions import (
 )
 from providers.admin.exports import EXPORT_ACTIONS
 from providers.admin.history import AuditHistoryAdmin
+from providers.admin.lifecycle.decisions import DecisionRowsInline
+from providers.admin.readonly import ReadOnlyInline
 from providers.admin.scoping import RegionScopedAdmin
 from providers.admin.sla import ApplicationReviewAgeFilter, review_age_cell
 from providers.models import (
@@ -23,7 +25,6 @@ from providers.models import (
     ApplicationCase,
     ApplicationDocument,
     ApplicationStatus,
-    DecisionRecord,
     PrescreenResult,
     ReviewItemKind,
 )
@@ -164,11 +165,9 @@ class DocumentUploadInline(admin.TabularInline):
         return False
 
 
-class PrescreenResultInline(admin.TabularInline):
+class PrescreenResultInline(ReadOnlyInline):
     model = PrescreenResult
-    extra = 0
-    can_delete = False
-    fields = [
+    readonly_fields = fields = [
         "position",
         "sentence",
         "level",
@@ -178,38 +177,11 @@ class PrescreenResultInline(admin.TabularInline):
         "reason",
         "criteria_set",
     ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class DecisionRecordInline(admin.TabularInline):
-    model = DecisionRecord
+class ApplicationDecisionInline(DecisionRowsInline):
     fk_name = "application"
-    extra = 0
-    can_delete = False
-    fields = ["decided_at", "action", "from_label", "to_label", "decided_by_name", "reason"]
-    readonly_fields = fields
     ordering = ["decided_at"]
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("原状态"))
-    def from_label(self, obj):
-        return obj.from_label
-
-    @admin.display(description=_("新状态"))
-    def to_label(self, obj):
-        return obj.to_label
 
 
 class DecideForm(ReasonForm):
@@ -260,7 +232,7 @@ class ApplicationAdmin(RegionScopedAdmin, AuditHistoryAdmin):
         ApplicationDocumentInline,
         DocumentUploadInline,
         PrescreenResultInline,
-        DecisionRecordInline,
+        ApplicationDecisionInline,
     ]
     workflow_fields = [
         "number",

@@ -10,6 +10,7 @@ from providers.admin.actions import (
 )
 from providers.admin.exports import EXPORT_ACTIONS
 from providers.admin.lifecycle.criteria import results_table
+from providers.admin.readonly import ReadOnlyAdmin, ReadOnlyInline
 from providers.admin.scoping import RegionScopedAdmin
 from providers.models import (
     DecisionRecord,
@@ -23,17 +24,6 @@ from providers.services.lifecycle import (
     provider_warn,
     provider_warning_lift,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DecisionRecord)
@@ -163,30 +153,19 @@ provider_actions = [
 ]
 
 
-class ProviderDecisionInline(admin.TabularInline):
+class DecisionRowsInline(ReadOnlyInline):
+    """Decision records on the page of what they decided (an application, a provider)."""
+
     model = DecisionRecord
-    fk_name = "provider"
-    extra = 0
-    can_delete = False
-    fields = [
+    readonly_fields = fields = [
         "decided_at",
         "action",
         "from_label",
         "to_label",
         "decided_by_name",
-        "run_id",
         "reason",
     ]
-    readonly_fields = fields
-    ordering = ["-decided_at", "-id"]
     show_change_link = True
-    verbose_name_plural = _("生命周期记录")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("原状态"))
     def from_label(self, obj):
@@ -195,3 +174,18 @@ class ProviderDecisionInline(admin.TabularInline):
     @admin.display(description=_("新状态"))
     def to_label(self, obj):
         return obj.to_label
+
+
+class ProviderDecisionInline(DecisionRowsInline):
+    fk_name = "provider"
+    readonly_fields = fields = [
+        "decided_at",
+        "action",
+        "from_label",
+        "to_label",
+        "decided_by_name",
+        "run_id",
+        "reason",
+    ]
+    ordering = ["-decided_at", "-id"]
+    verbose_name_plural = _("生命周期记录")
