@@ -39,7 +39,7 @@ def run_all() -> dict:
     from evaluations.services.runs import evaluation_start
     from risk import rules
     from risk.models import RiskSignal
-    from risk.selectors import published_rule_set, risk_histories, rule_parameters
+    from risk.selectors import published_rule_set, risk_panel, rule_parameters
     from scoring.models import ProviderMonth
 
     months = _months()
@@ -49,11 +49,11 @@ def run_all() -> dict:
     reads, rule_times, sizes = [], [], []
     for month in months:
         started = time.perf_counter()
-        histories = risk_histories(month=month)
+        panel = risk_panel(month=month)
         reads.append(time.perf_counter() - started)
-        sizes.append(len(histories))
+        sizes.append(len(panel))
         started = time.perf_counter()
-        rules.evaluate(histories, month.year * 12 + month.month - 1, parameters)
+        rules.evaluate(panel, month.year * 12 + month.month - 1, parameters)
         rule_times.append(time.perf_counter() - started)
     # Then the real runs: batches of the kind, signal records, decisions, ranking.
     runs = []
@@ -100,7 +100,7 @@ def main() -> None:
         f"  providers with figures per month: {min(figures['sizes']):,}–{max(figures['sizes']):,}"
     )
     print(
-        f"  read path (risk_histories, 5 months each): {sum(figures['reads']):.1f} s for 24 "
+        f"  read path (risk_panel, 5 months each): {sum(figures['reads']):.1f} s for 24 "
         f"months (median {statistics.median(figures['reads']):.2f} s)"
     )
     print(
