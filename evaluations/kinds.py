@@ -443,10 +443,14 @@ def risk_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome
         run_id=run.pk,
         panel=_risk_panel_of(run),
     )
+    # Most providers have no signal: they share one outcome rather than one object each.
+    nothing = ProviderOutcome(ok=True, detail={"signals": []})
     return {
         provider_id: ProviderOutcome(
-            ok=True, detail={"signals": sorted(s.rule for s in raised.get(provider_id, []))}
+            ok=True, detail={"signals": sorted(s.rule for s in raised[provider_id])}
         )
+        if provider_id in raised
+        else nothing
         for provider_id in provider_ids
     }
 

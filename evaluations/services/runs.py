@@ -410,7 +410,7 @@ def _batch_close(
             (
                 pid,
                 ResultStatus.SUCCEEDED if outcome.ok else ResultStatus.FAILED,
-                dict(outcome.detail),
+                outcome.detail,
             )
         )
         if outcome.ok:
@@ -433,13 +433,14 @@ def _batch_close(
 RESULTS_STAGE = "evaluation_result_stage"
 
 
-def _results_write(run: EvaluationRun, rows: list[tuple[int, str, dict]]) -> None:
+def _results_write(run: EvaluationRun, rows: list[tuple[int, str, Mapping]]) -> None:
     """Writes the batch's result rows, (provider id, status, detail) each. One row per kind,
     period and provider: a re-run overwrites, never adds.
 
     On PostgreSQL the rows are sent with one COPY into a temporary table and upserted from it by
     one statement: a batch of thousands of rows as a single INSERT costs seconds of building and
-    quoting its parameters. Elsewhere, the ORM's upsert.
+    quoting its parameters. A detail shared by many providers (a kind's "nothing found") is
+    encoded once. Elsewhere, the ORM's upsert.
     """
     if not rows:
         return
@@ -453,7 +454,7 @@ def _results_write(run: EvaluationRun, rows: list[tuple[int, str, dict]]) -> Non
                     period=run.period,
                     provider_id=pid,
                     status=status,
-                    detail=detail,
+                    detail=dict(detail),
                 )
                 for pid, status, detail in rows
             ],
@@ -464,6 +465,7 @@ def _results_write(run: EvaluationRun, rows: list[tuple[int, str, dict]]) -> Non
         return
     table = EvaluationResult._meta.db_table
     dumps = json.JSONEncoder(ensure_ascii=False).encode
+    encoded: dict[int, str] = {}  # by the detail's identity: the rows hold every detail alive
     with connection.cursor() as cursor:
         # A batch before this one in the same transaction (inline runs, tests) left its stage.
         cursor.execute(f"DROP TABLE IF EXISTS {RESULTS_STAGE}")
@@ -474,7 +476,10 @@ def _results_write(run: EvaluationRun, rows: list[tuple[int, str, dict]]) -> Non
         )
         with cursor.copy(f"COPY {RESULTS_STAGE} (provider_id, status, detail) FROM STDIN") as copy:
             for pid, status, detail in rows:
-                copy.write_row((pid, status, dumps(detail)))
+                text = encoded.get(id(detail))
+                if text is None:
+                    text = encoded[id(detail)] = dumps(detail)
+                copy.write_row((pid, status, text))
         cursor.execute(
             f"""
             INSERT INTO {table} (run_id, kind, period, provider_id, status, detail, updated_at)
