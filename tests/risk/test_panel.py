@@ -11,9 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Q
 
+from evaluations.models import EvaluationResult
 from funding.models import EntryKind, LedgerEntry, TierMembership
 from risk import rules, selectors
-from risk.models import RiskSignal
+from risk.models import RiskDecision, RiskSignal
 from risk.rules import NO_PEER_GROUP, MonthFigures, Panel, ProviderHistory, RuleKind
 from risk.selectors import published_rule_set, risk_panel, rule_parameters
 from risk.services import ranking
@@ -190,3 +191,17 @@ def test_a_run_in_many_batches_reads_the_month_once_and_raises_the_same_signals(
     assert reads == [{"month": MONTH}]  # the batches and the ranking share one read
     assert set(RiskSignal.objects.values_list("rule", "provider_id")) == expected
     assert RiskSignal.objects.filter(anomaly_score__isnull=False).count() == len(expected)
+    signals = list(RiskSignal.objects.order_by("pk").values_list("pk", "rule", "provider_id"))
+
+    call_command("evaluate", "--kind", "risk", "--period", "2026-10", "--inline")
+
+    assert len(reads) == 2  # a run of its own reads the month again
+    assert list(RiskSignal.objects.order_by("pk").values_list("pk", "rule", "provider_id")) == (
+        signals
+    )
+    assert RiskDecision.objects.count() == len(signals)
+    results = EvaluationResult.objects.filter(kind="risk", period=MONTH)
+    assert results.count() == len(varied_month) + 1  # and the outsider, without figures
+    spiking = results.get(provider=varied_month[0])
+    assert spiking.detail["signals"] == sorted(r for r, p in expected if p == varied_month[0].pk)
+    assert results.get(provider=varied_month[1]).detail == {"signals": []}
