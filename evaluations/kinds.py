@@ -421,11 +421,14 @@ def uplift_after_run(*, run) -> dict[str, Any]:
 _RISK_PANELS: dict[tuple[int, str, date], Any] = {}
 
 
-def _risk_panel_of(run):
+def _risk_panel_of(run, *, read: bool = True):
+    """The run's panel, read here unless this process has it; with read=False, None then."""
     from risk.selectors import risk_panel
 
     key = (run.pk, run.created_at.isoformat() if run.created_at else "", run.period)
     if key not in _RISK_PANELS:
+        if not read:
+            return None
         while len(_RISK_PANELS) >= 2:
             _RISK_PANELS.pop(next(iter(_RISK_PANELS)))
         _RISK_PANELS[key] = risk_panel(month=run.period)
@@ -462,7 +465,8 @@ def risk_after_run(*, run) -> dict[str, Any]:
     from risk.models import RiskSignal
     from risk.services.ranking import signals_rank
 
-    ranked = signals_rank(month=run.period, panel=_risk_panel_of(run))
+    # The batches' panel when they ran in this process; a month without signals reads nothing.
+    ranked = signals_rank(month=run.period, panel=_risk_panel_of(run, read=False))
     by_rule = dict(
         RiskSignal.objects.filter(month=run.period)
         .values_list("rule")
