@@ -414,15 +414,46 @@ def uplift_after_run(*, run) -> dict[str, Any]:
     return studies_run_drafts(run_id=run.pk)
 
 
+# The month's risk panel each worker process read for a run: the run's batches and its ranking
+# share it instead of each re-reading the whole program's month (the peers of every batch).
+# Keyed by run, its creation time (an id alone may come back after a rolled-back test) and
+# month; a couple of runs at most.
+_RISK_PANELS: dict[tuple[int, str, date], Any] = {}
+
+
+def _risk_panel_of(run, *, read: bool = True):
+    """The run's panel, read here unless this process has it; with read=False, None then."""
+    from risk.selectors import risk_panel
+
+    key = (run.pk, run.created_at.isoformat() if run.created_at else "", run.period)
+    if key not in _RISK_PANELS:
+        if not read:
+            return None
+        while len(_RISK_PANELS) >= 2:
+            _RISK_PANELS.pop(next(iter(_RISK_PANELS)))
+        _RISK_PANELS[key] = risk_panel(month=run.period)
+    return _RISK_PANELS[key]
+
+
 def risk_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
-    """Raises the month's risk signals for the batch; the peers are the whole program's month."""
+    """Raises the month's risk signals for the batch; the peers are the whole program's month,
+    read once per worker for the run."""
     from risk.services.signals import risk_evaluate
 
-    raised = risk_evaluate(month=run.period, provider_ids=list(provider_ids), run_id=run.pk)
+    raised = risk_evaluate(
+        month=run.period,
+        provider_ids=list(provider_ids),
+        run_id=run.pk,
+        panel=_risk_panel_of(run),
+    )
+    # Most providers have no signal: they share one outcome rather than one object each.
+    nothing = ProviderOutcome(ok=True, detail={"signals": []})
     return {
         provider_id: ProviderOutcome(
-            ok=True, detail={"signals": sorted(s.rule for s in raised.get(provider_id, []))}
+            ok=True, detail={"signals": sorted(s.rule for s in raised[provider_id])}
         )
+        if provider_id in raised
+        else nothing
         for provider_id in provider_ids
     }
 
@@ -434,7 +465,8 @@ def risk_after_run(*, run) -> dict[str, Any]:
     from risk.models import RiskSignal
     from risk.services.ranking import signals_rank
 
-    ranked = signals_rank(month=run.period)
+    # The batches' panel when they ran in this process; a month without signals reads nothing.
+    ranked = signals_rank(month=run.period, panel=_risk_panel_of(run, read=False))
     by_rule = dict(
         RiskSignal.objects.filter(month=run.period)
         .values_list("rule")
@@ -525,7 +557,10 @@ RISK = kind_register(
         providers=program_providers,
         run_batch=risk_batch,
         after_run=risk_after_run,
-        batch_size=5000,
+        # A batch's work is the whole month's panel and rules whatever its size (the peers are
+        # the program): smaller batches would only split the writes. One batch covers the
+        # program at its target scale of 10,000 providers.
+        batch_size=20_000,
         description=_("按已发布的风险规则检查当月成交、退款与关联关系，产生待核查的信号。"),
     )
 )

@@ -1,7 +1,8 @@
 """Risk rules as pure functions over providers' monthly figures and their peers'.
 
-No database: the selector hands each rule plain figures per provider and month (month as its
-index, year × 12 + month − 1) with the provider's peer group that month (its tier). A rule
+No database: the selector hands the rules a Panel, plain figures per provider and month (month
+as its index, year × 12 + month − 1) in arrays, with the provider's peer group that month (its
+tier); tests and the in-memory world hand them ProviderHistory objects instead. A rule
 returns verdicts that carry the figures they were reached on: observed value, the peer median,
 the robust z-score and the threshold. A verdict flags a provider-month for review; it convicts
 no one.
@@ -178,51 +179,94 @@ class _Scored:
     group: str
 
 
-class _Panel:
-    """The histories as arrays (provider × month), built once per evaluation and shared by the
-    rules: the measures and peer statistics are computed for every provider at once."""
+class Panel:
+    """Providers' monthly figures as arrays (provider × month), with each provider-month's peer
+    group and each provider's grant months: what the rules read, built once per evaluation so
+    that the measures and peer statistics are computed for every provider at once.
 
-    def __init__(self, histories: Sequence[ProviderHistory]):
+    gross, refund, orders and claims are float arrays with NaN where a provider has no figures
+    (or reported no claims) that month; group holds an index into group_names, −1 where the
+    provider has no figures. Column t is month index first + t; rows follow provider_ids.
+    """
+
+    def __init__(
+        self,
+        *,
+        provider_ids: Sequence[int],
+        first: int,
+        gross,
+        refund,
+        orders,
+        claims,
+        group,
+        group_names: Sequence[str],
+        grant_months: Sequence[frozenset[int]],
+    ):
         import numpy as np
 
         self.np = np
-        self.histories = histories
-        self.ids = [h.provider_id for h in histories]
+        self.ids = [int(provider_id) for provider_id in provider_ids]
         self.row = {provider_id: i for i, provider_id in enumerate(self.ids)}
-        indices = [m for h in histories for m in h.months]
-        self.first = min(indices) if indices else 0
-        width = (max(indices) - self.first + 1) if indices else 1
-        shape = (len(histories), width)
-        self.gross = np.full(shape, np.nan)
-        self.refund = np.full(shape, np.nan)
-        self.orders = np.full(shape, np.nan)
-        self.claims = np.full(shape, np.nan)
-        self.group = np.full(shape, -1, dtype=np.int64)
-        self.group_names: list[str] = []
-        names: dict[str, int] = {}
-        for i, history in enumerate(histories):
-            for month, figures in history.months.items():
-                t = month - self.first
-                self.gross[i, t] = figures.gross_fen
-                self.refund[i, t] = figures.refund_fen
-                self.orders[i, t] = figures.orders
-                if figures.trust_claims is not None:
-                    self.claims[i, t] = figures.trust_claims
-                name = history.group(month)
-                if name not in names:
-                    names[name] = len(self.group_names)
-                    self.group_names.append(name)
-                self.group[i, t] = names[name]
+        self.first = first
+        self.gross, self.refund, self.orders, self.claims = gross, refund, orders, claims
+        self.group = group
+        self.group_names = list(group_names)
+        self.grant_months = list(grant_months)
         with np.errstate(divide="ignore", invalid="ignore"):
             positive = np.where(self.gross > 0, self.gross, np.nan)
             self.rate = self.refund / positive
             self.order_value = np.where(self.orders > 0, self.gross / self.orders, np.nan)
+
+    @classmethod
+    def from_histories(cls, histories: Sequence[ProviderHistory]) -> "Panel":
+        import numpy as np
+
+        indices = [m for h in histories for m in h.months]
+        first = min(indices) if indices else 0
+        width = (max(indices) - first + 1) if indices else 1
+        shape = (len(histories), width)
+        gross, refund = np.full(shape, np.nan), np.full(shape, np.nan)
+        orders, claims = np.full(shape, np.nan), np.full(shape, np.nan)
+        group = np.full(shape, -1, dtype=np.int64)
+        group_names: list[str] = []
+        names: dict[str, int] = {}
+        for i, history in enumerate(histories):
+            for month, figures in history.months.items():
+                t = month - first
+                gross[i, t] = figures.gross_fen
+                refund[i, t] = figures.refund_fen
+                orders[i, t] = figures.orders
+                if figures.trust_claims is not None:
+                    claims[i, t] = figures.trust_claims
+                name = history.group(month)
+                if name not in names:
+                    names[name] = len(group_names)
+                    group_names.append(name)
+                group[i, t] = names[name]
+        return cls(
+            provider_ids=[h.provider_id for h in histories],
+            first=first,
+            gross=gross,
+            refund=refund,
+            orders=orders,
+            claims=claims,
+            group=group,
+            group_names=group_names,
+            grant_months=[frozenset(h.grant_months) for h in histories],
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
     def column(self, values, month: int):
         t = month - self.first
         if t < 0 or t >= values.shape[1]:
             return self.np.full(values.shape[0], self.np.nan)
         return values[:, t]
+
+    def present(self, month: int):
+        """Which providers have figures for the month."""
+        return self.np.isfinite(self.column(self.gross, month))
 
     def baseline(self, values, month: int):
         """The median of the 3 months before `month`; NaN unless all three are there."""
@@ -234,6 +278,8 @@ class _Panel:
         return np.median(window, axis=1)  # NaN propagates: a missing month gives no baseline
 
     def measure(self, name: str, month: int, min_orders: int = 1):
+        """A measure for every provider (NaN where it has none): the arrays' form of
+        log_growth, refund_rise, order_value_change and trust_claims_per_10k above."""
         np = self.np
         with np.errstate(divide="ignore", invalid="ignore"):
             if name == "log_growth":
@@ -256,7 +302,7 @@ class _Panel:
 class _ScoredMeasure:
     """One measure for one month with every provider's robust z within its peer group."""
 
-    def __init__(self, panel: _Panel, name: str, month: int, **options):
+    def __init__(self, panel: Panel, name: str, month: int, **options):
         np = panel.np
         self.panel = panel
         values = panel.measure(name, month, **options)
@@ -300,27 +346,34 @@ class _ScoredMeasure:
         return [self.panel.ids[i] for i in rows]
 
 
-_last_panel: list = []  # the panel of the histories evaluated last: months of one world reuse it
+# The panel of the histories evaluated last: the months of one world in memory reuse it.
+_last_panel: list = []
 
 
-def _panel_of(histories) -> _Panel:
-    if (
-        _last_panel
-        and _last_panel[0].histories is histories
-        and len(_last_panel[0].ids) == len(histories)
-    ):
-        return _last_panel[0]
-    panel = _Panel(histories)
-    _last_panel[:] = [panel]
+def panel_of(figures: "Panel | Sequence[ProviderHistory]") -> Panel:
+    """The figures as a panel: a panel as it is, histories made into one."""
+    if isinstance(figures, Panel):
+        return figures
+    if _last_panel and _last_panel[0][0] is figures and len(_last_panel[0][1]) == len(figures):
+        return _last_panel[0][1]
+    panel = Panel.from_histories(figures)
+    _last_panel[:] = [(figures, panel)]
     return panel
 
 
-def _scored(histories, month, name: str, cache=None, **options) -> _ScoredMeasure:
+def _panel(figures, cache) -> Panel:
+    """The panel the rules of one evaluation share (via the cache)."""
+    if cache is None:
+        return panel_of(figures)
+    if cache.get("figures") is not figures:
+        cache.clear()
+        cache["figures"], cache["panel"] = figures, panel_of(figures)
+    return cache["panel"]
+
+
+def _scored(panel: Panel, month, name: str, cache=None, **options) -> _ScoredMeasure:
     """A measure's robust z for every provider in the month; rules share them via the cache."""
     cache = {} if cache is None else cache
-    panel = cache.get("panel")
-    if panel is None or panel.histories is not histories:
-        panel = cache["panel"] = _panel_of(histories)
     key = (name, month, tuple(sorted(options.items())))
     if key not in cache:
         cache[key] = _ScoredMeasure(panel, name, month, **options)
@@ -347,23 +400,24 @@ def _verdict(
 
 
 # ----------------------------------------------------------------------------------------------
-# The rules
+# The rules: each takes the providers' figures (a Panel, or the ProviderHistory list it is made
+# from), the month index and the rule's parameters
 # ----------------------------------------------------------------------------------------------
-def gmv_spike_refund_surge(histories, month, params, cache=None) -> list[Verdict]:
+def gmv_spike_refund_surge(figures, month, params, cache=None) -> list[Verdict]:
     """Gross GMV far above the provider's own recent months (robust z within its peers), with
     its refund rate risen by at least refund_points over its own recent months."""
     z_min, points = float(params["z"]), float(params["refund_points"])
-    spikes = _scored(histories, month, "log_growth", cache)
-    by_id = {history.provider_id: history for history in histories}
+    panel = _panel(figures, cache)
+    spikes = _scored(panel, month, "log_growth", cache)
+    rises = panel.measure("refund_rise", month)
     verdicts = []
     for provider_id in spikes.at_least(z_min):
-        history, spike = by_id[provider_id], spikes.get(provider_id)
-        rise = refund_rise(history, month)
-        if rise is not None and rise >= points:
+        spike, rise = spikes.get(provider_id), float(rises[panel.row[provider_id]])
+        if math.isfinite(rise) and rise >= points:
             verdicts.append(
                 _verdict(
                     RuleKind.GMV_SPIKE_REFUND_SURGE,
-                    history.provider_id,
+                    provider_id,
                     month,
                     spike,
                     z_min,
@@ -376,20 +430,21 @@ def gmv_spike_refund_surge(histories, month, params, cache=None) -> list[Verdict
     return verdicts
 
 
-def spike_after_grant(histories, month, params, cache=None) -> list[Verdict]:
+def spike_after_grant(figures, month, params, cache=None) -> list[Verdict]:
     """A GMV spike within months_after months of a grant to the provider."""
     z_min, after = float(params["z"]), int(params["months_after"])
-    spikes = _scored(histories, month, "log_growth", cache)
-    by_id = {history.provider_id: history for history in histories}
+    panel = _panel(figures, cache)
+    spikes = _scored(panel, month, "log_growth", cache)
     verdicts = []
     for provider_id in spikes.at_least(z_min):
-        history, spike = by_id[provider_id], spikes.get(provider_id)
-        granted = [g for g in history.grant_months if g <= month <= g + after]
+        spike = spikes.get(provider_id)
+        grant_months = panel.grant_months[panel.row[provider_id]]
+        granted = [g for g in grant_months if g <= month <= g + after]
         if granted:
             verdicts.append(
                 _verdict(
                     RuleKind.SPIKE_AFTER_GRANT,
-                    history.provider_id,
+                    provider_id,
                     month,
                     spike,
                     z_min,
@@ -401,12 +456,13 @@ def spike_after_grant(histories, month, params, cache=None) -> list[Verdict]:
     return verdicts
 
 
-def refund_surge_after_spike(histories, month, params, cache=None) -> list[Verdict]:
+def refund_surge_after_spike(figures, month, params, cache=None) -> list[Verdict]:
     """Refunds surging (robust z within peers, and by refund_points) the month after a spike:
     the signature of brushed orders refunded once the month's GMV is counted."""
     z_min, points = float(params["z"]), float(params["refund_points"])
-    spikes = _scored(histories, month - 1, "log_growth", cache)
-    rises = _scored(histories, month, "rise_before_spike", cache)
+    panel = _panel(figures, cache)
+    spikes = _scored(panel, month - 1, "log_growth", cache)
+    rises = _scored(panel, month, "rise_before_spike", cache)
     verdicts = []
     for provider_id in sorted(set(spikes.at_least(z_min)) & set(rises.at_least(z_min))):
         spike, rise = spikes.get(provider_id), rises.get(provider_id)
@@ -435,11 +491,11 @@ def _rise_against_before_spike(history: ProviderHistory, month: int) -> float | 
     return figures.refund_rate - base
 
 
-def order_value_collapse(histories, month, params, cache=None) -> list[Verdict]:
+def order_value_collapse(figures, month, params, cache=None) -> list[Verdict]:
     """Average order value fallen far below the provider's own recent months (many tiny
     orders), by at least `drop` and with a robust z at or below −z within its peers."""
     z_min, drop = float(params["z"]), float(params["drop"])
-    changes = _scored(histories, month, "order_value_change", cache)
+    changes = _scored(_panel(figures, cache), month, "order_value_change", cache)
     verdicts = []
     for provider_id in changes.at_most(-z_min):
         change = changes.get(provider_id)
@@ -466,22 +522,22 @@ def trust_claims_per_10k(history: ProviderHistory, month: int, min_orders: int) 
     return figures.trust_claims * 10_000 / figures.orders
 
 
-def trust_card_claims(histories, month, params, cache=None) -> list[Verdict]:
+def trust_card_claims(figures, month, params, cache=None) -> list[Verdict]:
     """Trust-card claims per 10,000 orders far above the peers': robust z ≥ z and at least
     `ratio` times the peers' median."""
     z_min, ratio, min_orders = float(params["z"]), float(params["ratio"]), int(params["min_orders"])
     # A few claims on few orders is noise, however high its rate: a count floor keeps it out.
     min_claims = int(params["min_claims"])
-    histories_by_id = {history.provider_id: history for history in histories}
-    rates = _scored(histories, month, "trust_claims", cache, min_orders=min_orders)
+    panel = _panel(figures, cache)
+    rates = _scored(panel, month, "trust_claims", cache, min_orders=min_orders)
+    claims = panel.column(panel.claims, month)
     verdicts = []
     for provider_id in rates.at_least(z_min):
         rate = rates.get(provider_id)
-        claims = histories_by_id[provider_id].months[month].trust_claims
         if (
             rate.z >= z_min
             and rate.value >= ratio * max(rate.statistic.median, 0.0001)
-            and claims >= min_claims
+            and claims[panel.row[provider_id]] >= min_claims
         ):
             verdicts.append(
                 _verdict(RuleKind.TRUST_CARD_CLAIMS, provider_id, month, rate, z_min, ratio=ratio)
@@ -499,12 +555,12 @@ FIGURE_RULES = {
 
 
 def evaluate(
-    histories: Sequence[ProviderHistory],
+    figures: "Panel | Sequence[ProviderHistory]",
     month: int,
     rules: Mapping[str, Mapping[str, str]],
     only: Iterable[int] | None = None,
 ) -> list[Verdict]:
-    """Every figure rule's verdicts for the month; peers are all histories, flags only `only`."""
+    """Every figure rule's verdicts for the month; peers are all the figures, flags only `only`."""
     wanted = None if only is None else set(only)
     verdicts, cache = [], {}
     for kind, params in rules.items():
@@ -513,7 +569,7 @@ def evaluate(
             continue
         verdicts.extend(
             v
-            for v in rule(histories, month, params, cache)
+            for v in rule(figures, month, params, cache)
             if wanted is None or v.provider_id in wanted
         )
     return sorted(verdicts, key=lambda v: (v.provider_id, v.rule))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from risk import rules
 from risk.models import RiskSignal
-from risk.selectors import risk_histories
+from risk.selectors import risk_panel
 
 FEATURES = (
     ("log_growth", _("成交环比增长")),
@@ -24,20 +24,22 @@ FEATURES = (
 MIN_PROVIDERS = 20
 
 
-def feature_rows(histories, month_index: int) -> tuple[list[int], list[list[float]]]:
-    ids, rows = [], []
-    for history in histories:
-        if month_index not in history.months:
-            continue
-        values = (
-            rules.log_growth(history, month_index),
-            rules.refund_rise(history, month_index),
-            rules.order_value_change(history, month_index),
-            rules.trust_claims_per_10k(history, month_index, 1),
-        )
-        ids.append(history.provider_id)
-        rows.append([0.0 if value is None else float(value) for value in values])
-    return ids, rows
+def feature_rows(figures, month_index: int) -> tuple[list[int], list[list[float]]]:
+    """The providers with figures for the month and their features (0 where a feature has no
+    value), from the rules' panel (or the histories it is made from)."""
+    panel = rules.panel_of(figures)
+    np = panel.np
+    present = np.nonzero(panel.present(month_index))[0]
+    columns = np.column_stack(
+        [
+            panel.measure("log_growth", month_index),
+            panel.measure("refund_rise", month_index),
+            panel.measure("order_value_change", month_index),
+            panel.measure("trust_claims", month_index, min_orders=1),
+        ]
+    )[present]
+    columns[~np.isfinite(columns)] = 0.0
+    return [panel.ids[i] for i in present], columns.tolist()
 
 
 def anomaly_scores(rows: list[list[float]]) -> tuple[list[float], list[list[float]]]:
@@ -51,14 +53,16 @@ def anomaly_scores(rows: list[list[float]]) -> tuple[list[float], list[list[floa
     return detector.decision_scores_.tolist(), per_feature.tolist()
 
 
-def signals_rank(*, month: date) -> int:
-    """Scores the month's signals for the review order; returns how many it scored."""
+def signals_rank(*, month: date, panel: rules.Panel | None = None) -> int:
+    """Scores the month's signals for the review order; returns how many it scored. panel: the
+    month's figures when the caller has read them already (the run's batches did)."""
     signals = list(RiskSignal.objects.filter(month=month).only("pk", "provider_id"))
     if not signals:
         return 0
-    histories = risk_histories(month=month)
+    if panel is None:
+        panel = risk_panel(month=month)
     index = month.year * 12 + month.month - 1
-    ids, rows = feature_rows(histories, index)
+    ids, rows = feature_rows(panel, index)
     if len(ids) < MIN_PROVIDERS:
         return 0
     scores, per_feature = anomaly_scores(rows)

@@ -29,7 +29,7 @@ from risk.models import (
     SignalAction,
     SignalStatus,
 )
-from risk.selectors import provider_identities, published_rule_set, risk_histories, rule_parameters
+from risk.selectors import provider_identities, published_rule_set, risk_panel, rule_parameters
 from zaofeng.periods import add_months, format_month, previous_month
 
 NO_PUBLISHED_RULES = _("没有已发布的风险规则版本。")
@@ -52,17 +52,22 @@ def risk_evaluate(
     provider_ids=None,
     run_id: int | None = None,
     rule_set: RiskRuleSet | None = None,
+    panel: rules.Panel | None = None,
 ) -> dict[int, list[RiskSignal]]:
     """Runs the published rules for a month over every provider's figures (the peers) and raises
-    signals for provider_ids (default: all). Idempotent: a signal raised once stays as it is."""
+    signals for provider_ids (default: all). Idempotent: a signal raised once stays as it is.
+
+    panel: the month's figures (risk_panel) when the caller has read them already, as a run's
+    batches share them; read here otherwise."""
     rule_set = rule_set or published_rule_set()
     if rule_set is None:
         raise ValidationError(str(NO_PUBLISHED_RULES))
     parameters = rule_parameters(rule_set)
-    histories = risk_histories(month=month)
+    if panel is None:
+        panel = risk_panel(month=month)
     index = month.year * 12 + month.month - 1
     wanted = None if provider_ids is None else list(provider_ids)
-    verdicts = rules.evaluate(histories, index, parameters, only=wanted)
+    verdicts = rules.evaluate(panel, index, parameters, only=wanted)
     if rules.RuleKind.LINKED_PROVIDERS in parameters:
         verdicts.extend(_linked_verdicts(month=month, index=index, only=wanted))
     signals = [
@@ -76,11 +81,15 @@ def risk_evaluate(
         )
         new = [s for s in signals if (s.rule, s.provider_id) not in existing]
         RiskSignal.objects.bulk_create(new, ignore_conflicts=True)
+        # The signals just added get their records: filtered by the few providers they concern,
+        # not by the whole batch (thousands of ids in one IN list cost more than the insert).
         created = RiskSignal.objects.filter(
-            rule_set=rule_set, month=month, run_id=run_id, decisions__isnull=True
+            rule_set=rule_set,
+            month=month,
+            run_id=run_id,
+            decisions__isnull=True,
+            provider_id__in=sorted({s.provider_id for s in new}),
         )
-        if wanted is not None:
-            created = created.filter(provider_id__in=wanted)
         _raised_records(created, rule_set)
     result: dict[int, list[RiskSignal]] = {}
     for signal in RiskSignal.objects.filter(rule_set=rule_set, month=month):

@@ -416,6 +416,38 @@ def test_a_kind_that_omits_a_provider_records_it_failed(probe):
     assert missing.detail["error"] == str(runs.NO_OUTCOME)
 
 
+def test_a_result_keeps_its_detail_as_given_and_a_rerun_overwrites_it(probe):
+    providers = ProviderFactory.create_batch(3)
+    odd = 'tab\there, line\nbreak, back\\slash, "quotes", 中文 ¥'
+    rounds = iter([True, False])
+
+    def telling(*, run, provider_ids):
+        ok = next(rounds)
+        return {
+            pid: ProviderOutcome(ok=ok, detail={"note": odd, "n": pid, "nested": {"ok": ok}})
+            for pid in provider_ids
+        }
+
+    kind_register(
+        Kind(name="telling", label="原样", providers=lambda **_: probe_ids(), run_batch=telling)
+    )
+    try:
+        first = _start(kind="telling", batch_size=10)
+        second = _start(kind="telling", batch_size=10)
+    finally:
+        kind_unregister("telling")
+
+    results = EvaluationResult.objects.filter(kind="telling").order_by("provider_id")
+    assert [r.provider_id for r in results] == sorted(p.pk for p in providers)
+    assert {(r.run_id, r.status) for r in results} == {(second.pk, ResultStatus.FAILED)}
+    assert [r.detail for r in results] == [
+        {"note": odd, "n": r.provider_id, "nested": {"ok": False}} for r in results
+    ]
+    assert all(r.updated_at >= second.started_at for r in results)
+    assert first.status == RunStatus.SUCCEEDED
+    assert second.providers_failed == 3
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_running_when_its_run_is_cancelled_records_nothing(probe, program_admin):
     ProviderFactory.create_batch(2)

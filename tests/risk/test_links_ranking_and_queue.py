@@ -14,7 +14,7 @@ from providers.roles import Role
 from providers.services.lifecycle import provider_ban, provider_exit
 from risk.models import ClawbackProposal, RiskSignal, SignalStatus
 from risk.rules import RuleKind
-from risk.selectors import risk_histories
+from risk.selectors import risk_panel
 from risk.services.ranking import anomaly_scores, feature_rows
 from risk.services.signals import (
     clawback_decide,
@@ -125,7 +125,7 @@ def test_the_ranking_never_raises_a_signal_of_its_own():
     ProviderMonth.objects.filter(pk=row.pk).update(
         refund_fen=row.gross_gmv_fen * 45 // 100, orders=row.orders * 10 // 7
     )
-    ids, rows = feature_rows(risk_histories(month=MONTH), MONTH.year * 12 + MONTH.month - 1)
+    ids, rows = feature_rows(risk_panel(month=MONTH), MONTH.year * 12 + MONTH.month - 1)
     scores, _per_feature = anomaly_scores(rows)
     ranking = [i for _score, i in sorted(zip(scores, ids, strict=True), reverse=True)]
     assert providers[1].pk in ranking[:2]

@@ -1,5 +1,6 @@
 """The risk rules as pure functions: known episodes in a seeded world, peers, seasons, links."""
 
+import math
 import random
 
 import pytest
@@ -7,14 +8,19 @@ import pytest
 from risk.rules import (
     DEFAULT_PARAMETERS,
     MonthFigures,
+    Panel,
     ProviderHistory,
     RuleKind,
     evaluate,
     gmv_spike_refund_surge,
     linked_groups,
+    log_growth,
+    order_value_change,
     peer_statistic,
+    refund_rise,
     shared_identifiers,
     spike_after_grant,
+    trust_claims_per_10k,
 )
 from tests.risk.world import FIRST_INDEX, build_world
 
@@ -172,3 +178,27 @@ def test_a_random_registry_with_planted_links_recovers_every_group():
             identities[member][kind] = identities[members[0]][kind]
         planted.append(frozenset(members))
     assert linked_groups(identities) == sorted(planted, key=min)
+
+
+def test_the_panel_measures_every_provider_as_the_one_provider_definitions_do():
+    world = build_world(providers=300, months=12, seed=4)
+    panel = Panel.from_histories(world.histories)
+    definitions = {
+        "log_growth": log_growth,
+        "refund_rise": refund_rise,
+        "order_value_change": order_value_change,
+        "trust_claims": lambda history, month: trust_claims_per_10k(history, month, 1),
+    }
+    compared = 0
+    for month in world.months:
+        for name, definition in definitions.items():
+            values = panel.measure(name, month)
+            for history in world.histories:
+                expected = definition(history, month)
+                value = float(values[panel.row[history.provider_id]])
+                if expected is None:
+                    assert math.isnan(value), (name, month, history.provider_id)
+                else:
+                    assert value == pytest.approx(expected, rel=1e-12), (name, month)
+                    compared += 1
+    assert compared > 300 * 4 * 8  # every measure has values once three months are behind
