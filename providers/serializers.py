@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from integrations.serializers import (
     CatalogueCodeField,
+    ChoiceLabelField,
     EnumField,
     MonthField,
     QueryParametersSerializer,
@@ -39,7 +40,7 @@ class ProviderOutputSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.label")
     provider_types = serializers.SerializerMethodField()
     status = EnumField(LifecycleStatus, read_only=True)
-    status_display = serializers.CharField(source="get_status_display")
+    status_display = ChoiceLabelField(LifecycleStatus, source="status")
 
     class Meta:
         model = Provider
@@ -138,7 +139,7 @@ class ApplicationOutputSerializer(serializers.ModelSerializer):
 
     number = serializers.CharField(read_only=True)
     status = EnumField(ApplicationStatus, read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(ApplicationStatus, source="status", read_only=True)
     provider_code = serializers.CharField(source="provider.code", read_only=True, allow_null=True)
     region = serializers.CharField(source="region.code", read_only=True)
     provider_types = serializers.SerializerMethodField()
