@@ -35,6 +35,9 @@ from providers.models.decisions import VerdictLevel
 # ------------------------------------------------------------------------------
 
 
+PROVIDER_TYPES_LISTED = "provider_types_listed"
+
+
 class ProviderOutputSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region.code")
     region_name = serializers.CharField(source="region.label")
@@ -58,7 +61,12 @@ class ProviderOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_provider_types(self, obj) -> list[str]:
-        return [provider_type.code for provider_type in obj.provider_types.all()]
+        # A plain list when the view prefetched it (providers.api.PROVIDER_TYPES): a related
+        # manager per row costs more than the row's other fields together.
+        types = getattr(obj, PROVIDER_TYPES_LISTED, None)
+        if types is None:
+            types = obj.provider_types.all()
+        return [provider_type.code for provider_type in types]
 
 
 class ProviderFilterSerializer(QueryParametersSerializer):
