@@ -56,6 +56,20 @@ def on_starting(server):
     os.makedirs(_metrics_dir, exist_ok=True)
 
 
+def when_ready(server):
+    # Before the first fork: import every view (Django does it on a worker's first request) and
+    # load the translation catalogues, so that a new worker's first requests do not stall.
+    if not preload_app:
+        return
+    from django.conf import settings
+    from django.urls import get_resolver
+    from django.utils.translation import trans_real
+
+    get_resolver().url_patterns  # noqa: B018 - the property imports every URLconf and view
+    for code, _name in settings.LANGUAGES:
+        trans_real.translation(code)
+
+
 def post_fork(server, worker):
     # A connection inherited from the master would be shared by every worker.
     if preload_app:
