@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from funding.models import TierMembership
 from portal.display import signed_text
@@ -146,10 +146,12 @@ def test_the_navigation_links_a_member_to_its_risk_cases_in_either_language(
     page = client.get(reverse("portal:home")).content.decode()
     assert f"{link}数据核查</a>" in page
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    english = client.get(reverse("portal:home")).content.decode()
+    # (override: the requests activate English, which later tests must not inherit)
+    with translation.override("en"):
+        english = client.get(reverse("portal:home")).content.decode()
+        # the cases page marks its own link as the current one
+        cases = client.get(reverse("risk-portal:cases")).content.decode()
     assert f"{link}Data review</a>" in english
-    # the cases page marks its own link as the current one
-    cases = client.get(reverse("risk-portal:cases")).content.decode()
     assert f'<a href="{reverse("risk-portal:cases")}" aria-current="page">Data review</a>' in cases
 
 

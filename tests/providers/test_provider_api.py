@@ -78,12 +78,13 @@ def test_each_providers_status_display_is_its_statuss_label_in_the_callers_langu
 
     for status in LifecycleStatus:
         ProviderFactory(status=status)
-    rows = (
-        _client(StaffUserFactory())
-        .get("/api/v1/providers/", {"page_size": 100}, HTTP_ACCEPT_LANGUAGE=language)
-        .json()["results"]
-    )
+    # (override: the request activates its language, which later tests must not inherit)
     with translation.override(language):
+        rows = (
+            _client(StaffUserFactory())
+            .get("/api/v1/providers/", {"page_size": 100}, HTTP_ACCEPT_LANGUAGE=language)
+            .json()["results"]
+        )
         expected = {status.value: str(status.label) for status in LifecycleStatus}
     assert {row["status"]: row["status_display"] for row in rows} == expected
     with translation.override("zh-hans" if language == "en" else "en"):
