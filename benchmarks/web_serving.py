@@ -3,7 +3,9 @@
 CLIENTS concurrent signed-in clients for SECONDS each, on loopback, against the demo database;
 each client is one staff user (program admin) and one provider user, and asks in turn for
 /staff/, /portal/ and /api/v1/providers/. Prints throughput, p50/p95/p99 per URL and errors
-(anything but 200, and connection failures), with the machine.
+(anything but 200, and connection failures), with the machine; and the CPU time the server's
+processes and PostgreSQL's backends spent per request (from /proc), which other work on a shared
+machine moves far less than the latency.
 
 Run (on a database of its own, built once with `manage.py seed_demo --providers 1000`):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zaofeng_secops \\
@@ -120,6 +122,106 @@ def _http_client(base: str):
     return get
 
 
+# ------------------------------------------------------------------------------
+# CPU accounting: on a shared machine the latency moves with everyone else's work, the CPU time
+# the server's own processes spend per request much less.
+# ------------------------------------------------------------------------------
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # fields from the state on (3rd)
+
+
+def _own_and_reaped_cpu(fields: list[str]) -> float:
+    # utime, stime, cutime, cstime are fields 14-17 of /proc/PID/stat
+    return sum(int(value) for value in fields[11:15]) / _TICK
+
+
+def _own_cpu(fields: list[str]) -> float:
+    return sum(int(value) for value in fields[11:13]) / _TICK
+
+
+def _process_cpu(process) -> float | None:
+    fields = _proc_stat(process.pid)
+    return None if fields is None else _own_cpu(fields)
+
+
+def gunicorn_workers(master: int) -> set[int]:
+    return {
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit()
+        and (fields := _proc_stat(int(entry.name))) is not None
+        and int(fields[1]) == master
+    }
+
+
+def gunicorn_cpu(master: int) -> float | None:
+    """The CPU seconds gunicorn has spent so far: the master, its live workers, and (through the
+    master's children's time) every worker it has reaped, recycled ones included."""
+    fields = _proc_stat(master)
+    if fields is None:
+        return None
+    total = _own_and_reaped_cpu(fields)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            child = _proc_stat(int(entry.name))
+            if child is not None and int(child[1]) == master:
+                total += _own_cpu(child)
+    return total
+
+
+class PostgresCpu:
+    """The CPU seconds of PostgreSQL's backends serving one database, sampled twice a second
+    (a backend's time is only readable while it lives; one that ends loses < 0.5 s)."""
+
+    def __init__(self, database: str):
+        self.marker = f" {database} "
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stop = threading.Event()
+
+    def _sample(self):
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                title = (entry / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("postgres:") and self.marker in title:
+                fields = _proc_stat(int(entry.name))
+                if fields is not None:
+                    pid = int(entry.name)
+                    self.first.setdefault(pid, _own_cpu(fields))
+                    self.last[pid] = _own_cpu(fields)
+
+    def __enter__(self):
+        self._sample()
+
+        def run():
+            while not self.stop.wait(0.5):
+                self._sample()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self._sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
 def load(base: str, pairs, seconds: float, headers: dict) -> dict:
     results = {url: [] for url in URLS}
     errors = {url: 0 for url in URLS}
@@ -211,6 +313,17 @@ def report(name: str, outcome: dict) -> list[str]:
         + (f"; error kinds {outcome['codes']}" if total_err else "")
         + f"; load generator CPU {outcome['client_cpu'] * 1000 / max(1, total_ok + total_err):.1f} ms/request"
     )
+    if outcome.get("server_cpu") is not None:
+        requests_made = max(1, total_ok + total_err)
+        lines.append(
+            f"  server CPU per request: web processes {outcome['server_cpu'] * 1000 / requests_made:.1f} ms, "
+            f"PostgreSQL backends {outcome['database_cpu'] * 1000 / requests_made:.1f} ms"
+            + (
+                f"; workers started during the run (recycled): {outcome['workers_started']}"
+                if name.startswith("gunicorn")
+                else ""
+            )
+        )
     for url in URLS:
         values = outcome["results"][url]
         lines.append(
@@ -256,6 +369,10 @@ def main():
         raise SystemExit("--seconds in (0, 600], --clients in (0, 100]")
     _django()
     pairs = sessions_for(args.clients)
+    from django.db import connection
+
+    database = connection.settings_dict["NAME"]
+    connection.close()  # so that the database's backends are the servers' alone
     base = f"http://127.0.0.1:{args.port}"
     env = {**os.environ}  # after _django(): carries SECRET_KEY
     servers = {
@@ -306,7 +423,15 @@ def main():
             # a warm-up pass with every client, so that each worker's first requests (imports,
             # templates, catalogues) do not count
             load(base, pairs, 5, headers)
-            outcome = load(base, pairs, args.seconds, headers)
+            cpu_before = gunicorn_cpu(process.pid) if name == "gunicorn" else _process_cpu(process)
+            workers_before = gunicorn_workers(process.pid)
+            with PostgresCpu(database) as database_cpu:
+                outcome = load(base, pairs, args.seconds, headers)
+            cpu_after = gunicorn_cpu(process.pid) if name == "gunicorn" else _process_cpu(process)
+            if cpu_before is not None and cpu_after is not None:
+                outcome["server_cpu"] = cpu_after - cpu_before
+                outcome["database_cpu"] = database_cpu.seconds
+            outcome["workers_started"] = len(gunicorn_workers(process.pid) - workers_before)
             load_after = os.getloadavg()[0]
         finally:
             process.terminate()

@@ -30,6 +30,7 @@ from providers.credit_code import complete_credit_code
 from providers.models import Application, PrescreenResult, Provider
 from providers.selectors import application_for_user, applications_for_user
 from providers.serializers import (
+    PROVIDER_TYPES_LISTED,
     ApplicationDetailOutputSerializer,
     ApplicationFilterSerializer,
     ApplicationInputSerializer,
@@ -72,6 +73,9 @@ APPLICATION_EXAMPLE = OpenApiExample(
     },
 )
 
+# The provider serializer reads a provider's types from this list (no related manager per row).
+PROVIDER_TYPES = Prefetch("provider_types", to_attr=PROVIDER_TYPES_LISTED)
+
 REFUSED = OpenApiResponse(
     description="Well formed, but refused by the program's rules now; `fields` names the field."
 )
@@ -105,7 +109,7 @@ class ProviderListApi(generics.ListAPIView):
         queryset = (
             providers_visible_to(self.request.user)
             .select_related("region")
-            .prefetch_related("provider_types")
+            .prefetch_related(PROVIDER_TYPES)
             .order_by("code")
         )
         if "status" in data:
@@ -131,7 +135,7 @@ class ProviderDetailApi(generics.RetrieveAPIView):
         queryset = (
             providers_visible_to(self.request.user)
             .select_related("region")
-            .prefetch_related("provider_types")
+            .prefetch_related(PROVIDER_TYPES)
         )
         return get_object_or_404(queryset, code=self.kwargs["code"])
 

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,3 +25,12 @@ class ProvidersConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_sync_role_permissions, dispatch_uid="providers.sync_role_permissions")
+        from django.contrib.auth import get_user_model
+
+        from providers.roles import roles_forget
+
+        m2m_changed.connect(
+            roles_forget,
+            sender=get_user_model().groups.through,
+            dispatch_uid="providers.roles_forget",
+        )

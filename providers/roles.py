@@ -158,11 +158,27 @@ def roles_sync(*, group_model, permission_model) -> None:
         group.permissions.set(wanted)
 
 
+# A staff page asks for the user's roles four times (its permission check, its scope, the
+# navigation's scope, the forecast's scope): they are read once per user object, as Django keeps
+# a user's permissions (a request's user is loaded afresh for each request). Changing the
+# object's own groups (user.groups.add/remove/set/clear) forgets them (roles_forget).
+_ROLES_READ = "_zaofeng_roles"
+
+
 def user_roles(user) -> set[Role]:
     """The roles a staff user holds; a superuser holds them all."""
     if not user.is_authenticated or not user.is_active:
         return set()
     if user.is_superuser:
         return set(Role)
-    names = set(user.groups.values_list("name", flat=True))
-    return {role for role in Role if role.group_name in names}
+    roles = getattr(user, _ROLES_READ, None)
+    if roles is None:
+        names = set(user.groups.values_list("name", flat=True))
+        roles = frozenset(role for role in Role if role.group_name in names)
+        setattr(user, _ROLES_READ, roles)
+    return set(roles)
+
+
+def roles_forget(sender, instance, **kwargs) -> None:
+    """m2m_changed of User.groups: the roles read for this user object are out of date."""
+    instance.__dict__.pop(_ROLES_READ, None)

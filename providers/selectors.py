@@ -4,6 +4,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.db.models import F, Q, QuerySet, Sum
 from django.http import Http404
@@ -368,23 +369,46 @@ def violations_cited(*, decision: DecisionRecord) -> QuerySet[Violation]:
 
 @dataclass(frozen=True)
 class LifecycleSummary:
-    """What a provider (and staff) read about where it stands in the program."""
+    """What a provider (and staff) read about where it stands in the program.
+
+    The criteria, the latest evaluation and the recent decisions are read when first asked for:
+    the portal's home, on every visit, shows none of them for a provider in good standing."""
 
     provider: Provider
     status: str
     status_label: str
     probation_ends_on: date | None
     rectification_due_on: date | None
-    probation_goals: tuple[CriterionSpec, ...]
-    exit_criteria: tuple[CriterionSpec, ...]
-    latest_evaluation: ExitEvaluation | None
     appeal_windows: tuple[AppealWindow, ...]
     rectification_plans: tuple[RectificationPlan, ...]
-    recent_decisions: tuple[DecisionRecord, ...]
+    provider_type_ids: tuple[int, ...]
+
+    @cached_property
+    def probation_goals(self) -> tuple[CriterionSpec, ...]:
+        return tuple(
+            criteria_specs_published(
+                kind=CriteriaKind.PROBATION, provider_type_ids=self.provider_type_ids
+            )
+        )
+
+    @cached_property
+    def exit_criteria(self) -> tuple[CriterionSpec, ...]:
+        return tuple(
+            criteria_specs_published(
+                kind=CriteriaKind.EXIT, provider_type_ids=self.provider_type_ids
+            )
+        )
+
+    @cached_property
+    def latest_evaluation(self) -> ExitEvaluation | None:
+        return self.provider.exit_evaluations.order_by("-month").first()
+
+    @cached_property
+    def recent_decisions(self) -> tuple[DecisionRecord, ...]:
+        return tuple(provider_decisions(provider=self.provider)[:20])
 
 
 def provider_lifecycle(*, provider: Provider, now: datetime | None = None) -> LifecycleSummary:
-    type_ids = list(provider.provider_types.values_list("pk", flat=True))
     plans: tuple[RectificationPlan, ...] = ()
     if provider.status == LifecycleStatus.RECTIFICATION:
         plans = tuple(provider.rectification_plans.order_by("-submitted_at"))
@@ -396,16 +420,9 @@ def provider_lifecycle(*, provider: Provider, now: datetime | None = None) -> Li
         if provider.status == LifecycleStatus.PROBATION
         else None,
         rectification_due_on=provider.rectification_due_on,
-        probation_goals=tuple(
-            criteria_specs_published(kind=CriteriaKind.PROBATION, provider_type_ids=type_ids)
-        ),
-        exit_criteria=tuple(
-            criteria_specs_published(kind=CriteriaKind.EXIT, provider_type_ids=type_ids)
-        ),
-        latest_evaluation=provider.exit_evaluations.order_by("-month").first(),
         appeal_windows=tuple(appeal_windows_open(provider=provider, now=now)),
         rectification_plans=plans,
-        recent_decisions=tuple(provider_decisions(provider=provider)[:20]),
+        provider_type_ids=tuple(provider.provider_types.values_list("pk", flat=True)),
     )
 
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from uplift.models import SeededTruth, StudyStatus, UpliftResult, UpliftStudy
 from uplift.services.studies import study_publish, study_run
+from zaofeng.admin_form_tokens import OneTimeFormTokenAdmin
 
 
 class UpliftResultInline(admin.StackedInline):
@@ -34,7 +35,9 @@ class UpliftResultInline(admin.StackedInline):
 
 
 @admin.register(UpliftStudy)
-class UpliftStudyAdmin(admin.ModelAdmin):
+class UpliftStudyAdmin(OneTimeFormTokenAdmin, admin.ModelAdmin):
+    # A study has no natural key: a double click on 保存 would define it twice, so the add
+    # form is saved once (zaofeng.admin_form_tokens).
     list_display = ["title", "status", "window_start", "window_end", "threshold_fen", "created_at"]
     list_filter = ["status"]
     readonly_fields = ["status", "published_at", "estimator_version", "created_by", "created_at"]

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from funding.models import TierMembership
 from portal.display import signed_text
@@ -136,3 +136,25 @@ def test_the_unread_count_shows_in_the_navigation(as_user, provider, owner):
     notification_send(provider=provider, kind="lifecycle", title="乙", body="正文")
     page = as_user(owner).get(reverse("portal:home")).content.decode()
     assert '<span class="badge" id="unread-count">2</span>' in page
+
+
+def test_the_navigation_links_a_member_to_its_risk_cases_in_either_language(
+    as_user, owner, settings
+):
+    client = as_user(owner)
+    link = f'<a href="{reverse("risk-portal:cases")}">'
+    page = client.get(reverse("portal:home")).content.decode()
+    assert f"{link}数据核查</a>" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # (override: the requests activate English, which later tests must not inherit)
+    with translation.override("en"):
+        english = client.get(reverse("portal:home")).content.decode()
+        # the cases page marks its own link as the current one
+        cases = client.get(reverse("risk-portal:cases")).content.decode()
+    assert f"{link}Data review</a>" in english
+    assert f'<a href="{reverse("risk-portal:cases")}" aria-current="page">Data review</a>' in cases
+
+
+def test_an_applicant_is_not_linked_to_risk_cases(as_user, applicant):
+    page = as_user(applicant).get(reverse("portal:home")).content.decode()
+    assert reverse("risk-portal:cases") not in page

@@ -61,7 +61,31 @@ def _queries(client, path):
 
 def test_list_query_count_does_not_grow_with_rows():
     client = _client(StaffUserFactory())
+    # force_authenticate hands every request the same user object, whose roles are read once
+    # (providers.roles): a first request reads them, so that both measured ones are alike.
+    _queries(client, "/api/v1/providers/")
     ProviderFactory.create_batch(3)
     small = _queries(client, "/api/v1/providers/")
     ProviderFactory.create_batch(30)
     assert _queries(client, "/api/v1/providers/") == small
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_each_providers_status_display_is_its_statuss_label_in_the_callers_language(language):
+    from django.utils import translation
+
+    from providers.models import LifecycleStatus
+
+    for status in LifecycleStatus:
+        ProviderFactory(status=status)
+    # (override: the request activates its language, which later tests must not inherit)
+    with translation.override(language):
+        rows = (
+            _client(StaffUserFactory())
+            .get("/api/v1/providers/", {"page_size": 100}, HTTP_ACCEPT_LANGUAGE=language)
+            .json()["results"]
+        )
+        expected = {status.value: str(status.label) for status in LifecycleStatus}
+    assert {row["status"]: row["status_display"] for row in rows} == expected
+    with translation.override("zh-hans" if language == "en" else "en"):
+        assert expected[LifecycleStatus.ACTIVE] != str(LifecycleStatus.ACTIVE.label)

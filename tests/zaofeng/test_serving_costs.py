@@ -181,3 +181,31 @@ def cache_standing(provider_id: int):
         f"{previous_month(today).isoformat()}:{current_month().isoformat()}:zh-hans"
     )
     return cache.get(key)
+
+
+@pytest.mark.django_db
+def test_a_users_roles_are_read_once_per_user_object_and_forgotten_when_its_groups_change():
+    from django.contrib.auth.models import Group
+
+    from providers.roles import user_roles
+
+    user = StaffUserFactory(username="costs-roles", role=Role.REVIEWER)
+    user = type(user).objects.get(pk=user.pk)  # as a request loads it
+    with CaptureQueriesContext(connection) as reads:
+        assert user_roles(user) == {Role.REVIEWER}
+        assert user_roles(user) == {Role.REVIEWER}
+        assert provider_scope(user).everything
+    assert len(reads.captured_queries) == 1
+    # a caller changing the answer it was given changes nothing for the next caller
+    user_roles(user).add(Role.FINANCE)
+    assert user_roles(user) == {Role.REVIEWER}
+
+    user.groups.add(Group.objects.get(name=Role.REGION_MANAGER.group_name))
+    assert user_roles(user) == {Role.REVIEWER, Role.REGION_MANAGER}
+    user.groups.remove(Group.objects.get(name=Role.REVIEWER.group_name))
+    assert user_roles(user) == {Role.REGION_MANAGER}
+    assert provider_scope(user).by_region
+    user.groups.clear()
+    assert user_roles(user) == set()
+    # another object of the same user reads its own
+    assert user_roles(type(user).objects.get(pk=user.pk)) == set()
