@@ -11,6 +11,10 @@ Run (on a database of its own, built once with `manage.py seed_demo --providers 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zaofeng_secops \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/5 \\
     .venv/bin/python benchmarks/web_serving.py --port 8107 [--seconds 60] [--clients 20] [--workers 4]
+
+The program-scale world's staff pages (issue 13), on a clone of `program_world.py`'s database:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zaofeng_<clone> … web_serving.py \
+        --only gunicorn --urls /staff/,/api/v1/program/progress/
 """
 
 import argparse
@@ -222,6 +226,11 @@ class PostgresCpu:
         return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
+def _session_for(url: str, staff_key: str, provider_key: str) -> str:
+    """The portal's pages are a provider member's; every other URL is asked by staff."""
+    return provider_key if url.startswith("/portal/") else staff_key
+
+
 def load(base: str, pairs, seconds: float, headers: dict) -> dict:
     results = {url: [] for url in URLS}
     errors = {url: 0 for url in URLS}
@@ -231,11 +240,7 @@ def load(base: str, pairs, seconds: float, headers: dict) -> dict:
 
     def client(staff_key: str, provider_key: str):
         get = _http_client(base)
-        cookies = {
-            "/staff/": f"sessionid={staff_key}",
-            "/portal/": f"sessionid={provider_key}",
-            "/api/v1/providers/": f"sessionid={staff_key}",
-        }
+        cookies = {url: f"sessionid={_session_for(url, staff_key, provider_key)}" for url in URLS}
         n = 0
         while time.monotonic() < stop_at:  # bounded by the clock
             url = URLS[n % len(URLS)]
@@ -277,7 +282,7 @@ def alone(base: str, pair, headers: dict, runs: int = 15) -> list[str]:
     staff_key, provider_key = pair
     lines = []
     for url in URLS:
-        cookie = f"sessionid={provider_key if url == '/portal/' else staff_key}"
+        cookie = f"sessionid={_session_for(url, staff_key, provider_key)}"
         times = []
         for _ in range(runs + 2):
             started = time.perf_counter()
@@ -364,7 +369,13 @@ def main():
         help="threads per gunicorn worker (more than 1: the gthread worker, with keep-alive)",
     )
     parser.add_argument("--only", choices=["gunicorn", "runserver"])
+    parser.add_argument(
+        "--urls",
+        default=",".join(URLS),
+        help="comma-separated paths asked in turn (portal paths with the provider's session)",
+    )
     args = parser.parse_args()
+    URLS[:] = [url for url in args.urls.split(",") if url]
     if not 0 < args.seconds <= 600 or not 0 < args.clients <= 100:
         raise SystemExit("--seconds in (0, 600], --clients in (0, 100]")
     _django()
