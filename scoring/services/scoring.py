@@ -9,8 +9,8 @@ replaced in one DELETE and one INSERT.
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -56,6 +56,8 @@ class ScoringOutcome:
     scores: int
     no_data: int  # provider × metric pairs without a value, each scored 0
     run_id: int | None = None
+    # Each provider's overall score as stored (two places), for the caller's report.
+    overall: Mapping[int, Decimal] = field(default_factory=dict)
 
 
 def _decimal_text(value: Decimal | None) -> str | None:
@@ -186,32 +188,27 @@ def _cohorts(
     }
 
 
-def _insert(rows: list[dict], *, month: date, model: ScoringModel, run_id: int | None) -> None:
-    """Writes the score rows: on PostgreSQL with one COPY (each row's inputs sent as JSON text
-    and parsed once, server-side); in batches elsewhere."""
-    now = timezone.now()
+# The score columns a run rewrites when a score already exists (everything but its key).
+_REWRITTEN = ("value", "inputs", "computed_at", "cohort_id", "run_id")
+
+
+def _store(
+    rows: list[dict],
+    *,
+    month: date,
+    model: ScoringModel,
+    run_id: int | None,
+    provider_ids: list[int] | None,
+) -> None:
+    """Makes rows the month's score set under the model for provider_ids (for everyone when
+    None): the scores they hold are written, any other score of those providers removed."""
     if connection.vendor == "postgresql":
-        columns = "provider_id, month, kind, scoring_model_id, value, inputs, computed_at, cohort_id, run_id"
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY {Score._meta.db_table} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(
-                    (
-                        row["provider_id"],
-                        month,
-                        row["kind"],
-                        model.pk,
-                        row["value"],
-                        dumps(row["inputs"]),
-                        now,
-                        row["cohort_id"],
-                        run_id,
-                    )
-                )
+        _store_postgresql(rows, month=month, model=model, run_id=run_id, provider_ids=provider_ids)
         return
+    existing = Score.objects.filter(month=month, scoring_model=model)
+    if provider_ids is not None:
+        existing = existing.filter(provider_id__in=provider_ids)
+    existing.delete()
     Score.objects.bulk_create(
         [
             Score(
@@ -228,6 +225,60 @@ def _insert(rows: list[dict], *, month: date, model: ScoringModel, run_id: int |
         ],
         batch_size=INSERT_BATCH,
     )
+
+
+def _store_postgresql(
+    rows: list[dict],
+    *,
+    month: date,
+    model: ScoringModel,
+    run_id: int | None,
+    provider_ids: list[int] | None,
+) -> None:
+    """The rows go in with one COPY (each row's inputs as JSON text, parsed once, server-side)
+    into a temporary table, and from there into the scores with one upsert: a score scored again
+    is updated in place. A DELETE of the previous set and a fresh INSERT cost twice as much
+    there: every new row is checked against its three foreign keys at commit, where an update
+    that keeps provider, model and cohort is not."""
+    table = Score._meta.db_table
+    incoming = "scoring_score_incoming"
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    scope = "" if provider_ids is None else "AND s.provider_id = ANY(%s)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {incoming} (provider_id bigint NOT NULL, "
+            "kind varchar(30) NOT NULL, value numeric(5, 2) NOT NULL, inputs jsonb NOT NULL, "
+            "cohort_id bigint) ON COMMIT DROP"
+        )
+        with cursor.copy(
+            f"COPY {incoming} (provider_id, kind, value, inputs, cohort_id) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(
+                    (
+                        row["provider_id"],
+                        row["kind"],
+                        row["value"],
+                        dumps(row["inputs"]),
+                        row["cohort_id"],
+                    )
+                )
+        # One statement: the scores of those providers the rows no longer hold go, the rows'
+        # are written (disjoint sets, so neither part sees the other's rows).
+        cursor.execute(
+            f"WITH gone AS (DELETE FROM {table} s WHERE s.month = %s "  # noqa: S608
+            f"AND s.scoring_model_id = %s {scope} AND NOT EXISTS (SELECT 1 FROM {incoming} i "
+            "WHERE i.provider_id = s.provider_id AND i.kind = s.kind)) "
+            f"INSERT INTO {table} (provider_id, month, kind, scoring_model_id, value, inputs, "
+            f"computed_at, cohort_id, run_id) SELECT provider_id, %s, kind, %s, value, inputs, "
+            f"%s, cohort_id, %s FROM {incoming} ORDER BY provider_id, kind "
+            "ON CONFLICT (provider_id, month, kind, scoring_model_id) DO UPDATE SET "
+            + ", ".join(f"{column} = EXCLUDED.{column}" for column in _REWRITTEN),
+            [month, model.pk, *([] if provider_ids is None else [provider_ids])]
+            + [month, model.pk, timezone.now(), run_id],
+        )
+        # Dropped now, not only at commit: a caller's transaction may score again.
+        cursor.execute(f"DROP TABLE {incoming}")
 
 
 def _score_in_cohort(
@@ -279,25 +330,29 @@ def _score_rows(
 
 @dataclass(frozen=True)
 class ScoringBasis:
-    """What every batch of a month's scoring shares: each provider's cohorts (its types) and
-    the cohorts' distributions of the percentile metrics. Read once per run, not per batch."""
+    """What every batch of a month's scoring shares, read once per run instead of per batch: the
+    model's rules and weights, each provider's cohorts (its types), the month's values of the
+    model's metrics and the cohorts' distributions of the percentile metrics."""
 
     month: date
     scoring_model_id: int
     types: dict[int, list[int]]
     cohorts: dict[int | None, dict[str, rules.CohortDistribution]]
+    config: ScoringModelConfig
+    values: dict[int, dict[str, Decimal]]
 
 
 def scoring_basis(*, month: date, scoring_model: ScoringModel) -> ScoringBasis:
-    """The cohorts and their percentile distributions for month under the model: two queries."""
+    """The model's configuration, the month's values and the cohorts' percentile distributions
+    for month under the model: four queries. Everyone's values, not only the percentile metrics':
+    one read of the month costs less than a read of each batch's own values."""
     month = month_start(month)
     config = scoring_model_config(scoring_model=scoring_model)
     types = _provider_types()
-    percentile_ids = [
-        metric_id for metric_id, key in config.metric_keys.items() if key in config.percentile_keys
-    ]
-    values = _month_values(month, config, None, metric_ids=percentile_ids) if percentile_ids else {}
-    return ScoringBasis(month, scoring_model.pk, types, _cohorts(config, values, types))
+    values = _month_values(month, config, None)
+    return ScoringBasis(
+        month, scoring_model.pk, types, _cohorts(config, values, types), config, values
+    )
 
 
 def scores_compute(
@@ -322,12 +377,14 @@ def scores_compute(
         raise ValidationError({"scoring_model": NO_PUBLISHED_MODEL})
     if not model.is_published:
         raise ValidationError({"scoring_model": MODEL_NOT_PUBLISHED})
-    config = scoring_model_config(scoring_model=model)
     ids = _providers_to_score(month, provider_ids)
-    values = _month_values(month, config, None if provider_ids is None else ids)
-    if basis is not None and (basis.month, basis.scoring_model_id) == (month, model.pk):
-        types, cohorts = basis.types, basis.cohorts
+    if basis is not None and (basis.month, basis.scoring_model_id) != (month, model.pk):
+        basis = None
+    if basis is not None:
+        config, values, types, cohorts = basis.config, basis.values, basis.types, basis.cohorts
     else:
+        config = scoring_model_config(scoring_model=model)
+        values = _month_values(month, config, None if provider_ids is None else ids)
         types, cohorts = _provider_types(), None
     cohort_values = values
     if cohorts is None and provider_ids is not None and config.percentile_keys:
@@ -386,16 +443,17 @@ def scores_compute(
                 ]
 
     with transaction.atomic():
-        existing = Score.objects.filter(month=month, scoring_model=model)
-        if provider_ids is not None:
-            existing = existing.filter(provider_id__in=ids)
-        existing.delete()
+        _store(
+            rows,
+            month=month,
+            model=model,
+            run_id=run_id,
+            provider_ids=None if provider_ids is None else ids,
+        )
         existing_types = TypeScore.objects.filter(month=month, scoring_model=model)
         if provider_ids is not None:
             existing_types = existing_types.filter(provider_id__in=ids)
         existing_types.delete()
-        if rows:
-            _insert(rows, month=month, model=model, run_id=run_id)
         if type_rows:
             TypeScore.objects.bulk_create(type_rows, batch_size=INSERT_BATCH)
     logger.info("scored %d providers for %s with %s (run %s)", len(ids), month, model, run_id)
@@ -407,4 +465,9 @@ def scores_compute(
         scores=len(rows),
         no_data=no_data_total,
         run_id=run_id,
+        overall={
+            row["provider_id"]: Decimal(row["value"]).quantize(rules.SCORE_PLACES)
+            for row in rows
+            if row["kind"] == ScoreKind.OVERALL
+        },
     )
