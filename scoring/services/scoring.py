@@ -122,6 +122,117 @@ def overall_inputs(
     }
 
 
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _json_text(text: str | None) -> str:
+    """A number text (rules.number_text: digits, sign and point only) as a JSON value."""
+    return "null" if text is None else f'"{text}"'
+
+
+class CohortRows:
+    """The score rows of providers judged in one cohort, their inputs written straight as JSON
+    text: the scores of rules.capability_score and rules.overall_score, and the inputs of
+    capability_inputs and overall_inputs (tests pin them equal), without building the
+    intermediate results and dictionaries first, which were most of a run's own time. What
+    does not depend on a provider's values (each metric's weight, curve, bounds, or cohort size
+    and best; each capability's weight) is written once per cohort."""
+
+    def __init__(
+        self,
+        config: ScoringModelConfig,
+        type_id: int | None,
+        cohorts: dict[int | None, dict[str, rules.CohortDistribution]],
+        text: "NumberTexts",
+    ):
+        self.type_id = type_id
+        self.text = text
+        weights = config.weights.get(type_id)
+        self.weights_from = "provider_type" if weights else "equal"
+        cohort_values = cohorts.get(type_id, {})
+        self.capabilities = []
+        for capability, metric_rules in config.rules.items():
+            metrics = []
+            for rule in metric_rules:
+                head = {
+                    "metric": rule.key,
+                    "weight": text(rule.weight),
+                    "curve": rule.curve,
+                    "higher_is_better": rule.higher_is_better,
+                }
+                cohort = None
+                if rule.curve == rules.LINEAR:
+                    tail = {"floor": text(rule.floor), "target": text(rule.target)}
+                else:
+                    cohort = cohort_values.get(rule.key)
+                    tail = {
+                        "cohort_size": None if cohort is None else len(cohort),
+                        "cohort_best": None
+                        if cohort is None
+                        else text(cohort.best(higher_is_better=rule.higher_is_better)),
+                    }
+                # The entry's JSON around its three figures: "{…head" and "tail…}".
+                metrics.append((rule, cohort, _dumps(head)[:-1], _dumps(tail)[1:]))
+            self.capabilities.append((capability, metrics))
+        self.overall_parts = [
+            (capability, weight, _dumps({"capability": capability, "weight": text(weight)})[:-1])
+            for capability, weight in (weights or EQUAL_WEIGHTS).items()
+        ]
+
+    def rows(self, provider_id: int, values: Mapping[str, Decimal]) -> tuple[list[dict], int]:
+        """The provider's score rows (five capabilities, then overall) and its count of metrics
+        without a value."""
+        text = self.text
+        rows = []
+        scores: dict[str, Decimal] = {}
+        no_data: list[str] = []
+        for capability, metrics in self.capabilities:
+            entries = []
+            missing = []
+            total = rules.ZERO
+            for rule, cohort, head, tail in metrics:
+                value = values.get(rule.key)
+                if value is None:
+                    missing.append(rule.key)
+                score = rules.metric_score(rule, value, cohort)
+                part = rules.contribution(rule.weight, score)
+                total += part
+                entries.append(
+                    f'{head}, "value": {_json_text(text(value))}, "score": "{text(score)}", '
+                    f'"contribution": "{text(part)}", {tail}'
+                )
+            score = scores[capability] = rules.clamp_score(total)
+            no_data += missing
+            rows.append(
+                {
+                    "provider_id": provider_id,
+                    "kind": capability,
+                    "value": str(score),
+                    "inputs_json": f'{{"parts": [{", ".join(entries)}], '
+                    f'"no_data": {_dumps(missing)}}}',
+                    "cohort_id": self.type_id,
+                }
+            )
+        entries = []
+        total = rules.ZERO
+        for capability, weight, head in self.overall_parts:
+            score = scores.get(capability, rules.ZERO)
+            part = rules.contribution(weight, score)
+            total += part
+            entries.append(f'{head}, "score": "{text(score)}", "contribution": "{text(part)}"}}')
+        rows.append(
+            {
+                "provider_id": provider_id,
+                "kind": ScoreKind.OVERALL.value,
+                "value": str(rules.clamp_score(total)),
+                "inputs_json": f'{{"parts": [{", ".join(entries)}], '
+                f'"weights_from": "{self.weights_from}", "no_data": {_dumps(no_data)}}}',
+                "cohort_id": self.type_id,
+            }
+        )
+        return rows, len(no_data)
+
+
 def _providers_to_score(month: date, provider_ids: Iterable[int] | None) -> list[int]:
     if provider_ids is not None:
         return sorted(set(provider_ids))
@@ -217,7 +328,7 @@ def _store(
                 kind=row["kind"],
                 scoring_model=model,
                 value=Decimal(row["value"]),
-                inputs=row["inputs"],
+                inputs=json.loads(row["inputs_json"]),
                 cohort_id=row["cohort_id"],
                 run_id=run_id,
             )
@@ -242,7 +353,6 @@ def _store_postgresql(
     that keeps provider, model and cohort is not."""
     table = Score._meta.db_table
     incoming = "scoring_score_incoming"
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
     scope = "" if provider_ids is None else "AND s.provider_id = ANY(%s)"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -259,7 +369,7 @@ def _store_postgresql(
                         row["provider_id"],
                         row["kind"],
                         row["value"],
-                        dumps(row["inputs"]),
+                        row["inputs_json"],
                         row["cohort_id"],
                     )
                 )
@@ -405,42 +515,55 @@ def scores_compute(
     no_data_total = 0
     empty: dict[str, Decimal] = {}
     text = NumberTexts()
+    one_cohort: dict[int | None, CohortRows] = {}
     for provider_id in ids:
         provider_values = values.get(provider_id, empty)
+        type_ids = types.get(provider_id) or [None]
+        if len(type_ids) == 1:
+            # Judged in one cohort only (most providers): straight to its rows.
+            type_id = type_ids[0]
+            scorer = one_cohort.get(type_id)
+            if scorer is None:
+                scorer = one_cohort[type_id] = CohortRows(config, type_id, cohorts, text)
+            provider_rows, missing = scorer.rows(provider_id, provider_values)
+            rows += provider_rows
+            no_data_total += missing
+            continue
         scored = [
             _score_in_cohort(config, provider_id, type_id, provider_values, cohorts)
-            for type_id in types.get(provider_id) or [None]
+            for type_id in type_ids
         ]
         # The provider's own score is its best type's (max overall; the first type on a tie).
         best = max(scored, key=lambda one: one[1].score)
         results, overall, weights_from, cohort = best
         no_data = [key for result in results for key in result.no_data]
         no_data_total += len(no_data)
-        rows += _score_rows(provider_id, cohort, results, overall, weights_from, no_data, text)
-        if len(scored) > 1:
-            for type_results, type_overall, type_weights_from, type_id in scored:
-                type_no_data = [key for result in type_results for key in result.no_data]
-                type_rows += [
-                    TypeScore(
-                        provider_id=provider_id,
-                        month=month,
-                        scoring_model=model,
-                        cohort_id=type_id,
-                        kind=row["kind"],
-                        value=Decimal(row["value"]),
-                        inputs=row["inputs"],
-                        run_id=run_id,
-                    )
-                    for row in _score_rows(
-                        provider_id,
-                        type_id,
-                        type_results,
-                        type_overall,
-                        type_weights_from,
-                        type_no_data,
-                        text,
-                    )
-                ]
+        for row in _score_rows(provider_id, cohort, results, overall, weights_from, no_data, text):
+            row["inputs_json"] = _dumps(row.pop("inputs"))
+            rows.append(row)
+        for type_results, type_overall, type_weights_from, type_id in scored:
+            type_no_data = [key for result in type_results for key in result.no_data]
+            type_rows += [
+                TypeScore(
+                    provider_id=provider_id,
+                    month=month,
+                    scoring_model=model,
+                    cohort_id=type_id,
+                    kind=row["kind"],
+                    value=Decimal(row["value"]),
+                    inputs=row["inputs"],
+                    run_id=run_id,
+                )
+                for row in _score_rows(
+                    provider_id,
+                    type_id,
+                    type_results,
+                    type_overall,
+                    type_weights_from,
+                    type_no_data,
+                    text,
+                )
+            ]
 
     with transaction.atomic():
         _store(

@@ -231,6 +231,42 @@ def test_rescoring_replaces_the_set_and_a_new_version_writes_a_set_beside_it(tri
     assert overall_scores(month=OCTOBER)[a.pk] == second["overall"]
 
 
+def test_scoring_again_updates_the_scores_in_place_and_drops_those_no_longer_scored(trio):
+    a, b, c = trio
+    v1 = latest_published_scoring_model()
+    scores_compute(month=OCTOBER, run_id=1)
+    before = {
+        (pid, kind): (pk, computed_at)
+        for pk, pid, kind, computed_at in Score.objects.values_list(
+            "pk", "provider_id", "kind", "computed_at"
+        )
+    }
+    scored_a = _scores(a, v1)
+    # C leaves the program and its values are withdrawn: the whole month no longer scores it.
+    type(c).objects.filter(pk=c.pk).update(status=LifecycleStatus.EXITED)
+    c.metric_values.all().delete()
+
+    outcome = scores_compute(month=OCTOBER, run_id=2)
+
+    after = {
+        (pid, kind): (pk, computed_at, run_id)
+        for pk, pid, kind, computed_at, run_id in Score.objects.values_list(
+            "pk", "provider_id", "kind", "computed_at", "run_id"
+        )
+    }
+    assert {pid for pid, _kind in after} == {a.pk, b.pk}
+    for key, (pk, computed_at, run_id) in after.items():
+        assert pk == before[key][0]  # the same row, updated
+        assert computed_at >= before[key][1]
+        assert run_id == 2
+    assert _scores(a, v1) == scored_a
+    assert outcome.overall == {a.pk: scored_a["overall"], b.pk: _scores(b, v1)["overall"]}
+
+    # A batch replaces its own providers' scores only.
+    scores_compute(month=OCTOBER, provider_ids=[b.pk], run_id=3)
+    assert dict(Score.objects.values_list("provider_id", "run_id").distinct()) == {a.pk: 2, b.pk: 3}
+
+
 def test_a_draft_or_no_published_model_is_refused(trio):
     draft = build_model(status=ScoringModelStatus.DRAFT)
     with pytest.raises(ValidationError) as refused:
