@@ -3,7 +3,7 @@
 A handful of queries whatever the number of providers: the model version, the month's metric
 values and the providers' types are read once, the scores are computed in memory with the pure
 rules (scoring/rules.py), and the month's score set for those providers and that version is
-replaced in one DELETE and one INSERT.
+replaced set-based (on PostgreSQL one COPY and one upsert; elsewhere one DELETE and one INSERT).
 """
 
 import json
@@ -348,9 +348,10 @@ def _store_postgresql(
 ) -> None:
     """The rows go in with one COPY (each row's inputs as JSON text, parsed once, server-side)
     into a temporary table, and from there into the scores with one upsert: a score scored again
-    is updated in place. A DELETE of the previous set and a fresh INSERT cost twice as much
-    there: every new row is checked against its three foreign keys at commit, where an update
-    that keeps provider, model and cohort is not."""
+    is updated in place, keeping its row. Deleting the previous set and inserting it afresh cost
+    more: the DELETE itself, and every new row checked against its three foreign keys at commit
+    (180,000 checks for a month of 10,000 providers), where an update that keeps provider, model
+    and cohort checks none."""
     table = Score._meta.db_table
     incoming = "scoring_score_incoming"
     scope = "" if provider_ids is None else "AND s.provider_id = ANY(%s)"
