@@ -346,16 +346,27 @@ def _store_postgresql(
     run_id: int | None,
     provider_ids: list[int] | None,
 ) -> None:
-    """The rows go in with one COPY (each row's inputs as JSON text, parsed once, server-side)
-    into a temporary table, and from there into the scores with one upsert: a score scored again
-    is updated in place, keeping its row. Deleting the previous set and inserting it afresh cost
-    more: the DELETE itself, and every new row checked against its three foreign keys at commit
-    (180,000 checks for a month of 10,000 providers), where an update that keeps provider, model
-    and cohort checks none."""
+    """When those providers have no scores for the month and model yet (a month's first run),
+    the rows go straight into the table with one COPY (each row's inputs as JSON text, parsed
+    once, server-side). Otherwise they are copied into a temporary table and upserted from it: a
+    score scored again is updated in place, keeping its row. Deleting the previous set and
+    inserting it afresh cost more: the DELETE itself, and every new row checked against its three
+    foreign keys at commit (180,000 checks for a month of 10,000 providers), where an update that
+    keeps provider, model and cohort checks none."""
     table = Score._meta.db_table
     incoming = "scoring_score_incoming"
     scope = "" if provider_ids is None else "AND s.provider_id = ANY(%s)"
+    scope_params = [] if provider_ids is None else [provider_ids]
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {table} s WHERE s.month = %s "  # noqa: S608
+            f"AND s.scoring_model_id = %s {scope})",
+            [month, model.pk, *scope_params],
+        )
+        if not cursor.fetchone()[0]:
+            # Nothing to replace (a month's first run): straight into the table.
+            _copy_scores(cursor, rows, month=month, model=model, run_id=run_id)
+            return
         cursor.execute(
             f"CREATE TEMPORARY TABLE {incoming} (provider_id bigint NOT NULL, "
             "kind varchar(30) NOT NULL, value numeric(5, 2) NOT NULL, inputs jsonb NOT NULL, "
@@ -385,11 +396,32 @@ def _store_postgresql(
             f"%s, cohort_id, %s FROM {incoming} ORDER BY provider_id, kind "
             "ON CONFLICT (provider_id, month, kind, scoring_model_id) DO UPDATE SET "
             + ", ".join(f"{column} = EXCLUDED.{column}" for column in _REWRITTEN),
-            [month, model.pk, *([] if provider_ids is None else [provider_ids])]
-            + [month, model.pk, timezone.now(), run_id],
+            [month, model.pk, *scope_params, month, model.pk, timezone.now(), run_id],
         )
         # Dropped now, not only at commit: a caller's transaction may score again.
         cursor.execute(f"DROP TABLE {incoming}")
+
+
+def _copy_scores(cursor, rows: list[dict], *, month: date, model: ScoringModel, run_id) -> None:
+    columns = (
+        "provider_id, month, kind, scoring_model_id, value, inputs, computed_at, cohort_id, run_id"
+    )
+    now = timezone.now()
+    with cursor.copy(f"COPY {Score._meta.db_table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                (
+                    row["provider_id"],
+                    month,
+                    row["kind"],
+                    model.pk,
+                    row["value"],
+                    row["inputs_json"],
+                    now,
+                    row["cohort_id"],
+                    run_id,
+                )
+            )
 
 
 def _score_in_cohort(
