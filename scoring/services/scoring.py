@@ -355,8 +355,10 @@ def _store_postgresql(
     keeps provider, model and cohort checks none."""
     table = Score._meta.db_table
     incoming = "scoring_score_incoming"
-    scope = "" if provider_ids is None else "AND s.provider_id = ANY(%s)"
-    scope_params = [] if provider_ids is None else [provider_ids]
+    scope = "" if provider_ids is None else "AND s.provider_id = ANY(%s::bigint[])"
+    # The ids as one array literal: psycopg's list adapter quotes element by element, and two
+    # 500-id lists a batch cost more than the rest of the statement's Python.
+    scope_params = [] if provider_ids is None else ["{" + ",".join(map(str, provider_ids)) + "}"]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {table} s WHERE s.month = %s "  # noqa: S608
