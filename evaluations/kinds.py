@@ -222,7 +222,6 @@ def _scoring_basis_of(run):
 def scoring_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutcome]:
     """Scores the month for the batch with the latest published model (set-based), on the
     run's scoring basis read once per worker."""
-    from scoring.models import Score, ScoreKind
     from scoring.services.scoring import scores_compute
 
     outcome = scores_compute(
@@ -231,18 +230,11 @@ def scoring_batch(*, run, provider_ids: Sequence[int]) -> dict[int, ProviderOutc
         run_id=run.pk,
         basis=_scoring_basis_of(run),
     )
-    # The outcome counts the whole batch; each provider's result says what it scored.
-    overall = dict(
-        Score.objects.filter(
-            month=run.period,
-            scoring_model_id=outcome.scoring_model_id,
-            kind=ScoreKind.OVERALL,
-            provider_id__in=list(provider_ids),
-        ).values_list("provider_id", "value")
-    )
+    # The outcome counts the whole batch; each provider's result says what it scored, as the
+    # service stored it.
     outcomes = {}
     for pid in provider_ids:
-        score = overall.get(pid)
+        score = outcome.overall.get(pid)
         detail = {"scoring_model_version": outcome.version, "overall_score": str(score)}
         outcomes[pid] = (
             ProviderOutcome(ok=True, detail=detail)

@@ -362,8 +362,14 @@ class CapabilityWeight(models.Model):
 class Score(models.Model):
     """One score (0–100) per provider, month, capability (or overall) and model version."""
 
+    # No index of its own: the unique constraint's index begins with the provider, and each
+    # index more is one more write per score in every scoring run.
     provider = models.ForeignKey(
-        Provider, verbose_name=_("服务商"), on_delete=models.CASCADE, related_name="scores"
+        Provider,
+        verbose_name=_("服务商"),
+        on_delete=models.CASCADE,
+        related_name="scores",
+        db_index=False,
     )
     month = models.DateField(_("月份"))
     kind = models.CharField(_("评分项"), max_length=30, choices=ScoreKind.choices)

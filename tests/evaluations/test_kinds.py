@@ -108,7 +108,9 @@ def _recorder(**functions):
 def test_the_scoring_adapter_scores_the_batch_for_the_month():
     run = EvaluationRunFactory(kind="scoring", period=MONTH)
     scoring = _recorder(
-        scores_compute=lambda **kw: SimpleNamespace(scoring_model_id=0, version=1),
+        scores_compute=lambda **kw: SimpleNamespace(
+            scoring_model_id=0, version=1, overall={4: Decimal("61.50")}
+        ),
         scoring_basis=lambda **kw: "the run's basis",
     )
 
@@ -119,8 +121,10 @@ def test_the_scoring_adapter_scores_the_batch_for_the_month():
     scoring.scores_compute.assert_called_once_with(
         month=MONTH, provider_ids=[3, 4], run_id=run.pk, basis="the run's basis"
     )
-    # The stand-in wrote no scores, so neither provider has one to report.
-    assert {pid: outcome.ok for pid, outcome in outcomes.items()} == {3: False, 4: False}
+    # The stand-in stored an overall score for provider 4 only: 3 has none to report.
+    assert {pid: outcome.ok for pid, outcome in outcomes.items()} == {3: False, 4: True}
+    assert outcomes[4].detail == {"scoring_model_version": 1, "overall_score": "61.50"}
+    assert outcomes[3].detail["error"] == str(kinds.NOT_SCORED)
 
 
 @pytest.mark.django_db

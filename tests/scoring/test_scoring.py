@@ -231,6 +231,42 @@ def test_rescoring_replaces_the_set_and_a_new_version_writes_a_set_beside_it(tri
     assert overall_scores(month=OCTOBER)[a.pk] == second["overall"]
 
 
+def test_scoring_again_updates_the_scores_in_place_and_drops_those_no_longer_scored(trio):
+    a, b, c = trio
+    v1 = latest_published_scoring_model()
+    scores_compute(month=OCTOBER, run_id=1)
+    before = {
+        (pid, kind): (pk, computed_at)
+        for pk, pid, kind, computed_at in Score.objects.values_list(
+            "pk", "provider_id", "kind", "computed_at"
+        )
+    }
+    scored_a = _scores(a, v1)
+    # C leaves the program and its values are withdrawn: the whole month no longer scores it.
+    type(c).objects.filter(pk=c.pk).update(status=LifecycleStatus.EXITED)
+    c.metric_values.all().delete()
+
+    outcome = scores_compute(month=OCTOBER, run_id=2)
+
+    after = {
+        (pid, kind): (pk, computed_at, run_id)
+        for pk, pid, kind, computed_at, run_id in Score.objects.values_list(
+            "pk", "provider_id", "kind", "computed_at", "run_id"
+        )
+    }
+    assert {pid for pid, _kind in after} == {a.pk, b.pk}
+    for key, (pk, computed_at, run_id) in after.items():
+        assert pk == before[key][0]  # the same row, updated
+        assert computed_at >= before[key][1]
+        assert run_id == 2
+    assert _scores(a, v1) == scored_a
+    assert outcome.overall == {a.pk: scored_a["overall"], b.pk: _scores(b, v1)["overall"]}
+
+    # A batch replaces its own providers' scores only.
+    scores_compute(month=OCTOBER, provider_ids=[b.pk], run_id=3)
+    assert dict(Score.objects.values_list("provider_id", "run_id").distinct()) == {a.pk: 2, b.pk: 3}
+
+
 def test_a_draft_or_no_published_model_is_refused(trio):
     draft = build_model(status=ScoringModelStatus.DRAFT)
     with pytest.raises(ValidationError) as refused:
@@ -269,14 +305,20 @@ def test_scoring_takes_a_fixed_number_of_queries_whatever_the_provider_count(
     count, django_assert_max_num_queries
 ):
     providers = _providers_with_values(count)
-    # One statement more than before issue 22: replacing the per-type (TypeScore) rows.
-    with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as queries:
+    # One statement more than before issue 22: replacing the per-type (TypeScore) rows. Since
+    # issue 13 a month's first scores go straight in after one check that there are none to
+    # replace (instead of a DELETE), and scores scored again are upserted through a temporary
+    # table (created, upserted from, dropped: three statements more).
+    with django_assert_max_num_queries(11), CaptureQueriesContext(connection) as first:
         outcome = scores_compute(month=OCTOBER)
     assert outcome.providers == count
     assert Score.objects.count() == count * 6
+    with CaptureQueriesContext(connection) as again:
+        scores_compute(month=OCTOBER)
+    assert Score.objects.count() == count * 6
     # And exactly the same statements at either size.
-    assert len(queries.captured_queries) == 11
-    with django_assert_max_num_queries(12):
+    assert (len(first.captured_queries), len(again.captured_queries)) == (11, 14)
+    with django_assert_max_num_queries(14):
         scores_compute(month=OCTOBER, provider_ids=[p.pk for p in providers[: count // 2 + 1]])
 
 
