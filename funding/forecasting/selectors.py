@@ -7,6 +7,7 @@ its figures are those of the same forecast, only counted over fewer providers.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +15,7 @@ from datetime import date
 from funding.forecasting.engine import MODEL_VERSION, QUANTILES
 from funding.models import Forecast, ProviderForecast
 from zaofeng.periods import add_months, month_start
+from zaofeng.readcache import read_cached
 
 LOW, MEDIAN, HIGH = QUANTILES.index(0.1), QUANTILES.index(0.5), QUANTILES.index(0.9)
 NEXT_TO_CROSS = 10
@@ -187,6 +189,25 @@ def program_forecast_view(
     forecast = forecast_latest(month=month)
     if forecast is None:
         return None
+    # Every staff page view asks for it, and a scope's counts are simulated again from its
+    # providers' fits: kept until the forecast changes (its key) or a run finishes (the family).
+    return read_cached(
+        "program_forecast_view",
+        (forecast.pk, forecast.updated_at.isoformat(), _providers_key(provider_ids)),
+        lambda: _program_forecast_view(forecast, provider_ids),
+    )
+
+
+def _providers_key(provider_ids: Collection[int] | None) -> str:
+    if provider_ids is None:
+        return "program"
+    joined = ",".join(str(pk) for pk in sorted(provider_ids))
+    return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+
+def _program_forecast_view(
+    forecast: Forecast, provider_ids: Collection[int] | None
+) -> ProgramForecastView:
     program = forecast.program if provider_ids is None else _scoped_program(forecast, provider_ids)
     horizon = forecast.inputs["horizon"]
     funnel = program.get("funnel", {})
@@ -225,41 +246,45 @@ def program_forecast_view(
 def _next_to_cross(forecast, targets, provider_ids) -> tuple[Crossing, ...]:
     """Providers below a target's threshold now, by their probability of standing at or above
     it at the target date (highest first)."""
-    rows = forecast.providers.select_related("provider")
+    if not targets:
+        return ()
+    rows = forecast.providers.filter(trailing_net_gmv_fen__lt=max(t.threshold_fen for t in targets))
     if provider_ids is not None:
         rows = rows.filter(provider_id__in=list(provider_ids))
-    candidates = []
     by_code = {t.code: t for t in targets}
-    for row in rows.only(
-        "provider_id", "provider__name", "trailing_net_gmv_fen", "reach", "forecast_id"
-    ):
-        for code, reach in row.reach.items():
-            target = by_code.get(code)
-            if target is None or row.trailing_net_gmv_fen >= target.threshold_fen:
-                continue
-            index = min(
-                max(len(reach) - 1, 0),
-                next(
-                    (
-                        i
-                        for i, m in enumerate(
-                            add_months(forecast.month, h + 1) for h in range(len(reach))
-                        )
-                        if m >= month_start(target.target_date)
-                    ),
-                    len(reach) - 1,
-                ),
+    at_target_date: dict[tuple[str, int], int] = {}
+
+    def target_index(target, length: int) -> int:
+        # The first month of the reach curve at or after the target date (the last if none).
+        key = (target.code, length)
+        if key not in at_target_date:
+            wanted = month_start(target.target_date)
+            at_target_date[key] = next(
+                (h for h in range(length) if add_months(forecast.month, h + 1) >= wanted),
+                max(length - 1, 0),
             )
-            probability = reach[index] if reach else 0.0
+        return at_target_date[key]
+
+    candidates = []
+    # Plain values, not model rows: 10,000 provider objects cost seconds (their lifecycle
+    # field's state tracking reads it again when it is deferred).
+    for provider_id, name, trailing, reach_by_code in rows.values_list(
+        "provider_id", "provider__name", "trailing_net_gmv_fen", "reach"
+    ):
+        for code, reach in reach_by_code.items():
+            target = by_code.get(code)
+            if target is None or trailing >= target.threshold_fen or not reach:
+                continue
+            probability = reach[target_index(target, len(reach))]
             if probability > 0:
                 candidates.append(
                     Crossing(
-                        row.provider_id,
-                        row.provider.name,
+                        provider_id,
+                        name,
                         code,
                         probability,
-                        row.trailing_net_gmv_fen,
-                        target.threshold_fen - row.trailing_net_gmv_fen,
+                        trailing,
+                        target.threshold_fen - trailing,
                     )
                 )
     candidates.sort(key=lambda c: (-c.probability, c.lacking_fen, c.provider_id))

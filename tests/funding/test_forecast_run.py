@@ -224,3 +224,47 @@ def test_the_admin_forecast_page_reads_the_stored_forecast(world, client):
     assert scoped.providers == len(east_ids) < view.providers
     assert {c.provider_id for c in scoped.next_to_cross} <= east_ids
     assert "仅含您负责区域的服务商" in response.content.decode()
+
+
+def test_the_program_forecast_reads_in_the_same_queries_however_many_providers_and_is_cached(
+    world, settings
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call_command("evaluate", kind="forecast", period="2026-09", inline=True, stdout=None)
+    forecast = Forecast.objects.get()
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            view = program_forecast_view(month=M)
+        return len(captured), view
+
+    few, view = queries()
+    # Thirty more providers below the thresholds, each with a stored forecast like the first's:
+    # their lifecycle field must not be read row by row.
+    template = ProviderForecast.objects.filter(forecast=forecast).exclude(model="zero").first()
+    for _ in range(30):
+        ProviderForecast.objects.create(
+            forecast=forecast,
+            provider=ProviderFactory(),
+            model=template.model,
+            history_months=template.history_months,
+            trailing_net_gmv_fen=template.trailing_net_gmv_fen,
+            quantiles=template.quantiles,
+            reach=template.reach,
+            fit=template.fit,
+        )
+    many, _ = queries()
+    assert many == few
+    assert len(view.next_to_cross) > 0
+
+    # With the read cache on, a second ask reads only the forecast's record.
+    settings.READ_CACHE_SECONDS = 300
+    cache.clear()
+    first, cached = queries()
+    second, again = queries()
+    assert again == cached
+    assert second < first
+    assert second <= 3  # the forecast's record and the cache's version, not the providers
