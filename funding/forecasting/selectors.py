@@ -245,50 +245,55 @@ def _program_forecast_view(
 
 def _next_to_cross(forecast, targets, provider_ids) -> tuple[Crossing, ...]:
     """Providers below a target's threshold now, by their probability of standing at or above
-    it at the target date (highest first)."""
-    if not targets:
-        return ()
-    rows = forecast.providers.filter(trailing_net_gmv_fen__lt=max(t.threshold_fen for t in targets))
+    it at the target date (highest first).
+
+    Each target's probability at its date is picked from the stored reach curves by the database
+    (a JSON key and index, on PostgreSQL and SQLite alike), so that a program of 10,000 providers
+    sends back the few candidates, not 10,000 curves to decode."""
+    from django.db.models import FloatField
+    from django.db.models.fields.json import KeyTextTransform, KeyTransform
+    from django.db.models.functions import Cast
+
+    rows = forecast.providers.all()
     if provider_ids is not None:
         rows = rows.filter(provider_id__in=list(provider_ids))
-    by_code = {t.code: t for t in targets}
-    at_target_date: dict[tuple[str, int], int] = {}
-
-    def target_index(target, length: int) -> int:
-        # The first month of the reach curve at or after the target date (the last if none).
-        key = (target.code, length)
-        if key not in at_target_date:
-            wanted = month_start(target.target_date)
-            at_target_date[key] = next(
-                (h for h in range(length) if add_months(forecast.month, h + 1) >= wanted),
-                max(length - 1, 0),
-            )
-        return at_target_date[key]
-
+    horizon = forecast.inputs["horizon"]
     candidates = []
-    # Plain values, not model rows: 10,000 provider objects cost seconds (their lifecycle
-    # field's state tracking reads it again when it is deferred).
-    for provider_id, name, trailing, reach_by_code in rows.values_list(
-        "provider_id", "provider__name", "trailing_net_gmv_fen", "reach"
-    ):
-        for code, reach in reach_by_code.items():
-            target = by_code.get(code)
-            if target is None or trailing >= target.threshold_fen or not reach:
-                continue
-            probability = reach[target_index(target, len(reach))]
-            if probability > 0:
-                candidates.append(
-                    Crossing(
-                        provider_id,
-                        name,
-                        code,
-                        probability,
-                        trailing,
-                        target.threshold_fen - trailing,
-                    )
-                )
+    for target in targets:
+        index = _reach_index(forecast.month, target.target_date, horizon)
+        probability = Cast(
+            KeyTextTransform(str(index), KeyTransform(target.code, "reach")), FloatField()
+        )
+        below = (
+            rows.filter(trailing_net_gmv_fen__lt=target.threshold_fen)
+            .annotate(probability=probability)
+            .filter(probability__gt=0)
+            # the same order as the final sort: the least lacking first among equals
+            .order_by("-probability", "-trailing_net_gmv_fen", "provider_id")
+            .values_list("provider_id", "provider__name", "trailing_net_gmv_fen", "probability")
+        )
+        candidates.extend(
+            Crossing(
+                provider_id,
+                name,
+                target.code,
+                chance,
+                trailing,
+                target.threshold_fen - trailing,
+            )
+            for provider_id, name, trailing, chance in below[:NEXT_TO_CROSS]
+        )
     candidates.sort(key=lambda c: (-c.probability, c.lacking_fen, c.provider_id))
     return tuple(candidates[:NEXT_TO_CROSS])
+
+
+def _reach_index(month: date, target_date: date, horizon: int) -> int:
+    """The reach curve's point for a target date: the first month-end at or after it (the curve's
+    last point when the date lies beyond the horizon)."""
+    wanted = month_start(target_date)
+    return next(
+        (h for h in range(horizon) if add_months(month, h + 1) >= wanted), max(horizon - 1, 0)
+    )
 
 
 def provider_forecast_view(*, provider_id: int, month: date | None = None):
@@ -307,11 +312,9 @@ def provider_forecast_view(*, provider_id: int, month: date | None = None):
         next_code, next_threshold = target["code"], target["threshold_fen"]
         next_date = date.fromisoformat(target["date"])
         reach = row.reach.get(next_code, [])
-        months = [add_months(forecast.month, h + 1) for h in range(len(reach))]
-        index = next(
-            (i for i, m in enumerate(months) if m >= month_start(next_date)), len(reach) - 1
+        next_probability = (
+            reach[_reach_index(forecast.month, next_date, len(reach))] if reach else None
         )
-        next_probability = reach[index] if reach else None
     return ProviderForecastView(
         month=forecast.month,
         provider_id=provider_id,
