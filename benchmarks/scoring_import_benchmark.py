@@ -136,7 +136,7 @@ def _timed_import(path: Path):
 
 
 @pytest.mark.benchmark
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_import_one_million_metric_rows_beside_raw_copy():
     metrics = list(Metric.objects.order_by("id"))
     providers = make_providers(-(-ROWS // (len(metrics) * MONTHS)))
