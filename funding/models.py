@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from providers.models import Provider
+from providers.models import Provider, Region
 from zaofeng.money import format_count_cn, format_fen_cn
 from zaofeng.periods import add_months
 
@@ -1112,3 +1112,35 @@ class ProviderForecast(models.Model):
 
     def __str__(self):
         return f"{self.forecast} {self.provider_id}"
+
+
+class ForecastRegionCount(models.Model):
+    """One region's share of the program's count distribution, stored by the forecast run.
+
+    Each provider's paths are drawn from its own seed and the shared draws, so the counts of
+    disjoint groups add up: a region manager's forecast is the sum of its regions' arrays, read
+    in one query, instead of simulating its providers again on every uncached page."""
+
+    forecast = models.ForeignKey(
+        Forecast, verbose_name=_("预测"), on_delete=models.CASCADE, related_name="region_counts"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+"
+    )
+    # int32 arrays, little-endian: the providers counted (sorted ids), and their counts at or
+    # above each target threshold per path and month ahead (thresholds × paths × horizon).
+    provider_ids = models.BinaryField(_("计入的服务商"))
+    counts = models.BinaryField(_("各路径达标数"))
+
+    class Meta:
+        verbose_name = _("区域预测计数")
+        verbose_name_plural = _("区域预测计数")
+        ordering = ["forecast", "region"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["forecast", "region"], name="forecast_region_count_one_per_region"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.forecast} {self.region_id}"

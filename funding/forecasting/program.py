@@ -89,6 +89,21 @@ def count_paths(
     return counts
 
 
+def int32_bytes(values) -> bytes:
+    """An int32 array (or list) as little-endian bytes, the stored form of ids and counts."""
+    import numpy as np
+
+    return np.ascontiguousarray(values, dtype="<i4").tobytes()
+
+
+def int32_array(data: bytes, shape=None):
+    """The array int32_bytes stored, in `shape` when given."""
+    import numpy as np
+
+    array = np.frombuffer(bytes(data), dtype="<i4")
+    return array.reshape(shape) if shape is not None else array
+
+
 def count_forecasts(
     counts,
     *,

@@ -137,24 +137,31 @@ def _scoped_program(forecast: Forecast, provider_ids: Collection[int]) -> dict:
 
     inputs = forecast.inputs
     gone = set(Provider.objects.filter(status__in=GONE).values_list("pk", flat=True))
-    fits = [
-        _fit_from_record(pid, record)
-        for pid, record in forecast.providers.filter(provider_id__in=list(provider_ids))
-        .order_by("provider_id")
-        .values_list("provider_id", "fit")
-        if pid not in gone
-    ]
+    rows = forecast.providers.filter(provider_id__in=list(provider_ids))
+    wanted = sorted(set(rows.values_list("provider_id", flat=True)) - gone)
     targets = forecast.program["targets"]
     thresholds = [t["threshold_fen"] for t in targets]
-    counts = count_paths(
-        fits,
-        factor=CommonFactor(tuple(inputs["factor"]["shocks"]), inputs["factor"]["share"]),
-        thresholds=thresholds,
-        horizon=inputs["horizon"],
-        paths=inputs["paths"],
-        seed=inputs["seed"],
-        profile=inputs["profile"],
+    counts = _region_counts(
+        forecast, wanted, shape=(len(thresholds), inputs["paths"], inputs["horizon"])
     )
+    if counts is None:
+        # Not whole regions as the run counted them (a provider moved, exited or joined since,
+        # or a scope that is not by region): simulated from the stored fits.
+        fits = [
+            _fit_from_record(pid, record)
+            for pid, record in rows.filter(provider_id__in=wanted)
+            .order_by("provider_id")
+            .values_list("provider_id", "fit")
+        ]
+        counts = count_paths(
+            fits,
+            factor=CommonFactor(tuple(inputs["factor"]["shocks"]), inputs["factor"]["share"]),
+            thresholds=thresholds,
+            horizon=inputs["horizon"],
+            paths=inputs["paths"],
+            seed=inputs["seed"],
+            profile=inputs["profile"],
+        )
     summaries = count_forecasts(
         counts,
         thresholds=thresholds,
@@ -177,7 +184,32 @@ def _scoped_program(forecast: Forecast, provider_ids: Collection[int]) -> dict:
                 "verdict": s.verdict,
             }
         )
-    return {"providers": len(fits), "targets": out, "funnel": {}}
+    return {"providers": len(wanted), "targets": out, "funnel": {}}
+
+
+def _region_counts(forecast: Forecast, wanted: list[int], *, shape):
+    """The scope's count distribution summed from the run's region parts, when the scope is
+    exactly the providers those regions counted; None otherwise."""
+    import numpy as np
+
+    from funding.forecasting.program import int32_array
+    from funding.models import ForecastRegionCount
+    from providers.models import Provider
+
+    if not wanted:
+        return None
+    regions = set(Provider.objects.filter(pk__in=wanted).values_list("region_id", flat=True))
+    parts = list(
+        ForecastRegionCount.objects.filter(forecast=forecast, region_id__in=regions).values_list(
+            "provider_ids", "counts"
+        )
+    )
+    if len(parts) != len(regions):
+        return None
+    counted = np.sort(np.concatenate([int32_array(ids) for ids, _counts in parts]))
+    if not np.array_equal(counted, np.asarray(wanted, dtype=counted.dtype)):
+        return None
+    return sum(int32_array(counts, shape).astype(np.int32) for _ids, counts in parts)
 
 
 def program_forecast_view(

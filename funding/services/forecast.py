@@ -20,6 +20,7 @@ from funding.models import (
     TIER_1B,
     TIER_100M,
     Forecast,
+    ForecastRegionCount,
     ProviderForecast,
     Tier,
     default_target_date,
@@ -261,7 +262,7 @@ def forecast_providers(*, month: date, provider_ids, run_id: int | None = None) 
 def forecast_summarize(*, month: date) -> dict:
     """The program's count distribution at each target from every provider's stored fit, with
     the funnel's expected entrants beside it; stored on the month's forecast."""
-    from funding.forecasting.program import count_forecasts, count_paths
+    from funding.forecasting.program import count_forecasts, count_paths, int32_bytes
 
     forecast = Forecast.objects.get(month=month_start(month), model_version=MODEL_VERSION)
     inputs = forecast.inputs
@@ -281,15 +282,41 @@ def forecast_summarize(*, month: date) -> dict:
     ]
     targets = inputs["targets"]
     thresholds = [t["threshold_fen"] for t in targets]
-    counts = count_paths(
-        fits,
-        factor=factor,
-        thresholds=thresholds,
-        horizon=horizon,
-        paths=inputs["paths"],
-        seed=inputs["seed"],
-        profile=inputs["profile"],
-    )
+
+    def counted(members):
+        return count_paths(
+            members,
+            factor=factor,
+            thresholds=thresholds,
+            horizon=horizon,
+            paths=inputs["paths"],
+            seed=inputs["seed"],
+            profile=inputs["profile"],
+        )
+
+    # Simulated region by region and summed: each provider's paths depend only on its own seed
+    # and the shared draws, so the sum is the program's distribution, and each region's part is
+    # kept for the region managers' forecasts (ForecastRegionCount).
+    region_of = dict(Provider.objects.values_list("pk", "region_id"))
+    by_region: dict[int, list[Fit]] = {}
+    for fit in fits:
+        by_region.setdefault(region_of[fit.key], []).append(fit)
+    counts = counted([])
+    region_rows = []
+    for region_id, members in sorted(by_region.items()):
+        part = counted(members)
+        counts += part
+        region_rows.append(
+            ForecastRegionCount(
+                forecast=forecast,
+                region_id=region_id,
+                provider_ids=int32_bytes([fit.key for fit in members]),
+                counts=int32_bytes(part),
+            )
+        )
+    with transaction.atomic():
+        forecast.region_counts.all().delete()
+        ForecastRegionCount.objects.bulk_create(region_rows)
     target_index = {
         t["threshold_fen"]: min(
             max(months_between(forecast.month, month_start(date.fromisoformat(t["date"]))) - 1, 0),

@@ -268,3 +268,34 @@ def test_the_program_forecast_reads_in_the_same_queries_however_many_providers_a
     assert again == cached
     assert second < first
     assert second <= 3  # the forecast's record and the cache's version, not the providers
+
+
+def test_a_region_managers_forecast_is_summed_from_the_runs_region_parts(world, monkeypatch):
+    from funding.forecasting import program
+    from funding.models import ForecastRegionCount
+
+    call_command("evaluate", kind="forecast", period="2026-09", inline=True, stdout=None)
+    forecast = Forecast.objects.get()
+    parts = ForecastRegionCount.objects.filter(forecast=forecast)
+    assert {p.region_id for p in parts} == {world["east"].pk, world["west"].pk}
+    east_ids = {p.pk for p in world["providers"] if p.region_id == world["east"].pk}
+    east_ids.add(world["short"].pk)
+
+    # The parts, with no simulation at all; then the same scope simulated from the fits.
+    real_count_paths = program.count_paths
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("the region's counts should come from the stored parts")
+
+    monkeypatch.setattr(program, "count_paths", no_simulation)
+    from_parts = program_forecast_view(month=M, provider_ids=east_ids)
+    monkeypatch.setattr(program, "count_paths", real_count_paths)
+    parts.delete()
+    simulated = program_forecast_view(month=M, provider_ids=east_ids)
+    assert from_parts == simulated
+    assert from_parts.providers == len(east_ids)
+
+    # Part of a region is not a sum of parts: it is simulated, and counts only its providers.
+    call_command("evaluate", kind="forecast", period="2026-09", inline=True, stdout=None)
+    some = set(list(sorted(east_ids))[:3])
+    assert program_forecast_view(month=M, provider_ids=some).providers == 3
