@@ -35,6 +35,7 @@ from evaluations.selectors import RunProgress, run_progress
 from zaofeng.health import broker_check
 from zaofeng.periods import format_month, month_end
 from zaofeng.readcache import read_version_bump
+from zaofeng.staging import stage_drop, stage_rows
 
 logger = logging.getLogger(__name__)
 
@@ -431,6 +432,11 @@ def _batch_close(
 
 
 RESULTS_STAGE = "evaluation_result_stage"
+RESULTS_STAGE_COLUMNS = (
+    ("provider_id", "bigint NOT NULL"),
+    ("status", "varchar(20) NOT NULL"),
+    ("detail", "jsonb NOT NULL"),
+)
 
 
 def _results_write(run: EvaluationRun, rows: list[tuple[int, str, Mapping]]) -> None:
@@ -466,20 +472,16 @@ def _results_write(run: EvaluationRun, rows: list[tuple[int, str, Mapping]]) -> 
     table = EvaluationResult._meta.db_table
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     encoded: dict[int, str] = {}  # by the detail's identity: the rows hold every detail alive
+
+    def encoded_rows():
+        for pid, status, detail in rows:
+            text = encoded.get(id(detail))
+            if text is None:
+                text = encoded[id(detail)] = dumps(detail)
+            yield pid, status, text
+
     with connection.cursor() as cursor:
-        # A batch before this one in the same transaction (inline runs, tests) left its stage.
-        cursor.execute(f"DROP TABLE IF EXISTS {RESULTS_STAGE}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {RESULTS_STAGE} "
-            "(provider_id bigint NOT NULL, status varchar(20) NOT NULL, detail jsonb NOT NULL) "
-            "ON COMMIT DROP"
-        )
-        with cursor.copy(f"COPY {RESULTS_STAGE} (provider_id, status, detail) FROM STDIN") as copy:
-            for pid, status, detail in rows:
-                text = encoded.get(id(detail))
-                if text is None:
-                    text = encoded[id(detail)] = dumps(detail)
-                copy.write_row((pid, status, text))
+        stage_rows(cursor, RESULTS_STAGE, RESULTS_STAGE_COLUMNS, encoded_rows())
         cursor.execute(
             f"""
             INSERT INTO {table} (run_id, kind, period, provider_id, status, detail, updated_at)
@@ -490,7 +492,7 @@ def _results_write(run: EvaluationRun, rows: list[tuple[int, str, Mapping]]) -> 
             """,  # noqa: S608 - fixed identifiers
             [run.pk, run.kind, run.period, now],
         )
-        cursor.execute(f"DROP TABLE {RESULTS_STAGE}")
+        stage_drop(cursor, RESULTS_STAGE)
 
 
 def _run_tally(run_id: int, *, done: int, failed: int, errors: list[dict]) -> None:

@@ -55,6 +55,7 @@ from scoring.models import (
 )
 from scoring.services.rollup import provider_months_refresh, provider_months_refresh_from
 from zaofeng.periods import format_month
+from zaofeng.staging import stage_create
 
 logger = logging.getLogger(__name__)
 
@@ -191,16 +192,20 @@ class _PostgresSink:
 
     def open(self) -> None:
         cursor = self._stack.enter_context(connection.cursor())
-        columns = ", ".join(
-            f"{name} {sql_type} NOT NULL"
-            for name, sql_type in zip(
-                self.target.stage_columns, self.target.stage_sql_types, strict=True
-            )
-        )
         # A second import in the same transaction (tests, an API batch) starts from a clean stage.
-        cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")  # noqa: S608 - fixed identifiers
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {self.STAGE} (line integer NOT NULL, {columns}) ON COMMIT DROP"
+        stage_create(
+            cursor,
+            self.STAGE,
+            [
+                ("line", "integer NOT NULL"),
+                *(
+                    (name, f"{sql_type} NOT NULL")
+                    for name, sql_type in zip(
+                        self.target.stage_columns, self.target.stage_sql_types, strict=True
+                    )
+                ),
+            ],
+            replace=True,
         )
         self._cursor = cursor
         self._copy = self._stack.enter_context(

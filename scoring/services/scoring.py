@@ -29,6 +29,7 @@ from scoring.selectors import (
     scoring_model_config,
 )
 from zaofeng.periods import month_start
+from zaofeng.staging import stage_drop, stage_rows
 
 logger = logging.getLogger(__name__)
 
@@ -299,6 +300,14 @@ def _cohorts(
     }
 
 
+# The staged scores of a batch that replaces scores already there.
+_INCOMING_COLUMNS = (
+    ("provider_id", "bigint NOT NULL"),
+    ("kind", "varchar(30) NOT NULL"),
+    ("value", "numeric(5, 2) NOT NULL"),
+    ("inputs", "jsonb NOT NULL"),
+    ("cohort_id", "bigint"),
+)
 # The score columns a run rewrites when a score already exists (everything but its key).
 _REWRITTEN = ("value", "inputs", "computed_at", "cohort_id", "run_id")
 
@@ -369,24 +378,21 @@ def _store_postgresql(
             # Nothing to replace (a month's first run): straight into the table.
             _copy_scores(cursor, rows, month=month, model=model, run_id=run_id)
             return
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {incoming} (provider_id bigint NOT NULL, "
-            "kind varchar(30) NOT NULL, value numeric(5, 2) NOT NULL, inputs jsonb NOT NULL, "
-            "cohort_id bigint) ON COMMIT DROP"
-        )
-        with cursor.copy(
-            f"COPY {incoming} (provider_id, kind, value, inputs, cohort_id) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(
-                    (
-                        row["provider_id"],
-                        row["kind"],
-                        row["value"],
-                        row["inputs_json"],
-                        row["cohort_id"],
-                    )
+        stage_rows(
+            cursor,
+            incoming,
+            _INCOMING_COLUMNS,
+            (
+                (
+                    row["provider_id"],
+                    row["kind"],
+                    row["value"],
+                    row["inputs_json"],
+                    row["cohort_id"],
                 )
+                for row in rows
+            ),
+        )
         # One statement: the scores of those providers the rows no longer hold go, the rows'
         # are written (disjoint sets, so neither part sees the other's rows).
         cursor.execute(
@@ -400,8 +406,7 @@ def _store_postgresql(
             + ", ".join(f"{column} = EXCLUDED.{column}" for column in _REWRITTEN),
             [month, model.pk, *scope_params, month, model.pk, timezone.now(), run_id],
         )
-        # Dropped now, not only at commit: a caller's transaction may score again.
-        cursor.execute(f"DROP TABLE {incoming}")
+        stage_drop(cursor, incoming)
 
 
 def _copy_scores(cursor, rows: list[dict], *, month: date, model: ScoringModel, run_id) -> None:
