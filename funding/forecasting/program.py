@@ -89,6 +89,20 @@ def count_paths(
     return counts
 
 
+def count_paths_stored(fits: Sequence[Fit], *, inputs: Mapping, thresholds: Sequence[int]):
+    """count_paths on a stored forecast's shared inputs (common factor, horizon, paths, seed,
+    seasons): how the run counts the program and its regions, and a page any other scope."""
+    return count_paths(
+        fits,
+        factor=CommonFactor(tuple(inputs["factor"]["shocks"]), inputs["factor"]["share"]),
+        thresholds=thresholds,
+        horizon=inputs["horizon"],
+        paths=inputs["paths"],
+        seed=inputs["seed"],
+        profile=inputs["profile"],
+    )
+
+
 def int32_bytes(values) -> bytes:
     """An int32 array (or list) as little-endian bytes, the stored form of ids and counts."""
     import numpy as np

@@ -130,8 +130,7 @@ def _backtest_line(backtest: dict) -> BacktestLine:
 
 
 def _scoped_program(forecast: Forecast, provider_ids: Collection[int]) -> dict:
-    from funding.forecasting.engine import CommonFactor
-    from funding.forecasting.program import count_forecasts, count_paths
+    from funding.forecasting.program import count_forecasts, count_paths_stored
     from funding.services.forecast import GONE, _fit_from_record
     from providers.models import Provider
 
@@ -153,15 +152,7 @@ def _scoped_program(forecast: Forecast, provider_ids: Collection[int]) -> dict:
             .order_by("provider_id")
             .values_list("provider_id", "fit")
         ]
-        counts = count_paths(
-            fits,
-            factor=CommonFactor(tuple(inputs["factor"]["shocks"]), inputs["factor"]["share"]),
-            thresholds=thresholds,
-            horizon=inputs["horizon"],
-            paths=inputs["paths"],
-            seed=inputs["seed"],
-            profile=inputs["profile"],
-        )
+        counts = count_paths_stored(fits, inputs=inputs, thresholds=thresholds)
     summaries = count_forecasts(
         counts,
         thresholds=thresholds,
@@ -209,7 +200,7 @@ def _region_counts(forecast: Forecast, wanted: list[int], *, shape):
     counted = np.sort(np.concatenate([int32_array(ids) for ids, _counts in parts]))
     if not np.array_equal(counted, np.asarray(wanted, dtype=counted.dtype)):
         return None
-    return sum(int32_array(counts, shape).astype(np.int32) for _ids, counts in parts)
+    return sum(int32_array(counts, shape) for _ids, counts in parts)
 
 
 def program_forecast_view(

@@ -262,12 +262,11 @@ def forecast_providers(*, month: date, provider_ids, run_id: int | None = None) 
 def forecast_summarize(*, month: date) -> dict:
     """The program's count distribution at each target from every provider's stored fit, with
     the funnel's expected entrants beside it; stored on the month's forecast."""
-    from funding.forecasting.program import count_forecasts, count_paths, int32_bytes
+    from funding.forecasting.program import count_forecasts, count_paths_stored, int32_bytes
 
     forecast = Forecast.objects.get(month=month_start(month), model_version=MODEL_VERSION)
     inputs = forecast.inputs
     horizon = inputs["horizon"]
-    factor = CommonFactor(tuple(inputs["factor"]["shocks"]), inputs["factor"]["share"])
     excluded = set(
         Provider.objects.filter(status__in=[*GONE, LifecycleStatus.APPLICANT]).values_list(
             "pk", flat=True
@@ -283,17 +282,6 @@ def forecast_summarize(*, month: date) -> dict:
     targets = inputs["targets"]
     thresholds = [t["threshold_fen"] for t in targets]
 
-    def counted(members):
-        return count_paths(
-            members,
-            factor=factor,
-            thresholds=thresholds,
-            horizon=horizon,
-            paths=inputs["paths"],
-            seed=inputs["seed"],
-            profile=inputs["profile"],
-        )
-
     # Simulated region by region and summed: each provider's paths depend only on its own seed
     # and the shared draws, so the sum is the program's distribution, and each region's part is
     # kept for the region managers' forecasts (ForecastRegionCount).
@@ -301,10 +289,10 @@ def forecast_summarize(*, month: date) -> dict:
     by_region: dict[int, list[Fit]] = {}
     for fit in fits:
         by_region.setdefault(region_of[fit.key], []).append(fit)
-    counts = counted([])
+    counts = count_paths_stored([], inputs=inputs, thresholds=thresholds)
     region_rows = []
     for region_id, members in sorted(by_region.items()):
-        part = counted(members)
+        part = count_paths_stored(members, inputs=inputs, thresholds=thresholds)
         counts += part
         region_rows.append(
             ForecastRegionCount(
