@@ -2,16 +2,14 @@
 has no natural key, so a double submit would define the same study twice."""
 
 import re
-import threading
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from integrations.models import FormSubmission
-from tests.admin_forms import add_form_token
+from tests.admin_forms import add_form_token, posted_at_once
 from tests.factories import UserFactory
 from uplift.models import UpliftStudy
 
@@ -81,22 +79,6 @@ def test_three_posts_of_one_study_form_at_once_save_one(superuser):
     setup = Client()
     setup.force_login(superuser)
     form = _study_form(setup)
-    barrier = threading.Barrier(3)
-    codes = []
-
-    def post():
-        try:
-            client = Client()
-            client.force_login(superuser)
-            barrier.wait(timeout=30)
-            codes.append(client.post(reverse(ADD), form).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert codes == [302, 302, 302]
+    responses = posted_at_once(superuser, reverse(ADD), form, times=3)
+    assert [response.status_code for response in responses] == [302, 302, 302]
     assert UpliftStudy.objects.count() == 1

@@ -2,12 +2,10 @@
 the same form (sequential or at the same moment on PostgreSQL) is told it was already saved and
 sent to the record (zaofeng.admin_form_tokens)."""
 
-import threading
 from datetime import date
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -15,7 +13,7 @@ from integrations.models import FormSubmission
 from integrations.services.form_tokens import form_token_issue
 from investments.models import CashFlow, FinancingRound, FlowKind
 from providers.models import Violation
-from tests.admin_forms import add_form_token
+from tests.admin_forms import add_form_token, posted_at_once
 from tests.factories import ProviderFactory, UserFactory
 from tests.investments.builders import YI, committee_members, deal_invested, fund_create
 from zaofeng.admin_form_tokens import FIELD
@@ -100,24 +98,10 @@ def test_four_posts_of_one_violation_form_at_once_save_one(superuser):
     setup = Client()
     setup.force_login(superuser)
     form = {**VIOLATION, "provider": provider.pk, **add_form_token(setup, add)}
-    barrier = threading.Barrier(4)
-    outcomes = []
-
-    def post():
-        try:
-            client = Client()
-            client.force_login(superuser)
-            barrier.wait(timeout=30)
-            response = client.post(add, form)
-            outcomes.append((response.status_code, _messages(response)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = [
+        (response.status_code, _messages(response))
+        for response in posted_at_once(superuser, add, form, times=4)
+    ]
     assert Violation.objects.count() == 1
     violation = Violation.objects.get()
     assert sorted(code for code, _ in outcomes) == [302] * 4
@@ -186,22 +170,6 @@ def test_three_posts_of_one_cash_flow_form_at_once_record_one(superuser):
         "reason": "分红",
         **add_form_token(setup, add),
     }
-    barrier = threading.Barrier(3)
-    codes = []
-
-    def post():
-        try:
-            client = Client()
-            client.force_login(superuser)
-            barrier.wait(timeout=30)
-            codes.append(client.post(add, form).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    codes = [response.status_code for response in posted_at_once(superuser, add, form, times=3)]
     assert codes == [302, 302, 302]
     assert CashFlow.objects.filter(kind=FlowKind.DISTRIBUTION).count() == 1
