@@ -1,8 +1,8 @@
-"""Returns without a database: multiples, XIRR against independent references, no-unique-root
-verdicts."""
+"""Returns without a database: multiples, XIRR against a spreadsheet's XIRR and an independent
+bisection, no-unique-root verdicts."""
 
-import random
-from datetime import date, timedelta
+import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,8 +17,17 @@ from investments.returns import (
     sign_changes,
     xirr,
 )
+from tests.investments.spreadsheet_xirr import REFERENCE, all_cases
+from tests.investments.xirr_cases import (
+    EXCEL_EXAMPLE,
+    NO_ROOT_CASES,
+    SEVERAL_ROOT_CASES,
+    UNIQUE_CASES,
+)
 
 TOLERANCE = 1e-6
+# What LibreOffice Calc's XIRR answered for every case (tests/investments/spreadsheet_xirr.py).
+SPREADSHEET = json.loads(REFERENCE.read_text())
 
 
 def reference_npv(flows, rate):
@@ -40,59 +49,64 @@ def reference_rate(flows, low=-0.99, high=100.0):
     return (low + high) / 2
 
 
-def flows_of(start, pairs):
-    """pairs of (days after start, amount)."""
-    return [Flow(start + timedelta(days=days), amount) for days, amount in pairs]
-
-
-# Published: Microsoft's XIRR help page example, 0.373362535.
-EXCEL_EXAMPLE = [
-    Flow(date(2008, 1, 1), -10000),
-    Flow(date(2008, 3, 1), 2750),
-    Flow(date(2008, 10, 30), 4250),
-    Flow(date(2009, 2, 15), 3250),
-    Flow(date(2009, 4, 1), 2750),
-]
-
-
-def generated_fund_flows(seed):
-    """A fund-like series: capital calls over three years, distributions over the next seven,
-    sometimes a NAV at the end; exactly one sign change."""
-    rng = random.Random(seed)
-    start = date(2018, 1, 1) + timedelta(days=rng.randrange(365))
-    flows = []
-    day = 0
-    for _ in range(rng.randint(1, 6)):
-        flows.append(Flow(start + timedelta(days=day), -rng.randint(1_000_000, 90_000_000)))
-        day += rng.randint(30, 200)
-    for _ in range(rng.randint(1, 8)):
-        day += rng.randint(60, 400)
-        flows.append(Flow(start + timedelta(days=day), rng.randint(500_000, 120_000_000)))
-    return flows
-
-
-UNIQUE_CASES = {
-    "excel_help_example": EXCEL_EXAMPLE,
-    "one_year_ten_percent": [Flow(date(2021, 1, 1), -100), Flow(date(2022, 1, 1), 110)],
-    "loss_of_half": [Flow(date(2021, 1, 1), -1000), Flow(date(2023, 1, 1), 500)],
-    "near_total_loss": [Flow(date(2020, 6, 30), -1_000_000), Flow(date(2025, 6, 30), 1)],
-    "tenfold_in_two_years": [Flow(date(2019, 3, 1), -5_000), Flow(date(2021, 3, 1), 50_000)],
-    "same_day_netting": [
-        Flow(date(2020, 1, 1), -100),
-        Flow(date(2020, 1, 1), -50),
-        Flow(date(2020, 1, 1), 30),
-        Flow(date(2022, 7, 1), 200),
-    ],
-    # Several sign changes but only one rate (−100, +50, −10, +100 yearly).
-    "three_changes_one_root": flows_of(
-        date(2021, 1, 1), [(0, -100), (365, 50), (730, -10), (1095, 100)]
-    ),
-    **{f"fund_{seed}": generated_fund_flows(seed) for seed in range(16)},
-}
-
-
 def test_there_are_at_least_twenty_reference_flows():
     assert len(UNIQUE_CASES) >= 20
+
+
+def test_the_spreadsheet_reference_holds_these_very_flows():
+    """A changed case without a regenerated reference fails here, not as a wrong comparison."""
+    cases = all_cases()
+    assert set(SPREADSHEET["cases"]) == set(cases)
+    for name, flows in cases.items():
+        stored = SPREADSHEET["cases"][name]["flows"]
+        assert stored == [[flow.on.isoformat(), flow.amount_fen] for flow in flows], name
+
+
+@pytest.mark.parametrize("name", sorted(UNIQUE_CASES))
+def test_xirr_agrees_with_the_spreadsheets_xirr_within_1e_6(name):
+    answer = SPREADSHEET["cases"][name]["answers"][0]  # the spreadsheet's default guess
+    result = xirr(UNIQUE_CASES[name])
+    assert result.unique, result.reason
+    assert abs(float(result.rate) - answer["rate"]) < TOLERANCE
+
+
+@pytest.mark.parametrize("name", sorted(NO_ROOT_CASES))
+def test_where_the_spreadsheet_finds_no_rate_the_verdict_is_no_unique_rate(name):
+    assert all("error" in answer for answer in SPREADSHEET["cases"][name]["answers"])
+    result = xirr(NO_ROOT_CASES[name])
+    assert result.rate is None
+    assert result.display == "无唯一解"
+    assert result.reason
+
+
+@pytest.mark.parametrize("name", sorted(SEVERAL_ROOT_CASES))
+def test_where_the_spreadsheet_returns_one_of_several_roots_all_are_named_and_none_is_chosen(name):
+    flows, rates = SEVERAL_ROOT_CASES[name]
+    result = xirr(flows)
+    assert result.rate is None
+    assert result.display == "无唯一解"
+    roots = [float(root) for root in result.roots]
+    assert roots == pytest.approx(rates, abs=TOLERANCE)
+    answers = [answer["rate"] for answer in SPREADSHEET["cases"][name]["answers"]]
+    for answer in answers:
+        assert min(abs(answer - root) for root in roots) < TOLERANCE
+    # which root the spreadsheet gives depends on its guess: that is why none is shown
+    assert len({round(answer, 6) for answer in answers}) > 1
+
+
+def test_the_reference_covers_twenty_rates_no_root_and_several_sign_changes():
+    assert len(UNIQUE_CASES) >= 20
+    several_changes = [
+        name
+        for name, flows in UNIQUE_CASES.items()
+        if sign_changes([amount for _day, amount in netted(flows)]) > 1
+    ]
+    assert len(several_changes) >= 2
+    assert NO_ROOT_CASES
+    assert SEVERAL_ROOT_CASES
+    assert (
+        sign_changes([amount for _day, amount in netted(SEVERAL_ROOT_CASES["two_roots"][0])]) == 2
+    )
 
 
 def test_the_published_excel_example_gives_the_published_rate():
@@ -116,49 +130,21 @@ def test_one_year_at_ten_percent_is_exactly_ten_percent():
     assert result.display == "10.00%"
 
 
-@pytest.mark.parametrize(
-    "flows",
-    [
-        [Flow(date(2020, 1, 1), -100), Flow(date(2021, 1, 1), -100)],
-        [Flow(date(2020, 1, 1), 100), Flow(date(2021, 1, 1), 230)],
-        [Flow(date(2020, 1, 1), -100)],
-        [Flow(date(2020, 1, 1), -100), Flow(date(2020, 1, 1), 100)],
-    ],
-    ids=["all_out", "all_in", "one_flow", "nets_to_nothing"],
-)
-def test_no_sign_change_has_no_rate(flows):
-    result = xirr(flows)
+def test_a_single_flow_has_no_rate():
+    result = xirr([Flow(date(2020, 1, 1), -100)])
     assert result.rate is None
     assert result.display == str(NO_UNIQUE_RATE) == "无唯一解"
 
 
-def test_two_roots_are_no_unique_rate_and_both_are_named():
-    # −100, +230, −132 a year apart: NPV is zero at about 10 % and 20 %.
-    flows = flows_of(date(2021, 1, 1), [(0, -100), (365, 230), (730, -132)])
-    assert sign_changes([amount for _day, amount in netted(flows)]) == 2
-    result = xirr(flows)
-    assert result.rate is None
-    assert result.display == "无唯一解"
-    assert [float(root) for root in result.roots] == pytest.approx([0.1, 0.2], abs=TOLERANCE)
-    for root in result.roots:
-        assert abs(reference_npv(flows, float(root))) < 1e-6
+def test_several_sign_changes_without_any_root_find_none():
+    assert npv_roots(NO_ROOT_CASES["two_changes_no_root"]) == []
 
 
-def test_several_sign_changes_without_any_root_are_no_unique_rate():
-    # −100, +250, −170: the quadratic has no real root, the NPV never reaches zero.
-    flows = flows_of(date(2021, 1, 1), [(0, -100), (365, 250), (730, -170)])
-    assert npv_roots(flows) == []
-    assert xirr(flows).rate is None
-
-
-def test_three_sign_changes_with_three_roots_are_refused():
-    # −(x − 1.05)(x − 1.15)(x − 1.25) with x = 1 + r, as yearly flows: rates 5 %, 15 %, 25 %.
-    flows = flows_of(
-        date(2021, 1, 1), [(0, -1_000_000), (365, 3_450_000), (730, -3_957_500), (1095, 1_509_375)]
-    )
-    result = xirr(flows)
-    assert result.rate is None
-    assert [float(root) for root in result.roots] == pytest.approx([0.05, 0.15, 0.25], abs=1e-6)
+@pytest.mark.parametrize("name", sorted(SEVERAL_ROOT_CASES))
+def test_each_named_root_zeroes_the_npv(name):
+    flows, _rates = SEVERAL_ROOT_CASES[name]
+    for root in xirr(flows).roots:
+        assert abs(reference_npv(flows, float(root))) < 1e-3
 
 
 def test_multiples_follow_their_definitions():
