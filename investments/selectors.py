@@ -12,9 +12,11 @@ from statistics import median
 
 from django.db.models import Count, F, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _g
 
 from investments.models import (
+    ENDS,
     INVESTED_KINDS,
     PIPELINE,
     RESERVING,
@@ -365,3 +367,163 @@ def deal_funnel(*, fund: Fund) -> list[FunnelStage]:
 
 def deals_for_api():
     return Deal.objects.select_related("provider", "fund").order_by("pk")
+
+
+# ------------------------------------------------------------------------------
+# Sourcing: the forecast's providers likely to reach ¥1B
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Prospect:
+    provider_id: int
+    code: str
+    name: str
+    region_name: str
+    region_name_en: str
+    trailing_net_gmv_fen: int
+    probability: float  # P(trailing net GMV ≥ the target's threshold at its date)
+    median_at_target_fen: int | None
+    open_deal_id: int | None  # this fund's deal in progress on the provider, if any
+    open_deal_stage: str  # its stage's label, or ""
+    ended_deals: int  # this fund's passed or withdrawn deals on the provider
+    portfolio: bool  # a portfolio company of the fund already (approved term sheet or held)
+
+    @property
+    def region(self) -> str:
+        """The region's name in the active language (as Region.label)."""
+        english = (get_language() or "").startswith("en")
+        return (self.region_name_en if english else self.region_name) or self.region_name
+
+    @property
+    def probability_percent(self) -> Decimal:
+        return (Decimal(str(self.probability)) * 100).quantize(Decimal("0.1"))
+
+
+class ProspectRows:
+    """The sourcing list's rows, lazily: count() and a slice each run one query, so a paginator
+    reads one page of a 10,000-provider program."""
+
+    COLUMNS = (
+        "provider_id",
+        "provider__code",
+        "provider__name",
+        "provider__region__name",
+        "provider__region__name_en",
+        "trailing_net_gmv_fen",
+        "probability",
+        "median_at_target_fen",
+        "open_deal_id",
+        "open_deal_stage",
+        "ended_deals",
+        "portfolio",
+    )
+
+    def __init__(self, rows):
+        self._rows = rows
+
+    def count(self) -> int:
+        return self._rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):
+        labels = dict(Stage.choices)
+        rows = self._rows.values_list(*self.COLUMNS)[item]
+        if not isinstance(item, slice):
+            rows = [rows]
+        prospects = [
+            Prospect(
+                provider_id=pid,
+                code=code,
+                name=name,
+                region_name=region or "",
+                region_name_en=region_en or "",
+                trailing_net_gmv_fen=trailing,
+                probability=probability,
+                median_at_target_fen=median_fen,
+                open_deal_id=deal_id,
+                open_deal_stage=str(labels.get(stage, "")) if stage else "",
+                ended_deals=ended,
+                portfolio=bool(portfolio),
+            )
+            for (
+                pid,
+                code,
+                name,
+                region,
+                region_en,
+                trailing,
+                probability,
+                median_fen,
+                deal_id,
+                stage,
+                ended,
+                portfolio,
+            ) in rows
+        ]
+        return prospects if isinstance(item, slice) else prospects[0]
+
+
+@dataclass(frozen=True)
+class SourcingList:
+    """The sourcing list of one fund; forecast_month is None while no forecast is stored."""
+
+    forecast_month: date | None
+    target_code: str = ""
+    threshold_fen: int = 0
+    target_date: date | None = None
+    prospects: ProspectRows | tuple = ()
+
+
+def sourcing_list(
+    *,
+    fund: Fund,
+    unsourced_only: bool = False,
+    min_probability: Decimal | None = None,
+) -> SourcingList:
+    """Providers of the program by the stored forecast's probability of standing at or above
+    the top target (¥10亿) at its date, highest first, with this fund's deals on each: the
+    forecast's own ranking (funding.forecasting.selectors.providers_by_reach), not a second one.
+
+    Providers outside the program (exited, banned, paused) are left out: a deal may be opened
+    only on a provider in the program. A page costs two queries (its count and its rows) after
+    the forecast's, whatever the number of providers."""
+    from django.db.models import Exists, IntegerField, OuterRef, Subquery, Value
+
+    from funding.forecasting.selectors import forecast_latest, providers_by_reach
+    from providers.models import IN_PROGRAM, PortfolioCompany
+
+    forecast = forecast_latest()
+    if forecast is None or not forecast.inputs.get("targets"):
+        return SourcingList(forecast_month=None)
+    target = max(forecast.inputs["targets"], key=lambda t: t["threshold_fen"])
+    target_date = date.fromisoformat(target["date"])
+    fund_deals = Deal.objects.filter(fund=fund, provider=OuterRef("provider_id"))
+    open_deal = fund_deals.exclude(stage__in=ENDS).order_by("-pk")
+    ended = fund_deals.filter(stage__in=ENDS).values("provider").annotate(n=Count("pk")).values("n")
+    rows = (
+        providers_by_reach(
+            forecast,
+            code=target["code"],
+            threshold_fen=target["threshold_fen"],
+            target_date=target_date,
+        )
+        .filter(provider__status__in=IN_PROGRAM)
+        .annotate(
+            open_deal_id=Subquery(open_deal.values("pk")[:1]),
+            open_deal_stage=Subquery(open_deal.values("stage")[:1]),
+            ended_deals=Coalesce(Subquery(ended, output_field=IntegerField()), Value(0)),
+            portfolio=Exists(PortfolioCompany.objects.filter(provider=OuterRef("provider_id"))),
+        )
+    )
+    if unsourced_only:
+        rows = rows.filter(open_deal_id__isnull=True)
+    if min_probability is not None:
+        rows = rows.filter(probability__gte=float(min_probability))
+    return SourcingList(
+        forecast_month=forecast.month,
+        target_code=target["code"],
+        threshold_fen=target["threshold_fen"],
+        target_date=target_date,
+        prospects=ProspectRows(rows),
+    )

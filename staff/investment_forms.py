@@ -73,3 +73,28 @@ class MarkForm(forms.Form):
     fair_value = YuanField(label=_("公允价值（元）"))
     method = forms.ChoiceField(label=_("估值方法"), choices=MarkMethod.choices)
     reason = forms.CharField(label=_("依据"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SourcingFilterForm(forms.Form):
+    unsourced = forms.BooleanField(label=_("只看未立项"), required=False)
+    min_percent = forms.DecimalField(
+        label=_("最低概率（%）"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.1", "min": "0", "max": "100"}),
+    )
+
+
+class SourceDealForm(forms.Form):
+    """立项 from the sourcing list: the provider, what the team means to ask for, and why."""
+
+    provider = forms.IntegerField(label=_("服务商"), widget=forms.HiddenInput)
+    requested_amount = YuanField(label=_("拟投金额（元）"))
+    thesis = forms.CharField(
+        label=_("投资逻辑"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("为什么值得投：记入立项决策记录"),
+    )

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,10 +26,12 @@ from investments.selectors import (
     deal_timeline,
     fund_capacity,
     fund_performance,
+    sourcing_list,
 )
 from investments.services.committee import committee_decide, committee_open, committee_vote
-from investments.services.deals import PLAIN_ADVANCE, deal_move
+from investments.services.deals import PLAIN_ADVANCE, deal_move, deal_source
 from investments.services.flows import deal_close, mark_record, term_sheet_sign
+from providers.models import Provider
 from providers.roles import GROUP_NAMES, Role
 from staff.investment_forms import (
     CloseForm,
@@ -36,6 +39,8 @@ from staff.investment_forms import (
     DealMoveForm,
     DecideForm,
     MarkForm,
+    SourceDealForm,
+    SourcingFilterForm,
     TermSheetForm,
     VoteForm,
 )
@@ -66,7 +71,13 @@ def _refusal(exc: Exception) -> str:
 
 
 def _errors(form) -> str:
-    return "；".join(str(error) for errors in form.errors.values() for error in errors)
+    """Each error after the label of the field it is about."""
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = f"{field.label}：" if field is not None and field.label else ""
+        parts += [f"{label}{error}" for error in errors]
+    return "；".join(parts)
 
 
 def _fund_or_404(fund_id=None) -> Fund:
@@ -147,6 +158,81 @@ def deal_board_page(request, fund_id):
         "staff/investments/board.html",
         {"fund": fund, "columns": deal_board(fund=fund), "section": "investments"},
     )
+
+
+SOURCING_PAGE_SIZE = 50
+SOURCE = "investments.add_deal"
+
+
+@investment_page
+def sourcing_page(request, fund_id):
+    """The forecast's providers likely to reach ¥10亿, with this fund's deals on each, and 立项
+    for those it has none on."""
+    fund = _fund_or_404(fund_id)
+    form = SourcingFilterForm(request.GET or None)
+    filters = {}
+    if form.is_bound and not form.is_valid():
+        messages.error(request, _errors(form))
+    elif form.is_bound:
+        filters["unsourced_only"] = form.cleaned_data["unsourced"]
+        if form.cleaned_data["min_percent"] is not None:
+            filters["min_probability"] = form.cleaned_data["min_percent"] / 100
+    sourcing = sourcing_list(fund=fund, **filters)
+    page = Paginator(sourcing.prospects, SOURCING_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "staff/investments/sourcing.html",
+        {
+            "fund": fund,
+            "form": form,
+            "sourcing": sourcing,
+            "page": page,
+            "query": query.urlencode(),
+            "can_source": request.user.has_perm(SOURCE),
+            "section": "investments",
+        },
+    )
+
+
+@require_POST
+@investment_page
+def sourcing_source(request, fund_id):
+    """立项 on a provider of the sourcing list. A second submit of the same form finds the deal
+    the first opened and goes there, saying so."""
+    fund = _fund_or_404(fund_id)
+    back = redirect("staff:investment_sourcing", fund_id=fund.pk)
+    form = SourceDealForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return back
+    data = form.cleaned_data
+    provider = Provider.objects.filter(pk=data["provider"]).first()
+    if provider is None:
+        messages.error(request, _g("服务商不存在。"))
+        return back
+    try:
+        deal = deal_source(
+            fund=fund,
+            provider=provider,
+            requested_amount_fen=data["requested_amount"],
+            thesis=data["thesis"],
+            by=request.user,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        open_deal = (
+            Deal.objects.filter(fund=fund, provider=provider).exclude(stage__in=ENDS).first()
+        )
+        if open_deal is not None and isinstance(exc, ValidationError):
+            messages.info(request, _refusal(exc))
+            return redirect("staff:investment_deal", pk=open_deal.pk)
+        messages.error(request, _refusal(exc))
+        return back
+    messages.success(
+        request, _g("已立项：%(provider)s。") % {"provider": f"{provider.code} {provider.name}"}
+    )
+    return redirect("staff:investment_deal", pk=deal.pk)
 
 
 def _members_queryset():

@@ -78,6 +78,16 @@ urlpatterns = [
         investment_views.deal_board_page,
         name="investment_board",
     ),
+    path(
+        "investments/funds/<int:fund_id>/sourcing/",
+        investment_views.sourcing_page,
+        name="investment_sourcing",
+    ),
+    path(
+        "investments/funds/<int:fund_id>/sourcing/source/",
+        investment_views.sourcing_source,
+        name="investment_source",
+    ),
     path("investments/deals/<int:pk>/", investment_views.deal_detail, name="investment_deal"),
     path(
         "investments/deals/<int:pk>/<slug:step>/",

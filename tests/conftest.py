@@ -1,4 +1,6 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from tests.factories import MembershipFactory, ProviderFactory, StaffUserFactory
 from tests.reference_data import is_transactional, reference_data_restore
@@ -27,3 +29,13 @@ def _reference_data_in_transactional_tests(request):
         return
     request.getfixturevalue("_django_db_helper")
     reference_data_restore()
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_program():
+    """Each test starts in the program's first language. The locale middleware activates a
+    request's language in the thread and leaves it there, so a test after an English request
+    would otherwise read English from gettext."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

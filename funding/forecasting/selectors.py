@@ -268,33 +268,17 @@ def _program_forecast_view(
 
 def _next_to_cross(forecast, targets, provider_ids) -> tuple[Crossing, ...]:
     """Providers below a target's threshold now, by their probability of standing at or above
-    it at the target date (highest first).
-
-    Each target's probability at its date is picked from the stored reach curves by the database
-    (a JSON key and index, on PostgreSQL and SQLite alike), so that a program of 10,000 providers
-    sends back the few candidates, not 10,000 curves to decode."""
-    from django.db.models import FloatField
-    from django.db.models.fields.json import KeyTextTransform, KeyTransform
-    from django.db.models.functions import Cast
-
-    rows = forecast.providers.all()
-    if provider_ids is not None:
-        rows = rows.filter(provider_id__in=list(provider_ids))
-    horizon = forecast.inputs["horizon"]
+    it at the target date (highest first)."""
     candidates = []
     for target in targets:
-        index = _reach_index(forecast.month, target.target_date, horizon)
-        probability = Cast(
-            KeyTextTransform(str(index), KeyTransform(target.code, "reach")), FloatField()
-        )
-        below = (
-            rows.filter(trailing_net_gmv_fen__lt=target.threshold_fen)
-            .annotate(probability=probability)
-            .filter(probability__gt=0)
-            # the same order as the final sort: the least lacking first among equals
-            .order_by("-probability", "-trailing_net_gmv_fen", "provider_id")
-            .values_list("provider_id", "provider__name", "trailing_net_gmv_fen", "probability")
-        )
+        below = providers_by_reach(
+            forecast,
+            code=target.code,
+            threshold_fen=target.threshold_fen,
+            target_date=target.target_date,
+            provider_ids=provider_ids,
+            below_only=True,
+        ).values_list("provider_id", "provider__name", "trailing_net_gmv_fen", "probability")
         candidates.extend(
             Crossing(
                 provider_id,
@@ -308,6 +292,42 @@ def _next_to_cross(forecast, targets, provider_ids) -> tuple[Crossing, ...]:
         )
     candidates.sort(key=lambda c: (-c.probability, c.lacking_fen, c.provider_id))
     return tuple(candidates[:NEXT_TO_CROSS])
+
+
+def providers_by_reach(
+    forecast: Forecast,
+    *,
+    code: str,
+    threshold_fen: int,
+    target_date: date,
+    provider_ids: Collection[int] | None = None,
+    below_only: bool = False,
+):
+    """The forecast's providers by their probability of standing at or above a target's
+    threshold at its date, highest first, the least lacking first among equals: the one rule
+    of the dashboard's next to cross and of the fund's sourcing list.
+
+    A queryset of ProviderForecast rows annotated with `probability` and `median_at_target_fen`
+    (the forecast's median trailing net GMV at that month-end). The point of each curve is
+    picked by the database (a JSON key and index, on PostgreSQL and SQLite alike), so that a
+    program of 10,000 providers sends back the rows asked for, not 10,000 curves to decode."""
+    from django.db.models import BigIntegerField, FloatField
+    from django.db.models.fields.json import KeyTextTransform, KeyTransform
+    from django.db.models.functions import Cast
+
+    index = _reach_index(forecast.month, target_date, forecast.inputs["horizon"])
+    rows = forecast.providers.annotate(
+        probability=Cast(KeyTextTransform(str(index), KeyTransform(code, "reach")), FloatField()),
+        median_at_target_fen=Cast(
+            KeyTextTransform(str(MEDIAN), KeyTransform(str(index), "quantiles")),
+            BigIntegerField(),
+        ),
+    ).filter(probability__gt=0)
+    if provider_ids is not None:
+        rows = rows.filter(provider_id__in=list(provider_ids))
+    if below_only:
+        rows = rows.filter(trailing_net_gmv_fen__lt=threshold_fen)
+    return rows.order_by("-probability", "-trailing_net_gmv_fen", "provider_id")
 
 
 def _reach_index(month: date, target_date: date, horizon: int) -> int:

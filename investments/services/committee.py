@@ -23,6 +23,7 @@ from investments.models import (
     VoteChoice,
 )
 from investments.selectors import fund_capacity
+from investments.services.deals import investment_period_require
 from investments.services.records import (
     deal_decision_record,
     portfolio_sync,
@@ -174,6 +175,7 @@ def committee_decide(*, deal: Deal, reason: str, by) -> CommitteeDecision:
         source = locked.stage
         figures = {"votes": len(votes), "approvals": approvals, "quorum": review.quorum}
         if approvals >= review.approvals_required:
+            investment_period_require(fund)
             capacity = fund_capacity(fund)
             reserve = fund.follow_on_reserve_for(review.amount_fen)
             needed = review.amount_fen + reserve

@@ -27,6 +27,9 @@ HOW = {
     Stage.CLOSING: _("交割"),
 }
 STALE_STAGE = _("该项目已处于“%(stage)s”阶段，请刷新页面查看最新状态。")
+INVESTMENT_PERIOD_OVER = _(
+    "%(fund)s 的投资期已于 %(day)s 结束：不再新立项或批准新的投资（已投项目的跟投不受影响）。"
+)
 
 # Stages a deal reaches by a plain advance, from the one before; later ones need their service.
 PLAIN_ADVANCE = {
@@ -35,11 +38,25 @@ PLAIN_ADVANCE = {
 }
 
 
+def investment_period_require(fund: Fund) -> None:
+    """A fund makes new investments only within its investment period; after it, only the
+    follow-ons of what it holds (round_record)."""
+    if timezone.localdate() > fund.investment_period_ends_on:
+        raise ValidationError(
+            {
+                "fund": INVESTMENT_PERIOD_OVER
+                % {"fund": fund.name, "day": fund.investment_period_ends_on.isoformat()}
+            }
+        )
+
+
 def deal_source(
     *, fund: Fund, provider: Provider, requested_amount_fen: int, thesis: str = "", by
 ) -> Deal:
-    """Opens a deal on a provider of the program; one open deal per provider and fund."""
+    """Opens a deal on a provider of the program within the fund's investment period; one open
+    deal per provider and fund."""
     require_permission(by, "investments.add_deal")
+    investment_period_require(fund)
     if requested_amount_fen is None or requested_amount_fen <= 0:
         raise ValidationError({"requested_amount_fen": AMOUNT_POSITIVE})
     if provider.status not in IN_PROGRAM:

@@ -9,8 +9,10 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from investments.models import (
     CashFlow,
     CommitteeOutcome,
+    DealAction,
     DealDecision,
     FlowKind,
+    Fund,
     Instrument,
     MarkMethod,
     Stage,
@@ -111,6 +113,24 @@ def test_one_open_deal_per_provider_and_fund(investor):
     assert refused.value.message_dict["provider"] == [str(ALREADY_OPEN)]
     deal_move(deal=deal, to_stage=Stage.PASSED, reason="估值过高", by=investor)
     deal_source(fund=fund, provider=provider, requested_amount_fen=YI, by=investor)
+
+
+def test_after_the_investment_period_nothing_new_is_sourced_or_approved(investor, members):
+    fund = fund_create()
+    deal = deal_to_committee(fund=fund, by=investor, amount_fen=YI, members=members)
+    votes_cast(deal, members)
+    Fund.objects.filter(pk=fund.pk).update(investment_period_ends_on=date(2025, 12, 31))
+    fund.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        deal_source(fund=fund, provider=ProviderFactory(), requested_amount_fen=YI, by=investor)
+    assert "投资期已于 2025-12-31 结束" in refused.value.message_dict["fund"][0]
+    with pytest.raises(ValidationError) as refused:
+        committee_decide(deal=deal, reason="表决通过", by=investor)
+    assert "投资期已于 2025-12-31 结束" in refused.value.message_dict["fund"][0]
+    deal.refresh_from_db()
+    assert deal.stage == Stage.COMMITTEE
+    assert deal.decisions.filter(action=DealAction.COMMITTEE_APPROVE).count() == 0
+    assert fund_capacity(fund).reserved_fen == 0
 
 
 def test_roles_without_the_investment_grant_cannot_move_deals():

@@ -1,8 +1,11 @@
 import time
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.services import demo_clear, demo_seed
+from evaluations.models import RunTrigger
+from evaluations.services.runs import evaluation_start
 from zaofeng.periods import PeriodError, format_month, parse_month, previous_month
 
 
@@ -54,3 +57,22 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write("Demo users: " + ", ".join(summary.users))
+        self._forecast(end_month)
+
+    def _forecast(self, end_month):
+        """The month's forecast, an evaluation run like any other, run here in this process, so
+        that the dashboard's fan chart, the portal's and the fund's sourcing list have one to
+        read from the first page on."""
+        started = time.perf_counter()
+        try:
+            run = evaluation_start(
+                kind="forecast", month=end_month, trigger=RunTrigger.COMMAND, inline=True
+            )
+        except ValidationError as exc:
+            self.stdout.write("Forecast not run: " + " ".join(exc.messages))
+            return
+        run.refresh_from_db()
+        self.stdout.write(
+            f"Forecast of {format_month(end_month)}: evaluation run #{run.pk}, "
+            f"{run.get_status_display()}, in {time.perf_counter() - started:.1f} s."
+        )
