@@ -11,16 +11,19 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from integrations.permissions import SIGNED_IN
 from investments.models import Fund
-from investments.selectors import deals_for_api, fund_capacity, fund_performance
+from investments.selectors import deals_for_api, fund_capacity, fund_performance, sourcing_list
 from investments.serializers import (
     DealFilterSerializer,
     DealOutputSerializer,
     PerformanceQuerySerializer,
     PerformanceSerializer,
+    SourcingQuerySerializer,
+    SourcingSerializer,
 )
 from providers.api import query
 from providers.api_permissions import StaffRole
@@ -91,3 +94,44 @@ class FundPerformanceApi(APIView):
             "points": [asdict(point) for point in performance.points],
         }
         return Response(PerformanceSerializer(body).data)
+
+
+class FundSourcingApi(APIView):
+    """The fund's sourcing list: providers of the program by the stored forecast's probability of
+    reaching the top target (¥10亿) at its date, with this fund's deals on each — the staff
+    page's list, from the same selector. limit/offset pages it."""
+
+    permission_classes = [*SIGNED_IN, ReadsInvestments]
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+
+    @extend_schema(
+        parameters=[FUND_ID, SourcingQuerySerializer],
+        responses=SourcingSerializer,
+    )
+    def get(self, request, id):  # noqa: A002 - the path parameter's name
+        fund = get_object_or_404(Fund, pk=id)
+        data = query(SourcingQuerySerializer, request)
+        sourcing = sourcing_list(
+            fund=fund,
+            unsourced_only=data.get("unsourced", False),
+            min_probability=data.get("min_probability"),
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(sourcing.prospects, request, view=self) or []
+        target = None
+        if sourcing.forecast_month is not None:
+            target = {
+                "code": sourcing.target_code,
+                "threshold_fen": sourcing.threshold_fen,
+                "date": sourcing.target_date,
+            }
+        body = {
+            "fund": fund.pk,
+            "forecast_month": sourcing.forecast_month,
+            "target": target,
+            "count": paginator.count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+            "results": page,
+        }
+        return Response(SourcingSerializer(body).data)

@@ -11,4 +11,9 @@ urlpatterns = [
         api.FundPerformanceApi.as_view(),
         name="fund-performance",
     ),
+    path(
+        "investments/funds/<int:id>/sourcing/",
+        api.FundSourcingApi.as_view(),
+        name="fund-sourcing",
+    ),
 ]

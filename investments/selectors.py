@@ -383,7 +383,7 @@ class Prospect:
     probability: float  # P(trailing net GMV ≥ the target's threshold at its date)
     median_at_target_fen: int | None
     open_deal_id: int | None  # this fund's deal in progress on the provider, if any
-    open_deal_stage: str  # its stage's label, or ""
+    open_deal_stage: str | None  # its stage (a Stage value)
     ended_deals: int  # this fund's passed or withdrawn deals on the provider
     portfolio: bool  # a portfolio company of the fund already (approved term sheet or held)
 
@@ -392,6 +392,10 @@ class Prospect:
         """The region's name in the active language (as Region.label)."""
         english = (get_language() or "").startswith("en")
         return (self.region_name_en if english else self.region_name) or self.region_name
+
+    @property
+    def open_deal_stage_label(self) -> str:
+        return str(Stage(self.open_deal_stage).label) if self.open_deal_stage else ""
 
     @property
     def probability_percent(self) -> Decimal:
@@ -427,7 +431,6 @@ class ProspectRows:
         return self.count()
 
     def __getitem__(self, item):
-        labels = dict(Stage.choices)
         rows = self._rows.values_list(*self.COLUMNS)[item]
         if not isinstance(item, slice):
             rows = [rows]
@@ -442,7 +445,7 @@ class ProspectRows:
                 probability=probability,
                 median_at_target_fen=median_fen,
                 open_deal_id=deal_id,
-                open_deal_stage=str(labels.get(stage, "")) if stage else "",
+                open_deal_stage=stage,
                 ended_deals=ended,
                 portfolio=bool(portfolio),
             )

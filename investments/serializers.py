@@ -1,10 +1,14 @@
 """API shapes of the fund's deals and performance. Money in integer fen, multiples and rates as
 decimal strings; a rate that does not exist uniquely is null with its verdict beside it."""
 
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from integrations.serializers import EnumField, QueryIntegerField, QueryParametersSerializer
 from investments.models import Deal, Stage
+
+AS_OF_AFTER_TODAY = _("截至日期不能晚于今天（%(today)s）。")
 
 
 class DealFilterSerializer(QueryParametersSerializer):
@@ -40,8 +44,18 @@ class DealOutputSerializer(serializers.ModelSerializer):
 
 class PerformanceQuerySerializer(QueryParametersSerializer):
     as_of = serializers.DateField(
-        required=False, input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD (default: today)"
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        help_text="YYYY-MM-DD, at most today (default: today)",
     )
+
+    def validate_as_of(self, value):
+        # Figures as of a later day would count marks and flows not yet made, and a month series
+        # to the year 9999 is work for nothing.
+        today = timezone.localdate()
+        if value > today:
+            raise serializers.ValidationError(AS_OF_AFTER_TODAY % {"today": today.isoformat()})
+        return value
 
 
 def _multiple():
@@ -58,14 +72,20 @@ class PerformancePointSerializer(serializers.Serializer):
     tvpi = _multiple()
 
 
+def _today(field):
+    return serializers.IntegerField(help_text=f"{field}, today's whatever as_of says")
+
+
 class PerformanceSerializer(serializers.Serializer):
     fund = serializers.IntegerField()
     as_of = serializers.DateField()
-    committed_fen = serializers.IntegerField()
-    invested_fen = serializers.IntegerField()
-    reserved_fen = serializers.IntegerField()
-    fees_reserved_fen = serializers.IntegerField(help_text="the fee budget held from capacity")
-    available_fen = serializers.IntegerField()
+    # Capacity is the fund's now (the stages of its deals are not kept by date); the returns
+    # below are as of as_of.
+    committed_fen = _today("committed capital")
+    invested_fen = _today("invested (investments and follow-ons)")
+    reserved_fen = _today("reserved (approved term sheets and follow-on reserve)")
+    fees_reserved_fen = _today("the fee budget held from capacity")
+    available_fen = _today("available capacity")
     fees_paid_fen = serializers.IntegerField()
     paid_in_fen = serializers.IntegerField()
     distributed_fen = serializers.IntegerField()
@@ -80,3 +100,57 @@ class PerformanceSerializer(serializers.Serializer):
     gross_irr_display = serializers.CharField(help_text='e.g. "12.34%", or "无唯一解"')
     gross_irr_reason = serializers.CharField(allow_blank=True)
     points = PerformancePointSerializer(many=True)
+
+
+class SourcingQuerySerializer(QueryParametersSerializer):
+    unsourced = serializers.BooleanField(
+        required=False, help_text="true: only providers without a deal in progress in this fund"
+    )
+    min_probability = serializers.DecimalField(
+        required=False,
+        max_digits=5,
+        decimal_places=4,
+        min_value=0,
+        max_value=1,
+        help_text="the lowest probability of reaching the target, 0–1",
+    )
+    # The page, as the API's limit/offset pagination reads it (documented with its bounds here).
+    limit = QueryIntegerField(required=False, min_value=1, max_value=500, help_text="page size")
+    offset = QueryIntegerField(
+        required=False, min_value=0, max_value=2**31 - 1, help_text="rows to skip"
+    )
+
+
+class ProspectSerializer(serializers.Serializer):
+    provider_code = serializers.CharField(source="code")
+    provider_name = serializers.CharField(source="name")
+    region = serializers.CharField(help_text="in the language of the request")
+    trailing_net_gmv_fen = serializers.IntegerField()
+    probability = serializers.FloatField(
+        help_text="P(trailing-12-month net GMV ≥ the target's threshold at its date)"
+    )
+    median_at_target_fen = serializers.IntegerField(allow_null=True)
+    open_deal = serializers.IntegerField(
+        source="open_deal_id", allow_null=True, help_text="this fund's deal in progress"
+    )
+    open_deal_stage = EnumField(Stage, name="DealStage", allow_null=True)
+    ended_deals = serializers.IntegerField(help_text="this fund's passed or withdrawn deals")
+    portfolio = serializers.BooleanField(help_text="a portfolio company of the ecosystem fund")
+
+
+class SourcingTargetSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    threshold_fen = serializers.IntegerField()
+    date = serializers.DateField()
+
+
+class SourcingSerializer(serializers.Serializer):
+    fund = serializers.IntegerField()
+    forecast_month = serializers.DateField(
+        allow_null=True, help_text="null until a forecast run is stored"
+    )
+    target = SourcingTargetSerializer(allow_null=True)
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ProspectSerializer(many=True)

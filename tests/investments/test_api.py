@@ -53,6 +53,12 @@ def test_bad_filters_and_a_missing_fund_answer_plainly(world):
     assert client.get("/api/v1/investments/funds/999999/performance/").status_code == 404
     response = client.get(f"/api/v1/investments/funds/{world.fund.pk}/performance/?as_of=2026-13")
     assert response.status_code == 400
+    # a day after today: refused by name, not a series of months to the year 9999
+    response = client.get(
+        f"/api/v1/investments/funds/{world.fund.pk}/performance/?as_of=9999-12-31"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["as_of"]
 
 
 def test_performance_without_a_unique_rate_says_so_and_never_zero(world):
@@ -73,21 +79,21 @@ def test_performance_of_an_invested_fund(world):
         by=investor,
         amount_fen=YI,
         members=committee_members(),
-        closed_on=date(2026, 1, 1),
+        closed_on=date(2025, 1, 1),
     )
     cashflow_record(
         fund=world.fund,
         deal=deal,
         kind=FlowKind.DISTRIBUTION,
         amount_fen=YI // 10,
-        occurred_on=date(2026, 7, 1),
+        occurred_on=date(2025, 7, 1),
         reason="分红",
         key="d",
         by=investor,
     )
     mark_record(
         deal=deal,
-        as_of=date(2026, 12, 31),
+        as_of=date(2025, 12, 31),
         fair_value_fen=YI * 2,
         method=MarkMethod.COMPARABLES,
         reason="可比公司",
@@ -95,7 +101,7 @@ def test_performance_of_an_invested_fund(world):
     )
     body = (
         world.client("auditor")
-        .get(f"/api/v1/investments/funds/{world.fund.pk}/performance/?as_of=2026-12-31")
+        .get(f"/api/v1/investments/funds/{world.fund.pk}/performance/?as_of=2025-12-31")
         .json()
     )
     assert body["invested_fen"] == YI
@@ -104,6 +110,6 @@ def test_performance_of_an_invested_fund(world):
     assert body["moic"] == "2.1000"
     assert body["tvpi"] == "2.1000"
     assert body["dpi"] == "0.1000"
-    # −1亿 on 2026-01-01, +0.1亿 on 2026-07-01, +2亿 NAV on 2026-12-31: about 113 % a year.
+    # −1亿 on 2025-01-01, +0.1亿 on 2025-07-01, +2亿 NAV on 2025-12-31: about 113 % a year.
     assert 1.10 < float(body["gross_irr"]) < 1.16
     assert len(body["points"]) == 12

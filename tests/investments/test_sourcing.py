@@ -99,7 +99,8 @@ def test_the_list_ranks_the_program_by_its_chance_of_reaching_ten_yi_with_this_f
     assert by_name["已过十亿"].probability_percent == Decimal("95.0")
     assert by_name["已过十亿"].median_at_target_fen == 11 * YI + 1
     assert by_name["进行中"].open_deal_id == in_progress.pk
-    assert by_name["进行中"].open_deal_stage == "初筛"
+    assert by_name["进行中"].open_deal_stage == Stage.SCREENING
+    assert by_name["进行中"].open_deal_stage_label == "初筛"
     assert by_name["曾放弃"].open_deal_id is None
     assert by_name["曾放弃"].ended_deals == 1
     # a deal of another fund is not this fund's
@@ -274,3 +275,71 @@ def test_the_page_runs_the_same_queries_for_five_and_for_sixty_prospects(client,
         if index % 5 == 0:
             deal_source(fund=fund, provider=provider, requested_amount_fen=YI, by=investor)
     assert _page_queries(client, fund) == few
+
+
+# ------------------------------------------------------------------------------
+# GET /api/v1/investments/funds/{id}/sourcing/: the same list
+# ------------------------------------------------------------------------------
+def _api(client, fund, **params):
+    return client.get(f"/api/v1/investments/funds/{fund.pk}/sourcing/", params)
+
+
+def test_the_api_gives_the_pages_list_with_the_forecast_it_comes_from(
+    client, fund, investor, world
+):
+    providers, in_progress = world
+    client.force_login(investor)
+    body = _api(client, fund).json()
+    assert body["fund"] == fund.pk
+    assert body["forecast_month"] == "2026-09-01"
+    assert body["target"] == {"code": "tier_1b", "threshold_fen": 10 * YI, "date": "2027-06-30"}
+    assert body["count"] == 5
+    _sourcing, prospects = _prospects(fund=fund)
+    assert [row["provider_code"] for row in body["results"]] == [p.code for p in prospects]
+    first, second = body["results"][:2]
+    assert first["probability"] == 0.95
+    assert first["open_deal"] is None
+    assert first["open_deal_stage"] is None
+    assert second["open_deal"] == in_progress.pk
+    assert second["open_deal_stage"] == "screening"
+    assert body["results"][2]["ended_deals"] == 1
+    assert body["results"][4]["portfolio"] is True
+
+    unsourced = _api(client, fund, unsourced="true", min_probability="0.5").json()
+    assert [row["provider_name"] for row in unsourced["results"]] == ["已过十亿", "曾放弃"]
+    page = _api(client, fund, limit=2, offset=2).json()
+    assert [row["provider_name"] for row in page["results"]] == ["曾放弃", "别的基金"]
+    assert page["count"] == 5
+    assert page["next"]
+    assert page["previous"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"min_probability": "2"}, "min_probability"),
+        ({"min_probability": "很高"}, "min_probability"),
+        ({"unsourced": "也许"}, "unsourced"),
+        ({"limit": "0"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+    ],
+)
+def test_the_api_refuses_bad_parameters_by_name(client, fund, investor, world, params, field):
+    client.force_login(investor)
+    response = _api(client, fund, **params)
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [field]
+
+
+def test_the_api_without_a_forecast_says_so_and_others_are_refused(client, fund, investor):
+    client.force_login(investor)
+    body = _api(client, fund).json()
+    assert (body["forecast_month"], body["target"], body["count"], body["results"]) == (
+        None,
+        None,
+        0,
+        [],
+    )
+    client.force_login(StaffUserFactory(username="region", role=Role.REGION_MANAGER))
+    assert _api(client, fund).status_code == 403
+    assert client.get("/api/v1/investments/funds/999999/sourcing/").status_code in (403, 404)

@@ -122,6 +122,18 @@ DATABASE_URL = env_str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlit
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
 }
+# The embedded default serves several requests at once too (runserver's threads, the worker).
+# select_for_update does nothing on SQLite, so each transaction takes the write lock when it
+# begins (IMMEDIATE): two approvals racing for a fund's last capacity run one after the other,
+# as the row locks make them on PostgreSQL. A writer waits for another up to `timeout` seconds
+# instead of failing with "database is locked", and WAL lets pages read while one writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL",
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 # PostgreSQL only, web processes only (zaofeng/dbtimeout.py): a page's query is cancelled after
 # this long instead of holding a core once its client has gone. 0: no limit.
 WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 15_000)

@@ -18,5 +18,6 @@ DATABASES = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(_DIRECTORY / "zaofeng.sqlite3"),
         "TEST": {"NAME": str(_DIRECTORY / "test_zaofeng.sqlite3")},
+        "OPTIONS": SQLITE_OPTIONS,  # noqa: F405 - as make run opens it
     }
 }

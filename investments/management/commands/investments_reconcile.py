@@ -15,7 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
 
     def handle(self, *args, as_of=None, **options):
-        report = performance_reconcile(as_of=as_of or timezone.localdate())
+        today = timezone.localdate()
+        if as_of is not None and as_of > today:
+            raise CommandError(f"--as-of {as_of}: at most today ({today})")
+        report = performance_reconcile(as_of=as_of or today)
         for mismatch in report.mismatches:
             self.stderr.write(
                 f"fund {mismatch.fund_id} {mismatch.on} {mismatch.figure}: shown "
