@@ -20,6 +20,10 @@ Parts:
             query reading the month's metric values, one set-based write of as many score rows
   tiers     tier review + allocation proposal for the last month
   forecast  the forecast kind: inline (peak memory), then on one and on two Celery workers
+  sourcing  the fund's sourcing list on the stored forecast (run `forecast` first): the selector,
+            GET /staff/investments/funds/<id>/sourcing/ (first, a filtered and the last page)
+            and GET /api/v1/investments/funds/<id>/sourcing/, with 1,000 deals of the fund on
+            the list's providers (rolled back)
 """
 
 import argparse
@@ -520,6 +524,93 @@ def _pool_peak_mb(worker) -> float:
     return peak
 
 
+def part_sourcing() -> None:
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from funding.forecasting.selectors import forecast_latest
+    from investments.models import Deal, DealAction, DealDecision, Fund, Stage
+    from investments.selectors import sourcing_list
+    from providers.roles import Role
+
+    forecast = forecast_latest()
+    if forecast is None:
+        raise SystemExit("no stored forecast: run the forecast part (or evaluate --kind forecast)")
+
+    def measure():
+        fund = Fund.objects.create(
+            name="规模测试基金",
+            committed_fen=10**12,
+            vintage=2026,
+            investment_period_ends_on=timezone.localdate().replace(year=2031),
+        )
+        investor = _user("scale-bench-investor", Role.INVESTMENT)
+        everyone = sourcing_list(fund=fund).prospects
+        total = everyone.count()
+        # A thousand deals of the fund on the list's providers, spread over the open stages.
+        stages = [Stage.SOURCED, Stage.SCREENING, Stage.DUE_DILIGENCE, Stage.PASSED]
+        now = timezone.now()
+        deals = Deal.objects.bulk_create(
+            Deal(
+                fund=fund,
+                provider_id=prospect.provider_id,
+                stage=stages[index % len(stages)],
+                stage_changed_at=now,
+                requested_amount_fen=10**9,
+                created_by=investor,
+                created_at=now,
+            )
+            for index, prospect in enumerate(everyone[: min(1000, total)])
+        )
+        DealDecision.objects.bulk_create(
+            DealDecision(
+                deal=deal,
+                action=DealAction.SOURCE,
+                to_stage=Stage.SOURCED,
+                decided_at=now,
+                decided_by=investor,
+                reason="规模测试",
+            )
+            for deal in deals
+        )
+        likely = sourcing_list(fund=fund, min_probability=0.5).prospects.count()
+        client = Client()
+        client.force_login(investor)
+        page = reverse("staff:investment_sourcing", args=[fund.pk])
+        api = reverse("investments-api:fund-sourcing", args=[fund.pk])
+        last = max(1, -(-total // 50))
+        rows = {
+            "sourcing_list, count + first 50": _timed(
+                lambda: (
+                    sourcing_list(fund=fund).prospects[:50]
+                    and sourcing_list(fund=fund).prospects.count()
+                )
+            ),
+            "GET sourcing page 1 (investor)": _timed(lambda: _ok(client.get(page))),
+            "GET sourcing page, unsourced, ≥ 50 %": _timed(
+                lambda: _ok(client.get(page, {"unsourced": "on", "min_percent": "50"}))
+            ),
+            f"GET sourcing page {last} (the last)": _timed(
+                lambda: _ok(client.get(page, {"page": last}))
+            ),
+            "GET /api/v1/investments/funds/<id>/sourcing/": _timed(lambda: _ok(client.get(api))),
+            "GET …/sourcing/?offset=9000&limit=500": _timed(
+                lambda: _ok(client.get(api, {"offset": 9000, "limit": 500}))
+            ),
+        }
+        return forecast.month, total, likely, len(deals), rows
+
+    month, total, likely, deals, rows = _rolled_back(measure)
+    print(
+        f"  forecast of {month:%Y-%m}: {total:,} providers on the list (probability > 0), "
+        f"{likely:,} at ≥ 50 %; {deals:,} deals of the fund on them"
+    )
+    print(f"  median of {RUNS}:")
+    for name, (seconds, queries, _) in rows.items():
+        print(f"  {name:<50} {seconds * 1000:8.1f} ms  {queries:3d} queries")
+
+
 PARTS = {
     "reads": part_reads,
     "import": part_import,
@@ -527,6 +618,7 @@ PARTS = {
     "scoring": part_scoring,
     "tiers": part_tiers,
     "forecast": part_forecast,
+    "sourcing": part_sourcing,
 }
 
 

@@ -40,7 +40,8 @@
   draw("capacity", {
     tooltip: { trigger: "item" },
     legend: { top: 0 },
-    grid: { left: 40, right: 20, top: 40, bottom: 20 },
+    // the category label ("认缴", "Committed") sized by ECharts, not a fixed margin that cuts it
+    grid: { left: 10, right: 20, top: 40, bottom: 20, containLabel: true },
     xAxis: { type: "value", name: L.yi },
     yAxis: { type: "category", data: [L.committed] },
     series: parts.map(function (part) {
