@@ -72,7 +72,10 @@ class FundPerformanceApi(APIView):
     def get(self, request, id):  # noqa: A002 - the path parameter's name
         fund = get_object_or_404(Fund, pk=id)
         data = query(PerformanceQuerySerializer, request)
-        as_of = data.get("as_of") or timezone.localdate()
+        # Nothing is dated after today (flows and marks refuse it), so a later day's figures are
+        # today's: read as today, which the answer says, rather than a month series to year 9999.
+        today = timezone.localdate()
+        as_of = min(data.get("as_of") or today, today)
         performance = fund_performance(fund=fund, as_of=as_of)
         capacity = fund_capacity(fund)
         body = {

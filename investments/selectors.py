@@ -482,7 +482,7 @@ def sourcing_list(
     *,
     fund: Fund,
     unsourced_only: bool = False,
-    min_probability: Decimal | None = None,
+    min_probability: Decimal | float | None = None,
 ) -> SourcingList:
     """Providers of the program by the stored forecast's probability of standing at or above
     the top target (¥10亿) at its date, highest first, with this fund's deals on each: the

@@ -1,14 +1,10 @@
 """API shapes of the fund's deals and performance. Money in integer fen, multiples and rates as
 decimal strings; a rate that does not exist uniquely is null with its verdict beside it."""
 
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from integrations.serializers import EnumField, QueryIntegerField, QueryParametersSerializer
 from investments.models import Deal, Stage
-
-AS_OF_AFTER_TODAY = _("截至日期不能晚于今天（%(today)s）。")
 
 
 class DealFilterSerializer(QueryParametersSerializer):
@@ -46,16 +42,8 @@ class PerformanceQuerySerializer(QueryParametersSerializer):
     as_of = serializers.DateField(
         required=False,
         input_formats=["%Y-%m-%d"],
-        help_text="YYYY-MM-DD, at most today (default: today)",
+        help_text="YYYY-MM-DD (default: today; a later day is read as today, the answer's as_of)",
     )
-
-    def validate_as_of(self, value):
-        # Figures as of a later day would count marks and flows not yet made, and a month series
-        # to the year 9999 is work for nothing.
-        today = timezone.localdate()
-        if value > today:
-            raise serializers.ValidationError(AS_OF_AFTER_TODAY % {"today": today.isoformat()})
-        return value
 
 
 def _multiple():
@@ -106,10 +94,10 @@ class SourcingQuerySerializer(QueryParametersSerializer):
     unsourced = serializers.BooleanField(
         required=False, help_text="true: only providers without a deal in progress in this fund"
     )
-    min_probability = serializers.DecimalField(
+    # A probability, as the forecast stores it (not money): a JSON number in the schema, which a
+    # decimal string's pattern would not be (it admits the empty string).
+    min_probability = serializers.FloatField(
         required=False,
-        max_digits=5,
-        decimal_places=4,
         min_value=0,
         max_value=1,
         help_text="the lowest probability of reaching the target, 0–1",
