@@ -20,13 +20,50 @@ from investments.models import (
     ValuationMark,
 )
 from investments.services.flows import cashflow_record, round_record
+from investments.services.fund_terms import TERMS, fund_terms_change, investment_period_check
 from providers.admin.readonly import ReadOnlyAdmin, ReadOnlyInline
 from zaofeng.admin_form_tokens import OneTimeFormTokenAdmin, form_token_key
+from zaofeng.form_errors import form_errors_apply
 from zaofeng.money import format_fen_cn
+
+
+class FundForm(forms.ModelForm):
+    """A new fund is checked here; a change of terms goes through fund_terms_change, which checks
+    it under the fund's lock against what the fund has invested, reserved and paid in fees, and
+    saves it, so a refusal shows on the field it is about and nothing is half-saved."""
+
+    class Meta:
+        model = Fund
+        fields = TERMS
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            investment_period_check(
+                vintage=data.get("vintage"), ends_on=data.get("investment_period_ends_on")
+            )
+            if self.instance.pk is not None:
+                fund_terms_change(
+                    fund=self.instance,
+                    terms={name: data[name] for name in TERMS if name in data},
+                    by=self.request.user,
+                )
+        except ValidationError as exc:
+            form_errors_apply(self, exc, model=Fund)
+        except PermissionDenied as exc:
+            self.add_error(None, str(exc))
+        return data
 
 
 @admin.register(Fund)
 class FundAdmin(admin.ModelAdmin):
+    form = FundForm
     list_display = ("name", "vintage", "committed_display", "investment_period_ends_on")
     search_fields = ("name",)
 
@@ -36,6 +73,25 @@ class FundAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        return _with_request(super().get_form(request, obj, **kwargs), request)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+        # A change was saved by fund_terms_change in the form's clean(), under the fund's lock.
+
+
+def _with_request(form, request):
+    """The admin's form class, built with the request (the services need who acts)."""
+
+    class WithRequest(form):
+        def __init__(self, *args, **inner):
+            super().__init__(*args, request=request, **inner)
+
+    WithRequest.__name__ = form.__name__
+    return WithRequest
 
 
 class DecisionInline(ReadOnlyInline):
@@ -116,6 +172,8 @@ class CashFlowForm(forms.ModelForm):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
+        if "kind" not in self.fields:
+            return  # an existing flow: every field is read-only
         self.fields["kind"].choices = [
             (kind.value, kind.label)
             for kind in (FlowKind.FEE, FlowKind.DISTRIBUTION, FlowKind.EXIT)
@@ -136,8 +194,10 @@ class CashFlowForm(forms.ModelForm):
                 key=form_token_key(self.request),
                 by=self.request.user,
             )
+        except ValidationError as exc:
+            form_errors_apply(self, exc, model=self._meta.model)
         except PermissionDenied as exc:
-            raise ValidationError(str(exc)) from exc
+            self.add_error(None, str(exc))
         return data
 
     def save(self, commit=True):
@@ -153,13 +213,7 @@ class CashFlowAdmin(_ServiceAddAdmin):
     list_select_related = ("fund", "deal__provider", "created_by")
 
     def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-
-        class WithRequest(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, request=request, **inner)
-
-        return WithRequest
+        return _with_request(super().get_form(request, obj, **kwargs), request)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
@@ -198,8 +252,10 @@ class RoundForm(forms.ModelForm):
                 key=form_token_key(self.request),
                 by=self.request.user,
             )
+        except ValidationError as exc:
+            form_errors_apply(self, exc, model=self._meta.model)
         except PermissionDenied as exc:
-            raise ValidationError(str(exc)) from exc
+            self.add_error(None, str(exc))
         return data
 
     def save(self, commit=True):

@@ -11,41 +11,19 @@ from django.contrib.auth.forms import (
     UsernameField,
 )
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from providers.credit_code import validate_credit_code
 from providers.criteria import DECLARED_FACTS, InputKind
 from providers.models import DocumentKind, ProviderType, Region
+from zaofeng.form_errors import form_errors_apply  # noqa: F401 - the portal's views import it here
 from zaofeng.money import MoneyError, fen_to_yuan, yuan_to_fen
 
 MESSAGE_YUAN = _("请填写金额（元），最多两位小数，例如 1000000 或 1000000.50。")
 MESSAGE_YUAN_NEGATIVE = _("金额不能为负数。")
 MESSAGE_FUTURE_DATE = _("注册日期不能晚于今天。")
-
-
-def form_errors_apply(form: forms.Form, error: ValidationError, model=None) -> None:
-    """Puts a service's ValidationError on the form: on the field it names when the form has
-    it, otherwise above the form, prefixed with that field's name (from the model) so the
-    message still says which field is at fault."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for name, errors in error.message_dict.items():
-        if name in form.fields:
-            for message in errors:
-                form.add_error(name, message)
-            continue
-        label = None
-        if model is not None:
-            try:
-                label = model._meta.get_field(name).verbose_name
-            except FieldDoesNotExist:
-                label = None
-        for message in errors:
-            form.add_error(None, f"{label}：{message}" if label else message)
 
 
 class YuanField(forms.DecimalField):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import PortfolioCompany, Provider
-from providers.roles import Role, user_roles
+from providers.roles import GROUP_NAMES, Role, user_roles
 
 MESSAGE_CONFLICT = _(
     "利益冲突：%(providers)s 是生态基金的被投服务商，投资岗位人员不能审批其分配或生命周期决定。"
@@ -26,11 +26,22 @@ def portfolio_provider_ids(provider_ids: Iterable[int] | None = None) -> set[int
     return set(rows.values_list("provider_id", flat=True))
 
 
+def in_investment_role(user) -> bool:
+    """Whether user is in the 投资 group. A superuser holds every role for permissions
+    (user_roles), so their roles say nothing here: only the group itself does. A superuser who is
+    in it works on the fund's deals and is as conflicted as anyone there."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        if not user.is_active:
+            return False
+        return user.groups.filter(name=GROUP_NAMES[Role.INVESTMENT]).exists()
+    return Role.INVESTMENT in user_roles(user)
+
+
 def conflicted_provider_ids(user, provider_ids: Iterable[int]) -> set[int]:
     """The providers among provider_ids that user may not decide for."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return set()
-    if user.is_superuser or Role.INVESTMENT not in user_roles(user):
+    if not in_investment_role(user):
         return set()
     return portfolio_provider_ids(provider_ids)
 

@@ -5,20 +5,24 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from investments.models import Instrument, MarkMethod, VoteChoice
-from zaofeng.money import MoneyError, yuan_to_fen
+from zaofeng.money import AMOUNT_MAX_FEN, AmountTooLarge, MoneyError, yuan_to_fen
 
 AMOUNT_FORMAT = _("请填写以元为单位的金额，最多两位小数，例如 100000000。")
+AMOUNT_TOO_LARGE = _("金额不能超过 ¥1万亿（1,000,000,000,000 元）。")
 
 
 class YuanField(forms.CharField):
-    """An amount typed in yuan (commas allowed), cleaned to integer fen."""
+    """An amount typed in yuan (commas allowed), cleaned to integer fen, at most ¥1万亿
+    (zaofeng.money.AMOUNT_MAX_FEN) either way: a larger one would not fit the database."""
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
         try:
-            return yuan_to_fen(value)
+            return yuan_to_fen(value, max_fen=AMOUNT_MAX_FEN)
+        except AmountTooLarge as exc:
+            raise ValidationError(AMOUNT_TOO_LARGE) from exc
         except MoneyError as exc:
             raise ValidationError(AMOUNT_FORMAT) from exc
 
@@ -35,7 +39,7 @@ class DealMoveForm(forms.Form):
 
 class CommitteeOpenForm(forms.Form):
     amount = YuanField(label=_("提请金额（元）"))
-    quorum = forms.IntegerField(label=_("法定人数"), min_value=1, initial=3)
+    quorum = forms.IntegerField(label=_("法定人数"), min_value=2, initial=3)
     approvals_required = forms.IntegerField(label=_("通过所需赞成票"), min_value=1, initial=2)
     members = forms.ModelMultipleChoiceField(label=_("委员"), queryset=None)
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))

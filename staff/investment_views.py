@@ -15,10 +15,11 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
-from investments.models import ENDS, Deal, Fund, Stage
+from investments.models import ENDS, CommitteeOutcome, Deal, Fund, Stage
 from investments.ownership import RoundTerms, diluted_ownership, implied_value_fen
 from investments.selectors import (
     deal_board,
@@ -64,10 +65,41 @@ def investment_page(view):
     return wrapper
 
 
-def _refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(str(message) for message in exc.messages)
-    return str(exc) or _g("没有权限执行该操作。")
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _joined(parts) -> str:
+    """Messages one after another, with the active language's separator."""
+    return ("; " if _english() else "；").join(str(part) for part in parts)
+
+
+def _labelled(label, message) -> str:
+    if not label:
+        return str(message)
+    return f"{label}{': ' if _english() else '：'}{message}"
+
+
+def _label_for(form, key: str):
+    """The label of the form field a service's error key is about: the services name amounts in
+    fen (pre_money_fen), the forms in yuan (pre_money)."""
+    if form is None:
+        return None
+    field = form.fields.get(key) or form.fields.get(key.removesuffix("_fen"))
+    return field.label if field is not None else None
+
+
+def _refusal(exc: Exception, form=None) -> str:
+    """A service's refusal, each message after the label of the form field it is about."""
+    if not isinstance(exc, ValidationError):
+        return str(exc) or _g("没有权限执行该操作。")
+    if not hasattr(exc, "error_dict"):
+        return _joined(exc.messages)
+    return _joined(
+        _labelled(_label_for(form, key), message)
+        for key, messages in exc.message_dict.items()
+        for message in messages
+    )
 
 
 def _errors(form) -> str:
@@ -75,9 +107,9 @@ def _errors(form) -> str:
     parts = []
     for name, errors in form.errors.items():
         field = form.fields.get(name)
-        label = f"{field.label}：" if field is not None and field.label else ""
-        parts += [f"{label}{error}" for error in errors]
-    return "；".join(parts)
+        label = field.label if field is not None else None
+        parts += [_labelled(label, error) for error in errors]
+    return _joined(parts)
 
 
 def _fund_or_404(fund_id=None) -> Fund:
@@ -225,9 +257,9 @@ def sourcing_source(request, fund_id):
             Deal.objects.filter(fund=fund, provider=provider).exclude(stage__in=ENDS).first()
         )
         if open_deal is not None and isinstance(exc, ValidationError):
-            messages.info(request, _refusal(exc))
+            messages.info(request, _refusal(exc, form))
             return redirect("staff:investment_deal", pk=open_deal.pk)
-        messages.error(request, _refusal(exc))
+        messages.error(request, _refusal(exc, form))
         return back
     messages.success(
         request, _g("已立项：%(provider)s。") % {"provider": f"{provider.code} {provider.name}"}
@@ -321,16 +353,35 @@ def deal_detail(request, pk):
     return render(request, "staff/investments/deal.html", context)
 
 
-def _decision(request, deal, form, action) -> None:
+def _recorded(request, result) -> None:
+    messages.success(request, _g("已记录。"))
+
+
+def _decision(request, deal, form, action, done=_recorded) -> None:
+    """Runs the decision with the form's figures; says what came of it: the form's errors or
+    the service's refusal, each after its field's label, or done(request, result)."""
     if not form.is_valid():
         messages.error(request, _errors(form))
         return
     try:
-        action(form.cleaned_data)
+        result = action(form.cleaned_data)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _refusal(exc))
+        messages.error(request, _refusal(exc, form))
     else:
+        done(request, result)
+
+
+def _tallied(request, result) -> None:
+    """A second tally (a double submit, or a colleague's just before) changes nothing: say the
+    committee has already decided, and how, rather than that something was recorded."""
+    if result.decided:
         messages.success(request, _g("已记录。"))
+        return
+    messages.info(
+        request,
+        _g("投委会已作出决定（%(outcome)s），本次未重复记录。")
+        % {"outcome": CommitteeOutcome(result.outcome).label},
+    )
 
 
 @require_POST
@@ -391,6 +442,7 @@ def deal_decide(request, pk, step):
             deal,
             DecideForm(request.POST),
             lambda data: committee_decide(deal=deal, reason=data["reason"], by=user),
+            done=_tallied,
         )
     elif step == "term-sheet":
         _decision(

@@ -13,6 +13,10 @@ YI = 100_000_000  # 亿, in yuan
 WAN = 10_000  # 万, in yuan
 BILLION = 1_000_000_000
 MILLION = 1_000_000
+# The largest amount a typed figure may be: ¥1万亿, above anything the program or the fund holds,
+# and far inside a BigIntegerField (a larger one is a DataError on PostgreSQL, an OverflowError
+# on SQLite).
+AMOUNT_MAX_FEN = 10**14
 
 
 def _english() -> bool:
@@ -38,8 +42,13 @@ class MoneyError(ValueError):
     pass
 
 
-def yuan_to_fen(yuan: Decimal | int | str) -> int:
-    """Converts yuan to fen, refusing floats and fractions of a fen."""
+class AmountTooLarge(MoneyError):
+    pass
+
+
+def yuan_to_fen(yuan: Decimal | int | str, *, max_fen: int | None = None) -> int:
+    """Converts yuan to fen, refusing floats and fractions of a fen, and (given max_fen) an
+    amount larger than max_fen either way."""
     if isinstance(yuan, float):
         raise MoneyError("Money must not be a float; pass Decimal, int or str.")
     try:
@@ -48,7 +57,13 @@ def yuan_to_fen(yuan: Decimal | int | str) -> int:
         raise MoneyError(f"{yuan!r} is not an amount of money.") from exc
     if not amount.is_finite():
         raise MoneyError(f"{yuan!r} is not an amount of money.")
-    fen = amount * FEN_PER_YUAN
+    # Compared before multiplying: 1e999999 yuan would overflow the decimal context.
+    if max_fen is not None and amount.copy_abs() > Decimal(max_fen) / FEN_PER_YUAN:
+        raise AmountTooLarge(f"{yuan!r} is more than {max_fen} fen.")
+    try:
+        fen = amount * FEN_PER_YUAN
+    except ArithmeticError as exc:  # decimal.Overflow
+        raise MoneyError(f"{yuan!r} is not an amount of money.") from exc
     if fen != fen.to_integral_value():
         raise MoneyError(f"{yuan!r} has more precision than one fen.")
     return int(fen)

@@ -34,7 +34,11 @@ from zaofeng.money import format_fen_cn
 
 NOT_IN_DUE_DILIGENCE = _("只有完成尽职调查的项目才能提交投委会（当前：%(stage)s）。")
 MEMBERS_TOO_FEW = _("委员人数（%(members)d）少于法定人数（%(quorum)d）。")
-APPROVALS_OUT_OF_RANGE = _("通过所需赞成票须在 1 到法定人数之间。")
+QUORUM_TOO_SMALL = _("法定人数至少为 2 人（当前：%(quorum)d）：一人不能独自决定投资。")
+APPROVALS_NOT_MAJORITY = _(
+    "通过所需赞成票须超过法定人数的一半且不超过法定人数：法定人数 %(quorum)d 时须在 "
+    "%(least)d 到 %(quorum)d 之间（当前：%(approvals)d）。"
+)
 AMOUNT_POSITIVE = _("金额须大于零。")
 NOT_AT_COMMITTEE = _("该项目尚未提交投委会（当前：%(stage)s）。")
 NOT_A_MEMBER = _("只有本次审议的委员才能投票。")
@@ -63,12 +67,22 @@ def committee_open(
     members = list(members)
     if amount_fen is None or amount_fen <= 0:
         raise ValidationError({"amount_fen": AMOUNT_POSITIVE})
-    if quorum < 1 or len(members) < quorum:
+    # Whoever opens the review must not be able to approve alone: at least two votes count, and
+    # a majority of them must approve.
+    if quorum < 2:
+        raise ValidationError({"quorum": QUORUM_TOO_SMALL % {"quorum": quorum}})
+    if len(members) < quorum:
         raise ValidationError(
             {"members": MEMBERS_TOO_FEW % {"members": len(members), "quorum": quorum}}
         )
-    if not 1 <= approvals_required <= quorum:
-        raise ValidationError({"approvals_required": APPROVALS_OUT_OF_RANGE})
+    least = quorum // 2 + 1
+    if not least <= approvals_required <= quorum:
+        raise ValidationError(
+            {
+                "approvals_required": APPROVALS_NOT_MAJORITY
+                % {"quorum": quorum, "least": least, "approvals": approvals_required}
+            }
+        )
     with transaction.atomic():
         locked = deal_lock(deal.pk)
         if locked.stage != Stage.DUE_DILIGENCE:

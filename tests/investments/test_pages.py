@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,9 +13,11 @@ from django.urls import reverse
 from investments import reconciliation
 from investments.models import FlowKind, MarkMethod, Stage
 from investments.reconciliation import performance_reconcile
+from investments.services.committee import committee_decide
+from investments.services.deals import deal_move, deal_source
 from investments.services.flows import cashflow_record, mark_record
 from providers.roles import Role
-from tests.factories import StaffUserFactory
+from tests.factories import ProviderFactory, StaffUserFactory
 from tests.investments.builders import (
     YI,
     committee_members,
@@ -23,6 +26,7 @@ from tests.investments.builders import (
     deals_bulk,
     fund_create,
     investment_user,
+    votes_cast,
 )
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +274,155 @@ def test_the_funnel_counts_conversion_and_median_days_from_the_decision_records(
     funnel = page[page.index('id="funnel"') :]
     assert "75%" in funnel
     assert "20.0" in funnel
+
+
+# ------------------------------------------------------------------------------
+# What the deal page says
+# ------------------------------------------------------------------------------
+def _said(response) -> list[tuple[str, str]]:
+    """The messages the deal page shows after a decision (posted with follow=True)."""
+    assert response.status_code == 200
+    return [(m.level_tag, str(m)) for m in response.context["messages"]]
+
+
+def _at_term_sheet(fund, investor):
+    members = committee_members()
+    deal = deal_to_committee(fund=fund, by=investor, amount_fen=YI, members=members)
+    votes_cast(deal, members)
+    committee_decide(deal=deal, reason="通过", by=investor)
+    return deal
+
+
+def _at_due_diligence(fund, investor):
+    deal = deal_source(fund=fund, provider=ProviderFactory(), requested_amount_fen=YI, by=investor)
+    deal_move(deal=deal, to_stage=Stage.SCREENING, reason="初筛", by=investor)
+    deal_move(deal=deal, to_stage=Stage.DUE_DILIGENCE, reason="尽调", by=investor)
+    return deal
+
+
+TERM_SHEET = {
+    "amount": "100000000",
+    "pre_money": "400000000",
+    "instrument": "equity",
+    "signed_on": "2026-02-01",
+    "reason": "签",
+}
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize(
+    ("step", "figures", "said"),
+    [
+        ("term-sheet", {"pre_money": "1e30"}, "投前估值（元）：金额不能超过 ¥1万亿"),
+        ("term-sheet", {"amount": "99999999999999999999"}, "投资金额（元）：金额不能超过 ¥1万亿"),
+        ("term-sheet", {"pre_money": "1e999999999"}, "投前估值（元）：金额不能超过 ¥1万亿"),
+        ("term-sheet", {"pre_money": "0"}, "投前估值（元）：金额须大于零。"),
+        ("term-sheet", {"amount": "0"}, "投资金额（元）：金额须大于零。"),
+    ],
+)
+def test_term_sheet_refusals_name_the_field_and_sign_nothing(
+    client, fund, investor, step, figures, said
+):
+    deal = _at_term_sheet(fund, investor)
+    client.force_login(investor)
+    response = client.post(
+        reverse("staff:investment_decide", args=[deal.pk, step]),
+        {**TERM_SHEET, **figures},
+        follow=True,
+    )
+    ((level, text),) = _said(response)
+    assert level == "error"
+    assert text.startswith(said)
+    deal.refresh_from_db()
+    assert deal.stage == Stage.TERM_SHEET
+    assert not hasattr(deal, "term_sheet") or deal.term_sheet is None
+
+
+@pytest.mark.sqlite
+def test_a_refusal_in_english_names_the_field_with_the_english_separator(client, fund, investor):
+    deal = _at_term_sheet(fund, investor)
+    client.force_login(investor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(
+        reverse("staff:investment_decide", args=[deal.pk, "term-sheet"]),
+        {**TERM_SHEET, "pre_money": "1e30", "amount": "x"},
+        follow=True,
+    )
+    (said,) = _said(response)
+    assert said[1].startswith("Investment amount (yuan): ")
+    assert "; Pre-money valuation (yuan): The amount may not exceed ¥1 trillion" in said[1]
+
+
+@pytest.mark.sqlite
+def test_mark_and_committee_amounts_have_the_same_bound(client, fund, investor):
+    deal = deal_invested(fund=fund, by=investor, amount_fen=YI, members=committee_members())
+    client.force_login(investor)
+    response = client.post(
+        reverse("staff:investment_decide", args=[deal.pk, "mark"]),
+        {"as_of": "2026-06-30", "fair_value": "1e30", "method": "comparables", "reason": "x"},
+        follow=True,
+    )
+    assert _said(response) == [
+        ("error", "公允价值（元）：金额不能超过 ¥1万亿（1,000,000,000,000 元）。")
+    ]
+    assert not deal.marks.exists()
+
+    other = _at_due_diligence(fund, investor)
+    members = committee_members(prefix="bound")
+    response = client.post(
+        reverse("staff:investment_decide", args=[other.pk, "committee"]),
+        {
+            "amount": "99999999999999999999",
+            "quorum": 3,
+            "approvals_required": 2,
+            "members": [m.pk for m in members],
+            "reason": "尽调完成",
+        },
+        follow=True,
+    )
+    assert _said(response)[0][1].startswith("提请金额（元）：金额不能超过 ¥1万亿")
+
+
+@pytest.mark.parametrize(
+    ("quorum", "approvals", "said"),
+    [
+        (2, 1, "通过所需赞成票：通过所需赞成票须超过法定人数的一半"),
+        (3, 1, "通过所需赞成票：通过所需赞成票须超过法定人数的一半"),
+        (3, 4, "通过所需赞成票：通过所需赞成票须超过法定人数的一半"),
+    ],
+)
+def test_committee_rules_refused_on_the_page_name_the_field(
+    client, fund, investor, quorum, approvals, said
+):
+    deal = _at_due_diligence(fund, investor)
+    client.force_login(investor)
+    response = client.post(
+        reverse("staff:investment_decide", args=[deal.pk, "committee"]),
+        {
+            "amount": "100000000",
+            "quorum": quorum,
+            "approvals_required": approvals,
+            "members": [m.pk for m in committee_members()],
+            "reason": "尽调完成",
+        },
+        follow=True,
+    )
+    ((level, text),) = _said(response)
+    assert level == "error"
+    assert text.startswith(said)
+    deal.refresh_from_db()
+    assert deal.stage == Stage.DUE_DILIGENCE
+
+
+@pytest.mark.sqlite
+def test_tallying_twice_says_the_committee_already_decided(client, fund, investor):
+    members = committee_members()
+    deal = deal_to_committee(fund=fund, by=investor, amount_fen=YI, members=members)
+    votes_cast(deal, members)
+    client.force_login(investor)
+    url = reverse("staff:investment_decide", args=[deal.pk, "decide"])
+    first = client.post(url, {"reason": "通过"}, follow=True)
+    assert _said(first) == [("success", "已记录。")]
+    second = client.post(url, {"reason": "通过"}, follow=True)
+    assert _said(second) == [("info", "投委会已作出决定（通过），本次未重复记录。")]
+    assert deal.decisions.filter(action="committee_approve").count() == 1

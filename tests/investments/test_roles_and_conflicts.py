@@ -13,6 +13,7 @@ from funding.models import PendingDemotion, PendingDemotionStatus, Proposal, Pro
 from funding.services.allocation import proposal_approve, proposal_line_edit
 from funding.services.ledger import disbursement_approve, disbursement_request
 from funding.services.tiers import demotion_confirm, demotion_reject
+from providers.conflicts import conflicted_provider_ids
 from providers.models import (
     AppealStatus,
     LifecycleStatus,
@@ -115,6 +116,30 @@ def test_an_investor_who_is_also_reviewer_cannot_warn_a_portfolio_provider():
     assert provider.status == LifecycleStatus.ACTIVE
     other = ProviderFactory(status=LifecycleStatus.ACTIVE)
     provider_warn(provider=other, reason="违规", by=reviewer)
+
+
+def test_a_superuser_in_the_investment_group_is_conflicted_like_any_investor():
+    """A superuser holds every role for permissions; the conflict asks whether they are in the
+    投资 group itself, and a superuser who is works on the fund like any investor."""
+    superuser = StaffUserFactory(username="super-investor", is_superuser=True)
+    superuser.groups.add(Group.objects.get(name=Role.INVESTMENT.group_name))
+    provider = ProviderFactory(status=LifecycleStatus.ACTIVE)
+    _portfolio(provider)
+    assert conflicted_provider_ids(superuser, [provider.pk]) == {provider.pk}
+    with pytest.raises(ValidationError, match="利益冲突"):
+        provider_warn(provider=provider, reason="违规", by=superuser)
+    provider.refresh_from_db()
+    assert provider.status == LifecycleStatus.ACTIVE
+
+
+def test_a_superuser_outside_the_investment_group_is_not_conflicted():
+    superuser = StaffUserFactory(username="super-only", is_superuser=True)
+    provider = ProviderFactory(status=LifecycleStatus.ACTIVE)
+    _portfolio(provider)
+    assert conflicted_provider_ids(superuser, [provider.pk]) == set()
+    provider_warn(provider=provider, reason="违规", by=superuser)
+    provider.refresh_from_db()
+    assert provider.status == LifecycleStatus.WARNING
 
 
 def test_investing_puts_the_provider_in_the_portfolio_so_the_rule_applies():

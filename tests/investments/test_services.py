@@ -9,6 +9,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from investments.models import (
     CashFlow,
     CommitteeOutcome,
+    CommitteeReview,
     DealAction,
     DealDecision,
     FlowKind,
@@ -24,6 +25,7 @@ from investments.services.committee import (
     ALREADY_VOTED,
     NOT_A_MEMBER,
     committee_decide,
+    committee_open,
     committee_vote,
 )
 from investments.services.deals import ALREADY_OPEN, deal_move, deal_source
@@ -150,6 +152,46 @@ def test_votes_are_once_per_member_and_members_only(investor, members):
     with pytest.raises(ValidationError) as refused:
         committee_vote(review=deal.committee, by=investor, choice=VoteChoice.APPROVE)
     assert refused.value.message_dict["member"] == [str(NOT_A_MEMBER)]
+
+
+@pytest.mark.parametrize(
+    ("quorum", "approvals", "field"),
+    [
+        (1, 1, "quorum"),  # whoever opens it could approve alone
+        (0, 1, "quorum"),
+        (5, 1, "approvals_required"),  # one of five is no majority
+        (4, 2, "approvals_required"),  # half is not more than half
+        (3, 4, "approvals_required"),
+        (4, 3, "members"),  # three members cannot make a quorum of four
+    ],
+)
+def test_the_committee_needs_two_votes_and_a_majority_of_them(investor, quorum, approvals, field):
+    pool = committee_members(5, prefix="pool")
+    fund = fund_create()
+    deal = deal_source(fund=fund, provider=ProviderFactory(), requested_amount_fen=YI, by=investor)
+    deal_move(deal=deal, to_stage=Stage.SCREENING, reason="初筛", by=investor)
+    deal_move(deal=deal, to_stage=Stage.DUE_DILIGENCE, reason="尽调", by=investor)
+    with pytest.raises(ValidationError) as refused:
+        committee_open(
+            deal=deal,
+            members=pool[:3] if field == "members" else pool[:quorum],
+            quorum=quorum,
+            approvals_required=approvals,
+            amount_fen=YI,
+            reason="尽调完成",
+            by=investor,
+        )
+    assert list(refused.value.message_dict) == [field]
+    deal.refresh_from_db()
+    assert deal.stage == Stage.DUE_DILIGENCE
+    assert not CommitteeReview.objects.filter(deal=deal).exists()
+
+
+def test_a_committee_of_two_needing_both_opens(investor, members):
+    deal = deal_to_committee(
+        fund=fund_create(), by=investor, amount_fen=YI, members=members[:2], approvals_required=2
+    )
+    assert (deal.committee.quorum, deal.committee.approvals_required) == (2, 2)
 
 
 def test_the_committee_needs_its_quorum(investor, members):

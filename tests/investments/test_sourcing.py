@@ -181,6 +181,8 @@ def test_sourcing_from_the_list_opens_the_deal_with_its_reason_and_a_second_subm
     [
         ({"requested_amount": "一亿"}, "拟投金额（元）"),
         ({"requested_amount": ""}, "拟投金额（元）"),
+        ({"requested_amount": "99999999999999999999"}, "拟投金额（元）：金额不能超过 ¥1万亿"),
+        ({"requested_amount": "1e30"}, "拟投金额（元）：金额不能超过 ¥1万亿"),
         ({"thesis": ""}, "投资逻辑"),
         ({"provider": "x"}, "服务商"),
     ],
