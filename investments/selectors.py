@@ -99,12 +99,16 @@ BOARD_LIMIT = 50
 
 def deal_board(*, fund: Fund, limit: int = BOARD_LIMIT) -> list[BoardColumn]:
     """The Kanban: one column per stage with its count, amount and most recent deals, in two
-    queries for any number of deals."""
+    queries for any number of deals. A column's amount is the sum its cards show: the
+    committee's approved amount where there is one, else the requested amount."""
     totals = {
         row["stage"]: row
         for row in Deal.objects.filter(fund=fund)
         .values("stage")
-        .annotate(n=Count("pk"), amount=Coalesce(Sum("requested_amount_fen"), 0))
+        .annotate(
+            n=Count("pk"),
+            amount=Coalesce(Sum(Coalesce("approved_amount_fen", "requested_amount_fen")), 0),
+        )
     }
     deals_by_stage: dict[str, list] = defaultdict(list)
     # The newest `limit` deals of each stage, ranked by the database (window functions work on
