@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from investments.locks import deal_lock
-from investments.models import ENDS, PIPELINE, Deal, DealAction, Fund, Stage
+from investments.models import ENDS, HELD, PIPELINE, Deal, DealAction, Fund, Stage
 from investments.services.records import (
     deal_decision_record,
     portfolio_sync,
@@ -25,6 +25,7 @@ HOW = {
     Stage.COMMITTEE: _("投委会表决"),
     Stage.TERM_SHEET: _("签署投资条款"),
     Stage.CLOSING: _("交割"),
+    Stage.EXITED: _("记录退出现金流"),
 }
 STALE_STAGE = _("该项目已处于“%(stage)s”阶段，请刷新页面查看最新状态。")
 INVESTMENT_PERIOD_OVER = _(
@@ -107,7 +108,7 @@ def deal_move(
         locked = deal_lock(deal.pk)
         _check_expected(locked, expected_stage)
         source = locked.stage
-        if source in ENDS or source == Stage.INVESTED:
+        if source in ENDS or source in HELD:
             raise ValidationError({"stage": DEAL_ENDED % {"stage": locked.get_stage_display()}})
         if to_stage in ENDS:
             action = DealAction.PASS if to_stage == Stage.PASSED else DealAction.WITHDRAW
@@ -135,6 +136,6 @@ def deal_move(
 
 
 def next_stage(stage: str) -> str | None:
-    if stage in ENDS or stage == Stage.INVESTED:
+    if stage in ENDS or stage in HELD:
         return None
     return PIPELINE[PIPELINE.index(Stage(stage)) + 1].value

@@ -87,7 +87,7 @@ def test_performance_of_an_invested_fund(world):
     )
     mark_record(
         deal=deal,
-        as_of=date(2026, 12, 31),
+        as_of=date(2026, 11, 30),  # a mark is never dated after today
         fair_value_fen=YI * 2,
         method=MarkMethod.COMPARABLES,
         reason="可比公司",

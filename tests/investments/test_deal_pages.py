@@ -1,16 +1,16 @@
-"""The deal page and the board: ownership to one decimal, the board's column totals equal to its
-cards."""
+"""The deal page and the board after the reviewer's findings: ownership to one decimal, the board's
+column totals equal to its cards, an exited deal's page and column."""
 
 from datetime import date
 
 import pytest
 from django.urls import reverse
 
-from investments.models import Stage
+from investments.models import FlowKind, Stage
 from investments.selectors import deal_board
 from investments.services.committee import committee_decide, committee_open
 from investments.services.deals import deal_move, deal_source
-from investments.services.flows import round_record
+from investments.services.flows import cashflow_record, round_record
 from tests.factories import ProviderFactory
 from tests.investments.builders import (
     YI,
@@ -98,3 +98,26 @@ def test_a_board_columns_total_is_the_sum_of_its_cards(client, fund, investor):
     column = body[body.index('id="stage-term_sheet"') : body.index('id="stage-closing"')]
     assert '<p class="muted">¥1亿</p>' in column
     assert "¥2亿" not in column
+
+
+def test_an_exited_deal_has_its_column_and_no_more_forms(client, fund, investor):
+    deal = deal_invested(fund=fund, by=investor, amount_fen=YI, members=committee_members())
+    cashflow_record(
+        fund=fund,
+        deal=deal,
+        kind=FlowKind.EXIT,
+        amount_fen=2 * YI,
+        occurred_on=date(2026, 9, 30),
+        reason="全部股权转让",
+        key="exit",
+        by=investor,
+    )
+    client.force_login(investor)
+    page = client.get(reverse("staff:investment_deal", args=[deal.pk])).content.decode()
+    assert '<span class="status">已退出</span>' in page
+    assert reverse("staff:investment_decide", args=[deal.pk, "mark"]) not in page
+    assert reverse("staff:investment_decide", args=[deal.pk, "move"]) not in page
+    assert "退出：已投资 → 已退出" in page  # the decision record on the timeline
+    board = client.get(reverse("staff:investment_board", args=[fund.pk])).content.decode()
+    exited = board[board.index('id="stage-exited"') : board.index('id="stage-passed"')]
+    assert deal.provider.name in exited
