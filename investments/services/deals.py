@@ -19,6 +19,7 @@ from providers.models import IN_PROGRAM, Provider
 AMOUNT_POSITIVE = _("金额须大于零。")
 PROVIDER_NOT_IN_PROGRAM = _("只能对项目内的服务商立项（当前状态：%(status)s）。")
 ALREADY_OPEN = _("该服务商在本基金已有进行中的投资项目。")
+ALREADY_EXITED = _("本基金已投资并退出该服务商，不再对其新立项。")
 DEAL_ENDED = _("投资项目已结束（%(stage)s），不能再变更。")
 ADVANCE_REFUSED = _("“%(stage)s”阶段不能直接推进，请通过%(how)s完成。")
 HOW = {
@@ -64,6 +65,10 @@ def deal_source(
         raise ValidationError(
             {"provider": PROVIDER_NOT_IN_PROGRAM % {"status": provider.get_status_display()}}
         )
+    # An exited deal keeps its (fund, provider) place: the one-deal rule counts every deal that
+    # was not passed or withdrawn. Said plainly here rather than as "in progress".
+    if Deal.objects.filter(fund=fund, provider=provider, stage=Stage.EXITED).exists():
+        raise ValidationError({"provider": ALREADY_EXITED})
     now = timezone.now()
     try:
         with transaction.atomic():

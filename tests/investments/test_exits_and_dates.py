@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from investments.models import (
@@ -19,7 +20,8 @@ from investments.models import (
 )
 from investments.reconciliation import performance_reconcile
 from investments.selectors import deal_funnel, fund_capacity, fund_performance
-from investments.services.deals import deal_move
+from investments.services.deals import ALREADY_EXITED as SOURCE_EXITED
+from investments.services.deals import deal_move, deal_source
 from investments.services.flows import (
     ALREADY_EXITED,
     BEFORE_CLOSING,
@@ -401,3 +403,61 @@ def test_the_date_refusals_read_in_english(investor):
     with translation.override("en"):
         message = refused.value.message_dict["signed_on"][0]
     assert message.startswith("The date 2099-12-31 is after today")
+
+
+def test_no_new_deal_is_opened_on_a_provider_the_fund_exited(investor, two_deals):
+    fund, a, _b = two_deals
+    _exit(fund, a, YI * 6 // 5, EXITED_ON, investor)
+    with pytest.raises(ValidationError) as refused:
+        deal_source(fund=fund, provider=a.provider, requested_amount_fen=YI, by=investor)
+    assert refused.value.message_dict == {"provider": [str(SOURCE_EXITED)]}
+
+
+# ------------------------------------------------------------------------------
+# Through the admin: the refusals are form errors on their fields, never a 500
+# ------------------------------------------------------------------------------
+def test_the_admin_records_an_exit_and_then_refuses_a_round_on_its_field(client, investor):
+    from tests.admin_forms import add_form_token
+    from tests.factories import UserFactory
+
+    superuser = UserFactory(username="exit-admin", is_staff=True, is_superuser=True)
+    fund = fund_create()
+    deal = deal_invested(fund=fund, by=investor, amount_fen=YI, members=committee_members())
+    client.force_login(superuser)
+    add = reverse("admin:investments_cashflow_add")
+    form = {
+        "fund": fund.pk,
+        "deal": deal.pk,
+        "kind": FlowKind.EXIT,
+        "amount_fen": 2 * YI,
+        "occurred_on": _tomorrow().isoformat(),
+        "reason": "全部股权转让",
+        **add_form_token(client, add),
+    }
+    future = client.post(add, form)
+    assert future.status_code == 200
+    assert future.context["adminform"].form.errors["occurred_on"] == [_future(_tomorrow())]
+
+    form = {**form, "occurred_on": "2026-09-30", **add_form_token(client, add)}
+    assert client.post(add, form).status_code == 302
+    deal.refresh_from_db()
+    assert deal.stage == Stage.EXITED
+
+    add_round = reverse("admin:investments_financinground_add")
+    response = client.post(
+        add_round,
+        {
+            "deal": deal.pk,
+            "closed_on": "2026-10-01",
+            "pre_money_fen": 8 * YI,
+            "new_money_fen": 2 * YI,
+            "fund_amount_fen": YI // 4,
+            "note": "B 轮",
+            **add_form_token(client, add_round),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["deal"] == [
+        ALREADY_EXITED % {"exited": "2026-09-30", "what": "后续融资轮"}
+    ]
+    assert not deal.rounds.exists()
