@@ -114,6 +114,7 @@ class Stage(models.TextChoices):
     TERM_SHEET = "term_sheet", _("投资条款")
     CLOSING = "closing", _("交割")
     INVESTED = "invested", _("已投资")
+    EXITED = "exited", _("已退出")
     PASSED = "passed", _("已放弃")
     WITHDRAWN = "withdrawn", _("已撤回")
 
@@ -126,11 +127,17 @@ PIPELINE = (
     Stage.TERM_SHEET,
     Stage.CLOSING,
     Stage.INVESTED,
+    Stage.EXITED,
 )
+# Ends of a deal the fund never invested in; the provider may be sourced again after them.
 ENDS = (Stage.PASSED, Stage.WITHDRAWN)
+# Stages a deal holds the fund's money or has returned it: no plain move leaves them. An exit is
+# the full realisation of the holding (cashflow_record of kind exit), and the deal ends there.
+HELD = (Stage.INVESTED, Stage.EXITED)
 # Stages whose approved amount is reserved against the fund's capacity.
 RESERVING = (Stage.TERM_SHEET, Stage.CLOSING)
-# Stages in which the provider counts as a portfolio company (providers.PortfolioCompany).
+# Stages in which the provider counts as a portfolio company (providers.PortfolioCompany); after
+# the exit it no longer does.
 PORTFOLIO = (Stage.TERM_SHEET, Stage.CLOSING, Stage.INVESTED)
 
 
@@ -187,7 +194,7 @@ class Deal(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.stage not in ENDS and self.stage != Stage.INVESTED
+        return self.stage not in ENDS and self.stage not in HELD
 
 
 class DealAction(models.TextChoices):
@@ -200,6 +207,7 @@ class DealAction(models.TextChoices):
     CLOSE = "close", _("完成交割")
     PASS = "pass", _("放弃")
     WITHDRAW = "withdraw", _("撤回")
+    EXIT = "exit", _("退出")
 
 
 class DealDecision(AppendOnly):

@@ -7,7 +7,7 @@ is multiplied by P / (P + N), and the fund adds (its participation) / (P + N) wh
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 
 @dataclass(frozen=True)
@@ -42,3 +42,8 @@ def diluted_ownership(
 def implied_value_fen(*, share: Decimal, post_money_fen: int) -> int:
     """What the holding is worth at a round's price (an input to a mark, never its default)."""
     return int((share * Decimal(post_money_fen)).to_integral_value())
+
+
+def share_percent(share: Decimal) -> Decimal:
+    """A share as a percentage to one decimal (0.185 → 18.5), half up, in Decimal throughout."""
+    return (Decimal(share) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

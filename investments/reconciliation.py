@@ -2,14 +2,15 @@
 
 fund_performance reads all flows and marks once and computes in Python; this check takes another
 path — the database sums the flows by kind up to each date and picks each deal's latest mark with
-a subquery — and compares the multiples at the headline date and at every month end. A mismatch
-names the fund, the date and the figure.
+a subquery, leaving out the deals whose exit flow falls on or before the date (an exit realises
+the whole holding: NAV 0 from then) — and compares the multiples at the headline date and at
+every month end. A mismatch names the fund, the date and the figure.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from investments.models import (
@@ -54,8 +55,12 @@ def _recomputed(fund: Fund, cutoff: date):
     latest = ValuationMark.objects.filter(deal=OuterRef("pk"), as_of__lte=cutoff).order_by(
         "-as_of", "-pk"
     )
+    exited = CashFlow.objects.filter(
+        deal=OuterRef("pk"), kind=FlowKind.EXIT, occurred_on__lte=cutoff
+    )
     nav = (
         Deal.objects.filter(fund=fund)
+        .exclude(Exists(exited))
         .annotate(value=Subquery(latest.values("fair_value_fen")[:1]))
         .aggregate(s=Coalesce(Sum("value"), 0))["s"]
     )

@@ -51,7 +51,7 @@ def fund_capacity(fund: Fund, *, exclude_deal_id: int | None = None) -> Capacity
     """committed − invested − reserved − fees, in three queries.
 
     Reserved: the approved amount and follow-on reserve of deals at term sheet or closing, plus
-    the follow-on reserve still unused of invested deals. Fees: the fee budget of the fund's
+    the follow-on reserve still unused of invested deals (an exited deal's is released). Fees: the fee budget of the fund's
     terms. exclude_deal_id leaves one deal's reservation out (its closing re-checks it).
     """
     invested = CashFlow.objects.filter(fund=fund, kind__in=INVESTED_KINDS).aggregate(
@@ -99,12 +99,16 @@ BOARD_LIMIT = 50
 
 def deal_board(*, fund: Fund, limit: int = BOARD_LIMIT) -> list[BoardColumn]:
     """The Kanban: one column per stage with its count, amount and most recent deals, in two
-    queries for any number of deals."""
+    queries for any number of deals. A column's amount is the sum its cards show: the
+    committee's approved amount where there is one, else the requested amount."""
     totals = {
         row["stage"]: row
         for row in Deal.objects.filter(fund=fund)
         .values("stage")
-        .annotate(n=Count("pk"), amount=Coalesce(Sum("requested_amount_fen"), 0))
+        .annotate(
+            n=Count("pk"),
+            amount=Coalesce(Sum(Coalesce("approved_amount_fen", "requested_amount_fen")), 0),
+        )
     }
     deals_by_stage: dict[str, list] = defaultdict(list)
     # The newest `limit` deals of each stage, ranked by the database (window functions work on
@@ -247,13 +251,29 @@ class Performance:
         return self.invested_fen + self.fees_fen
 
 
-def _latest_marks(marks: list[tuple[int, date, int]], as_of: date) -> int:
-    """NAV on as_of: the sum of each deal's latest mark on or before it."""
+def _latest_marks(
+    marks: list[tuple[int, date, int]], as_of: date, exits: dict[int, date] | None = None
+) -> int:
+    """NAV on as_of: the sum of each deal's latest mark on or before it; a deal exited on or
+    before as_of counts 0 (the exit realised the whole holding), its earlier marks stay history."""
+    exits = exits or {}
     latest: dict[int, tuple[date, int]] = {}
     for deal_id, on, value in marks:
+        exited = exits.get(deal_id)
+        if exited is not None and exited <= as_of:
+            continue
         if on <= as_of and (deal_id not in latest or on >= latest[deal_id][0]):
             latest[deal_id] = (on, value)
     return sum(value for _on, value in latest.values())
+
+
+def _exit_dates(flows) -> dict[int, date]:
+    """Each exited deal's exit date (the first, should the rows ever hold two)."""
+    exits: dict[int, date] = {}
+    for kind, deal_id, on, _amount in flows:
+        if kind == FlowKind.EXIT and (deal_id not in exits or on < exits[deal_id]):
+            exits[deal_id] = on
+    return exits
 
 
 def _figures(flows, marks, as_of: date):
@@ -267,13 +287,14 @@ def _figures(flows, marks, as_of: date):
             fees += amount
         else:
             distributed += amount
-    return invested, fees, distributed, _latest_marks(marks, as_of)
+    return invested, fees, distributed, _latest_marks(marks, as_of, _exit_dates(flows))
 
 
 def fund_performance(*, fund: Fund, as_of: date) -> Performance:
     """Multiples, gross IRR and the month-end series from the fund's flows and marks, in two
     queries. Marks are read in the order they were recorded, so of two marks on one date the
-    later record counts."""
+    later record counts. An exited deal's NAV is 0 from its exit's date: the exit flow is its
+    realised value, so IRR and TVPI count it once."""
     flows = list(
         CashFlow.objects.filter(fund=fund)
         .order_by("occurred_on", "pk")

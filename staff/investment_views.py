@@ -285,7 +285,7 @@ def _move_choices(deal: Deal):
     if deal.stage in PLAIN_ADVANCE:
         target = PLAIN_ADVANCE[deal.stage]
         choices.append((target.value, target.label))
-    if deal.stage not in ENDS and deal.stage != Stage.INVESTED:
+    if deal.is_open:
         choices += [(stage.value, stage.label) for stage in ENDS]
     return choices
 

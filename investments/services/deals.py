@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from investments.locks import deal_lock
-from investments.models import ENDS, PIPELINE, Deal, DealAction, Fund, Stage
+from investments.models import ENDS, HELD, PIPELINE, Deal, DealAction, Fund, Stage
 from investments.services.records import (
     deal_decision_record,
     portfolio_sync,
@@ -19,12 +19,14 @@ from providers.models import IN_PROGRAM, Provider
 AMOUNT_POSITIVE = _("金额须大于零。")
 PROVIDER_NOT_IN_PROGRAM = _("只能对项目内的服务商立项（当前状态：%(status)s）。")
 ALREADY_OPEN = _("该服务商在本基金已有进行中的投资项目。")
+ALREADY_EXITED = _("本基金已投资并退出该服务商，不再对其新立项。")
 DEAL_ENDED = _("投资项目已结束（%(stage)s），不能再变更。")
 ADVANCE_REFUSED = _("“%(stage)s”阶段不能直接推进，请通过%(how)s完成。")
 HOW = {
     Stage.COMMITTEE: _("投委会表决"),
     Stage.TERM_SHEET: _("签署投资条款"),
     Stage.CLOSING: _("交割"),
+    Stage.EXITED: _("记录退出现金流"),
 }
 STALE_STAGE = _("该项目已处于“%(stage)s”阶段，请刷新页面查看最新状态。")
 INVESTMENT_PERIOD_OVER = _(
@@ -63,6 +65,10 @@ def deal_source(
         raise ValidationError(
             {"provider": PROVIDER_NOT_IN_PROGRAM % {"status": provider.get_status_display()}}
         )
+    # An exited deal keeps its (fund, provider) place: the one-deal rule counts every deal that
+    # was not passed or withdrawn. Said plainly here rather than as "in progress".
+    if Deal.objects.filter(fund=fund, provider=provider, stage=Stage.EXITED).exists():
+        raise ValidationError({"provider": ALREADY_EXITED})
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -107,7 +113,7 @@ def deal_move(
         locked = deal_lock(deal.pk)
         _check_expected(locked, expected_stage)
         source = locked.stage
-        if source in ENDS or source == Stage.INVESTED:
+        if source in ENDS or source in HELD:
             raise ValidationError({"stage": DEAL_ENDED % {"stage": locked.get_stage_display()}})
         if to_stage in ENDS:
             action = DealAction.PASS if to_stage == Stage.PASSED else DealAction.WITHDRAW
@@ -135,6 +141,6 @@ def deal_move(
 
 
 def next_stage(stage: str) -> str | None:
-    if stage in ENDS or stage == Stage.INVESTED:
+    if stage in ENDS or stage in HELD:
         return None
     return PIPELINE[PIPELINE.index(Stage(stage)) + 1].value

@@ -39,11 +39,12 @@ def fund_create(
     fee_rate=Decimal("0.02"),
     fee_years=10,
     name="造风者生态基金一期",
+    vintage=2026,
 ):
     return Fund.objects.create(
         name=name,
         committed_fen=committed_fen,
-        vintage=2026,
+        vintage=vintage,
         investment_period_ends_on=date(2031, 12, 31),
         follow_on_reserve_share=reserve,
         management_fee_rate=fee_rate,

@@ -80,21 +80,21 @@ def test_performance_of_an_invested_fund(world):
         by=investor,
         amount_fen=YI,
         members=committee_members(),
-        closed_on=date(2025, 1, 1),
+        closed_on=date(2026, 1, 1),
     )
     cashflow_record(
         fund=world.fund,
         deal=deal,
         kind=FlowKind.DISTRIBUTION,
         amount_fen=YI // 10,
-        occurred_on=date(2025, 7, 1),
+        occurred_on=date(2026, 7, 1),
         reason="分红",
         key="d",
         by=investor,
     )
     mark_record(
         deal=deal,
-        as_of=date(2025, 12, 31),
+        as_of=date(2026, 11, 30),  # a mark is never dated after today
         fair_value_fen=YI * 2,
         method=MarkMethod.COMPARABLES,
         reason="可比公司",
@@ -102,7 +102,7 @@ def test_performance_of_an_invested_fund(world):
     )
     body = (
         world.client("auditor")
-        .get(f"/api/v1/investments/funds/{world.fund.pk}/performance/?as_of=2025-12-31")
+        .get(f"/api/v1/investments/funds/{world.fund.pk}/performance/?as_of=2026-11-30")
         .json()
     )
     assert body["invested_fen"] == YI
@@ -111,6 +111,6 @@ def test_performance_of_an_invested_fund(world):
     assert body["moic"] == "2.1000"
     assert body["tvpi"] == "2.1000"
     assert body["dpi"] == "0.1000"
-    # −1亿 on 2025-01-01, +0.1亿 on 2025-07-01, +2亿 NAV on 2025-12-31: about 113 % a year.
-    assert 1.10 < float(body["gross_irr"]) < 1.16
-    assert len(body["points"]) == 12
+    # −1亿 on 2026-01-01, +0.1亿 on 2026-07-01, +2亿 NAV on 2026-11-30: about 130 % a year.
+    assert 1.28 < float(body["gross_irr"]) < 1.33
+    assert len(body["points"]) == 11

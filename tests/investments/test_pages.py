@@ -11,11 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from investments import reconciliation
-from investments.models import FlowKind, MarkMethod, Stage
+from investments.models import FlowKind, Stage
 from investments.reconciliation import performance_reconcile
 from investments.services.committee import committee_decide
 from investments.services.deals import deal_move, deal_source
-from investments.services.flows import cashflow_record, mark_record
+from investments.services.flows import cashflow_record
 from providers.roles import Role
 from tests.factories import ProviderFactory, StaffUserFactory
 from tests.investments.builders import (
@@ -180,14 +180,10 @@ def test_every_displayed_multiple_reconciles(fund, investor):
         key="x1",
         by=investor,
     )
-    mark_record(
-        deal=invested[1],
-        as_of=date(2026, 10, 9),
-        fair_value_fen=0,
-        method=MarkMethod.WRITE_OFF,
-        reason="已退出",
-        by=investor,
-    )
+    # The exit ends the holding: its June mark stays history, and no write-off mark is needed
+    # for NAV to drop to 0 from 9 October, on both paths.
+    invested[1].refresh_from_db()
+    assert invested[1].stage == Stage.EXITED
     report = performance_reconcile(as_of=date(2026, 12, 31))
     assert report.checked == 4 + 2 * 12  # the headline and DPI/TVPI at each month end
     assert report.mismatches == []
