@@ -25,7 +25,7 @@ from investments.models import (
 from investments.selectors import fund_capacity
 from investments.services.deals import investment_period_require
 from investments.services.records import (
-    deal_decision_record,
+    deal_stage_move,
     portfolio_sync,
     require_permission,
     require_reason,
@@ -98,14 +98,10 @@ def committee_open(
             opened_at=now,
         )
         review.members.set(members)
-        source = locked.stage
-        locked.stage = Stage.COMMITTEE
-        locked.stage_changed_at = now
-        locked.save(update_fields=["stage", "stage_changed_at"])
-        deal_decision_record(
+        deal_stage_move(
             deal=locked,
+            to_stage=Stage.COMMITTEE,
             action=DealAction.COMMITTEE_OPEN,
-            from_stage=source,
             reason=reason,
             by=by,
             figures={
@@ -186,7 +182,6 @@ def committee_decide(*, deal: Deal, reason: str, by) -> CommitteeDecision:
             if text
         ]
         now = timezone.now()
-        source = locked.stage
         figures = {"votes": len(votes), "approvals": approvals, "quorum": review.quorum}
         if approvals >= review.approvals_required:
             investment_period_require(fund)
@@ -207,7 +202,7 @@ def committee_decide(*, deal: Deal, reason: str, by) -> CommitteeDecision:
                 )
             review.outcome = CommitteeOutcome.APPROVED
             review.conditions = "\n".join(conditions)
-            locked.stage = Stage.TERM_SHEET
+            to_stage = Stage.TERM_SHEET
             locked.approved_amount_fen = review.amount_fen
             locked.follow_on_reserve_fen = reserve
             action = DealAction.COMMITTEE_APPROVE
@@ -219,21 +214,18 @@ def committee_decide(*, deal: Deal, reason: str, by) -> CommitteeDecision:
             }
         else:
             review.outcome = CommitteeOutcome.REJECTED
-            locked.stage = Stage.PASSED
+            to_stage = Stage.PASSED
             action = DealAction.COMMITTEE_REJECT
         review.decided_at = now
         review.save(update_fields=["outcome", "conditions", "decided_at"])
-        locked.stage_changed_at = now
-        locked.save(
-            update_fields=[
-                "stage",
-                "stage_changed_at",
-                "approved_amount_fen",
-                "follow_on_reserve_fen",
-            ]
-        )
-        deal_decision_record(
-            deal=locked, action=action, from_stage=source, reason=reason, by=by, figures=figures
+        deal_stage_move(
+            deal=locked,
+            to_stage=to_stage,
+            action=action,
+            reason=reason,
+            by=by,
+            figures=figures,
+            also_saved=("approved_amount_fen", "follow_on_reserve_fen"),
         )
         portfolio_sync(deal=locked)
     return CommitteeDecision(

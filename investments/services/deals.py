@@ -10,6 +10,7 @@ from investments.locks import deal_lock
 from investments.models import ENDS, HELD, PIPELINE, Deal, DealAction, Fund, Stage
 from investments.services.records import (
     deal_decision_record,
+    deal_stage_move,
     portfolio_sync,
     require_permission,
     require_reason,
@@ -125,11 +126,8 @@ def deal_move(
             raise ValidationError(
                 {"stage": ADVANCE_REFUSED % {"stage": Stage(source).label, "how": how}}
             )
-        locked.stage = to_stage
-        locked.stage_changed_at = timezone.now()
-        locked.save(update_fields=["stage", "stage_changed_at"])
-        deal_decision_record(
-            deal=locked, action=action, from_stage=source, reason=reason, by=by, figures=figures
+        deal_stage_move(
+            deal=locked, to_stage=to_stage, action=action, reason=reason, by=by, figures=figures
         )
         if to_stage in ENDS:
             if hasattr(locked, "committee") and locked.committee.outcome == "pending":

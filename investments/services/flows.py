@@ -34,7 +34,7 @@ from investments.models import (
 from investments.selectors import fund_capacity
 from investments.services.committee import CAPACITY_SHORT
 from investments.services.records import (
-    deal_decision_record,
+    deal_stage_move,
     portfolio_sync,
     require_permission,
     require_reason,
@@ -148,20 +148,11 @@ def term_sheet_sign(
         # The reservation follows the signed amount; a smaller sheet frees the difference.
         locked.approved_amount_fen = amount_fen
         locked.follow_on_reserve_fen = locked.fund.follow_on_reserve_for(amount_fen)
-        locked.stage = Stage.CLOSING
-        locked.stage_changed_at = timezone.now()
-        locked.save(
-            update_fields=[
-                "stage",
-                "stage_changed_at",
-                "approved_amount_fen",
-                "follow_on_reserve_fen",
-            ]
-        )
-        deal_decision_record(
+        deal_stage_move(
             deal=locked,
+            to_stage=Stage.CLOSING,
             action=DealAction.TERM_SHEET,
-            from_stage=Stage.TERM_SHEET,
+            also_saved=("approved_amount_fen", "follow_on_reserve_fen"),
             reason=reason,
             by=by,
             figures={
@@ -224,13 +215,10 @@ def deal_close(*, deal: Deal, closed_on: date, reason: str, by) -> CashFlow:
             idempotency_key=f"deal:{locked.pk}:investment",
             created_by=by,
         )
-        locked.stage = Stage.INVESTED
-        locked.stage_changed_at = timezone.now()
-        locked.save(update_fields=["stage", "stage_changed_at"])
-        deal_decision_record(
+        deal_stage_move(
             deal=locked,
+            to_stage=Stage.INVESTED,
             action=DealAction.CLOSE,
-            from_stage=Stage.CLOSING,
             reason=reason,
             by=by,
             figures={
@@ -417,13 +405,10 @@ def _deal_exit(deal: Deal, *, flow: CashFlow, reason: str, by) -> None:
     """Moves the locked, invested deal to 已退出; the caller holds the fund's and deal's locks."""
     used = sum(deal.flows.filter(kind=FlowKind.FOLLOW_ON).values_list("amount_fen", flat=True))
     returned = sum(deal.flows.filter(kind__in=RETURNED_KINDS).values_list("amount_fen", flat=True))
-    deal.stage = Stage.EXITED
-    deal.stage_changed_at = timezone.now()
-    deal.save(update_fields=["stage", "stage_changed_at"])
-    deal_decision_record(
+    deal_stage_move(
         deal=deal,
+        to_stage=Stage.EXITED,
         action=DealAction.EXIT,
-        from_stage=Stage.INVESTED,
         reason=reason,
         by=by,
         figures={

@@ -42,6 +42,27 @@ def deal_decision_record(
     )
 
 
+def deal_stage_move(
+    *,
+    deal: Deal,
+    to_stage: str,
+    action: str,
+    reason: str,
+    by,
+    figures: dict | None = None,
+    also_saved: tuple[str, ...] = (),
+) -> DealDecision:
+    """Moves the locked deal to a stage and appends the decision record of the move, in the
+    caller's transaction; `also_saved` names the deal's other fields the move changed."""
+    source = deal.stage
+    deal.stage = to_stage
+    deal.stage_changed_at = timezone.now()
+    deal.save(update_fields=["stage", "stage_changed_at", *also_saved])
+    return deal_decision_record(
+        deal=deal, action=action, from_stage=source, reason=reason, by=by, figures=figures
+    )
+
+
 def portfolio_sync(*, deal: Deal) -> None:
     """Keeps providers.PortfolioCompany true to the provider's deals: a provider is in the
     portfolio while any of its deals is at term sheet, closing or invested."""
