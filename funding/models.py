@@ -9,11 +9,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from providers.models import Provider, Region
+from zaofeng.language import in_active_language
 from zaofeng.money import format_count_cn, format_fen_cn
 from zaofeng.periods import add_months
 
@@ -95,8 +95,7 @@ class Tier(models.Model):
     @property
     def label(self) -> str:
         """The name in the active language (the English name where one is given)."""
-        english = (get_language() or "").startswith("en")
-        return self.name_en if english and self.name_en else self.name
+        return in_active_language(self.name, self.name_en)
 
     def clean(self):
         super().clean()

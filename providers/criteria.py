@@ -14,10 +14,10 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
+from zaofeng.language import english_active
 from zaofeng.money import format_fen_cn
 
 
@@ -81,11 +81,11 @@ class InputSpec:
     @property
     def label_shown(self) -> str:
         """The label in the reader's language (the active one)."""
-        return self.label_en if _english() else self.label
+        return self.label_en if english_active() else self.label
 
     @property
     def unit_shown(self) -> str:
-        return self.unit_en if _english() else self.unit
+        return self.unit_en if english_active() else self.unit
 
 
 METRIC_PREFIX = "metric:"
@@ -481,12 +481,8 @@ def whole_months_between(first: date, last: date) -> int:
     return max(months, 0)
 
 
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def _money_display(fen: int) -> str:
-    if not _english():
+    if not english_active():
         return format_fen_cn(fen)
     yuan = Decimal(fen) / 100
     text = f"{yuan:,.2f}"
@@ -503,7 +499,7 @@ def _display(spec: InputSpec, value: object) -> str:
         return _g("是") if value else _g("否")
     if spec.kind in (InputKind.CODES, InputKind.DATES):
         items = [json_value(item) for item in value]
-        separator = ", " if _english() else "、"
+        separator = ", " if english_active() else "、"
         return separator.join(str(item) for item in items) if items else _g("无")
     if isinstance(value, Decimal):
         text = f"{value.normalize():f}"
@@ -515,7 +511,7 @@ def _threshold_display(spec: InputSpec, operator: str, threshold: object) -> str
     if operator == Operator.NONE_WITHIN:
         return _g("%(months)s个月内无") % {"months": threshold}
     if operator in (Operator.IN, Operator.NOT_IN):
-        separator = ", " if _english() else "、"
+        separator = ", " if english_active() else "、"
         return f"{Operator(operator).label} {separator.join(str(item) for item in threshold)}"
     return f"{Operator(operator).label} {_display(spec, threshold)}"
 
@@ -593,7 +589,7 @@ def criterion_row_render(row: Mapping[str, object]) -> CriterionRow:
     passed = bool(row.get("passed"))
     evaluated = bool(row.get("evaluated", True))
     sentence = str(row.get("sentence_en") or row.get("sentence") or input_name)
-    if not _english():
+    if not english_active():
         sentence = str(row.get("sentence") or input_name)
     try:
         meta = input_spec(input_name)

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from providers.models import Merchant, Provider, ProviderType
+from zaofeng.language import in_active_language
 
 
 class Capability(models.TextChoices):
@@ -61,7 +61,7 @@ class Metric(models.Model):
 
     @property
     def label(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
+        return in_active_language(self.name, self.name_en)
 
     @property
     def is_rate(self) -> bool:

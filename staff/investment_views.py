@@ -15,7 +15,6 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
@@ -45,6 +44,7 @@ from staff.investment_forms import (
     TermSheetForm,
     VoteForm,
 )
+from zaofeng.language import english_active
 from zaofeng.money import fen_to_yuan
 
 VIEW = "investments.view_deal"
@@ -65,19 +65,15 @@ def investment_page(view):
     return wrapper
 
 
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def _joined(parts) -> str:
     """Messages one after another, with the active language's separator."""
-    return ("; " if _english() else "；").join(str(part) for part in parts)
+    return ("; " if english_active() else "；").join(str(part) for part in parts)
 
 
 def _labelled(label, message) -> str:
     if not label:
         return str(message)
-    return f"{label}{': ' if _english() else '：'}{message}"
+    return f"{label}{': ' if english_active() else '：'}{message}"
 
 
 def _label_for(form, key: str):

@@ -8,19 +8,15 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import Merchant
 from scoring.models import ImportStatus
+from zaofeng.language import english_active, in_active_language
 
 MESSAGE_DEFINITION_FROZEN = _(
     "已发布（或已停用）的阶段定义不能修改：已作出的阶段判定依据它；请复制为新版本后编辑。"
 )
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -225,11 +221,11 @@ class Stage(models.Model):
 
     @property
     def label(self) -> str:
-        return self.name_en if _english() else self.name
+        return self.name_en if english_active() else self.name
 
     @property
     def guidance_text(self) -> str:
-        return (self.guidance_en or self.guidance) if _english() else self.guidance
+        return in_active_language(self.guidance, self.guidance_en)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ and billions (¥865万 → ¥8.65M, ¥3.2亿 → ¥320M, ¥10亿 → ¥1B), chos
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.utils.translation import get_language
+from zaofeng.language import english_active
 
 FEN_PER_YUAN = 100
 YI = 100_000_000  # 亿, in yuan
@@ -19,13 +19,9 @@ MILLION = 1_000_000
 AMOUNT_MAX_FEN = 10**14
 
 
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def _large(value: Decimal, places: int) -> str | None:
     """A large amount or count in the active language's units, or None below them."""
-    if _english():
+    if english_active():
         if value >= BILLION:
             return f"{_trim(value / BILLION, places)}B"
         if value >= MILLION:

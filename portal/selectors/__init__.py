@@ -67,7 +67,6 @@ from portal.selectors.standing import (  # noqa: F401
     SCORE_KINDS,
     ScoreRow,
     TierProgress,
-    _english,
     _lower_is_target,
     latest_score_month,
     metric_units,

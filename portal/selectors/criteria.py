@@ -9,7 +9,6 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 
-from portal.selectors.standing import _english
 from providers.criteria import (
     CriterionLevel,
     CriterionResult,
@@ -39,6 +38,7 @@ from providers.services.applications import application_snapshot
 from scoring.selectors import (
     trailing_net_gmv_fen,
 )
+from zaofeng.language import in_active_language
 from zaofeng.money import format_fen_cn
 from zaofeng.periods import format_month, previous_month
 
@@ -65,7 +65,7 @@ class CriteriaRow:
 def _row_from_result(result: CriterionResult) -> CriteriaRow:
     spec = result.spec
     return CriteriaRow(
-        sentence=(spec.sentence_en if _english() and spec.sentence_en else spec.sentence),
+        sentence=in_active_language(spec.sentence, spec.sentence_en),
         level=spec.level,
         level_label=str(CriterionLevel(spec.level).label),
         observed=result.observed_display,
@@ -87,7 +87,7 @@ def _row_from_prescreen(row: PrescreenResult) -> CriteriaRow:
     return CriteriaRow(
         type_name=row.provider_type.label if row.provider_type_id else "",
         **money,
-        sentence=(row.sentence_en if _english() and row.sentence_en else row.sentence),
+        sentence=in_active_language(row.sentence, row.sentence_en),
         level=row.level,
         level_label=row.get_level_display(),
         observed=row.observed_display,
@@ -101,9 +101,7 @@ def _row_from_prescreen(row: PrescreenResult) -> CriteriaRow:
 def _row_from_record(row: Mapping) -> CriteriaRow:
     level = row.get("level", "")
     return CriteriaRow(
-        sentence=(
-            row.get("sentence_en") if _english() and row.get("sentence_en") else row["sentence"]
-        ),
+        sentence=in_active_language(row["sentence"], row.get("sentence_en")),
         level=level,
         level_label=str(CriterionLevel(level).label) if level in CriterionLevel.values else level,
         observed=row.get("observed_display", ""),
@@ -291,11 +289,7 @@ def admission_criteria_published() -> tuple[tuple[str, tuple[CriteriaRow, ...]],
     for criteria_set in criteria_published(kind=CriteriaKind.ADMISSION):
         rows = tuple(
             CriteriaRow(
-                sentence=(
-                    criterion.sentence_en
-                    if _english() and criterion.sentence_en
-                    else criterion.sentence
-                ),
+                sentence=in_active_language(criterion.sentence, criterion.sentence_en),
                 level=criterion.level,
                 level_label=criterion.get_level_display(),
                 observed="",

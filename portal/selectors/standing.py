@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import get_language
-
 from funding.models import Tier
 from funding.selectors.standing import next_tier_of, provider_standing
 from providers.models import (
@@ -23,10 +21,6 @@ from scoring.selectors import (
 from zaofeng.periods import current_month
 
 SCORE_KINDS = (*Capability.values, ScoreKind.OVERALL)
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 # ------------------------------------------------------------------------------

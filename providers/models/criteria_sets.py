@@ -2,7 +2,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -16,6 +15,7 @@ from providers.criteria import (
     threshold_parse,
 )
 from providers.models.registry import ProviderType
+from zaofeng.language import in_active_language
 
 MESSAGE_PUBLISHED_FROZEN = _(
     "已发布（或已停用）的标准版本不能修改：已作出的判定依据它；请复制为新版本后编辑。"
@@ -142,7 +142,7 @@ class Criterion(models.Model):
 
     @property
     def label(self) -> str:
-        return self.sentence_en if (get_language() or "").startswith("en") else self.sentence
+        return in_active_language(self.sentence, self.sentence_en)
 
     def clean(self):
         if self.criteria_set_id and not self.criteria_set_is_draft():

@@ -2,13 +2,13 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from providers.credit_code import validate_credit_code
 from providers.models.state import StateMachineModel
+from zaofeng.language import in_active_language
 
 provider_code_validator = RegexValidator(
     r"^SP\d{6}$", _("服务商编号格式为 SP 加 6 位数字，例如 SP000123。")
@@ -34,7 +34,7 @@ class BilingualNamed(models.Model):
 
     @property
     def label(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
+        return in_active_language(self.name, self.name_en)
 
 
 class ProviderType(BilingualNamed):

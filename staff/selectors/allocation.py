@@ -7,11 +7,11 @@ who approves, sees every line, so the confirmation states the whole proposal.
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils.translation import get_language
 
 from funding.models import Proposal, ProposalLine
 from funding.selectors import ALLOCATION_STATUSES
 from providers.access import ProviderScope, staff_rows_visible_to
+from zaofeng.language import in_active_language
 
 # Sort keys offered on the lines table → the ordering (ties broken by provider code).
 LINE_ORDERINGS = {
@@ -128,11 +128,9 @@ def allocation_review(*, proposal: Proposal, scope: ProviderScope, largest: int 
     totals = lines.aggregate(
         count=Count("id"), fund=Sum("fund_fen"), impressions=Sum("impressions")
     )
-    english = (get_language() or "").startswith("en")
     by_tier = tuple(
         TierTotal(
-            label=(row["tier__name_en"] if english and row["tier__name_en"] else row["tier__name"])
-            or "—",
+            label=in_active_language(row["tier__name"], row["tier__name_en"]) or "—",
             lines=row["count"],
             fund_fen=row["fund"] or 0,
             impressions=row["impressions"] or 0,
