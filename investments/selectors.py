@@ -10,11 +10,21 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import Count, F, Sum, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _g
 
+from funding.forecasting.selectors import forecast_latest, providers_by_reach
 from investments.models import (
     ENDS,
     INVESTED_KINDS,
@@ -29,6 +39,8 @@ from investments.models import (
     ValuationMark,
 )
 from investments.returns import Flow, IrrResult, Multiples, multiples, xirr
+from providers.models import IN_PROGRAM, PortfolioCompany
+from zaofeng.language import in_active_language
 from zaofeng.periods import add_months, month_end, month_start
 
 
@@ -251,12 +263,9 @@ class Performance:
         return self.invested_fen + self.fees_fen
 
 
-def _latest_marks(
-    marks: list[tuple[int, date, int]], as_of: date, exits: dict[int, date] | None = None
-) -> int:
+def _latest_marks(marks: list[tuple[int, date, int]], as_of: date, exits: dict[int, date]) -> int:
     """NAV on as_of: the sum of each deal's latest mark on or before it; a deal exited on or
     before as_of counts 0 (the exit realised the whole holding), its earlier marks stay history."""
-    exits = exits or {}
     latest: dict[int, tuple[date, int]] = {}
     for deal_id, on, value in marks:
         exited = exits.get(deal_id)
@@ -276,7 +285,7 @@ def _exit_dates(flows) -> dict[int, date]:
     return exits
 
 
-def _figures(flows, marks, as_of: date):
+def _figures(flows, marks, exits: dict[int, date], as_of: date):
     invested = fees = distributed = 0
     for kind, _deal_id, on, amount in flows:
         if on > as_of:
@@ -287,7 +296,7 @@ def _figures(flows, marks, as_of: date):
             fees += amount
         else:
             distributed += amount
-    return invested, fees, distributed, _latest_marks(marks, as_of, _exit_dates(flows))
+    return invested, fees, distributed, _latest_marks(marks, as_of, exits)
 
 
 def fund_performance(*, fund: Fund, as_of: date) -> Performance:
@@ -305,7 +314,9 @@ def fund_performance(*, fund: Fund, as_of: date) -> Performance:
         .order_by("as_of", "pk")
         .values_list("deal_id", "as_of", "fair_value_fen")
     )
-    invested, fees, distributed, nav = _figures(flows, marks, as_of)
+    # Read once for the headline and every month end below.
+    exits = _exit_dates(flows)
+    invested, fees, distributed, nav = _figures(flows, marks, exits, as_of)
     gross = [
         Flow(on, -amount if kind in INVESTED_KINDS else amount)
         for kind, _deal_id, on, amount in flows
@@ -318,7 +329,7 @@ def fund_performance(*, fund: Fund, as_of: date) -> Performance:
         month = month_start(flows[0][2])
         while month <= as_of:
             cutoff = min(month_end(month), as_of)
-            i, f, d, n = _figures(flows, marks, cutoff)
+            i, f, d, n = _figures(flows, marks, exits, cutoff)
             m = multiples(invested_fen=i, fees_fen=f, distributed_fen=d, nav_fen=n)
             points.append(PerformancePoint(month, i + f, d, n, d + n - i - f, m.dpi, m.tvpi))
             month = add_months(month, 1)
@@ -411,8 +422,7 @@ class Prospect:
     @property
     def region(self) -> str:
         """The region's name in the active language (as Region.label)."""
-        english = (get_language() or "").startswith("en")
-        return (self.region_name_en if english else self.region_name) or self.region_name
+        return in_active_language(self.region_name, self.region_name_en)
 
     @property
     def open_deal_stage_label(self) -> str:
@@ -427,6 +437,7 @@ class ProspectRows:
     """The sourcing list's rows, lazily: count() and a slice each run one query, so a paginator
     reads one page of a 10,000-provider program."""
 
+    # What each of Prospect's fields is read from, in Prospect's order.
     COLUMNS = (
         "provider_id",
         "provider__code",
@@ -453,39 +464,9 @@ class ProspectRows:
 
     def __getitem__(self, item):
         rows = self._rows.values_list(*self.COLUMNS)[item]
-        if not isinstance(item, slice):
-            rows = [rows]
-        prospects = [
-            Prospect(
-                provider_id=pid,
-                code=code,
-                name=name,
-                region_name=region or "",
-                region_name_en=region_en or "",
-                trailing_net_gmv_fen=trailing,
-                probability=probability,
-                median_at_target_fen=median_fen,
-                open_deal_id=deal_id,
-                open_deal_stage=stage,
-                ended_deals=ended,
-                portfolio=bool(portfolio),
-            )
-            for (
-                pid,
-                code,
-                name,
-                region,
-                region_en,
-                trailing,
-                probability,
-                median_fen,
-                deal_id,
-                stage,
-                ended,
-                portfolio,
-            ) in rows
-        ]
-        return prospects if isinstance(item, slice) else prospects[0]
+        if isinstance(item, slice):
+            return [Prospect(*row) for row in rows]
+        return Prospect(*rows)
 
 
 @dataclass(frozen=True)
@@ -512,11 +493,6 @@ def sourcing_list(
     Providers outside the program (exited, banned, paused) are left out: a deal may be opened
     only on a provider in the program. A page costs two queries (its count and its rows) after
     the forecast's, whatever the number of providers."""
-    from django.db.models import Exists, IntegerField, OuterRef, Subquery, Value
-
-    from funding.forecasting.selectors import forecast_latest, providers_by_reach
-    from providers.models import IN_PROGRAM, PortfolioCompany
-
     forecast = forecast_latest()
     if forecast is None or not forecast.inputs.get("targets"):
         return SourcingList(forecast_month=None)

@@ -12,6 +12,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import BigIntegerField, FloatField
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast
+
 from funding.forecasting.engine import MODEL_VERSION, QUANTILES
 from funding.models import Forecast, ProviderForecast
 from zaofeng.periods import add_months, month_start
@@ -311,10 +315,6 @@ def providers_by_reach(
     (the forecast's median trailing net GMV at that month-end). The point of each curve is
     picked by the database (a JSON key and index, on PostgreSQL and SQLite alike), so that a
     program of 10,000 providers sends back the rows asked for, not 10,000 curves to decode."""
-    from django.db.models import BigIntegerField, FloatField
-    from django.db.models.fields.json import KeyTextTransform, KeyTransform
-    from django.db.models.functions import Cast
-
     index = _reach_index(forecast.month, target_date, forecast.inputs["horizon"])
     rows = forecast.providers.annotate(
         probability=Cast(KeyTextTransform(str(index), KeyTransform(code, "reach")), FloatField()),
