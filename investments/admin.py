@@ -27,7 +27,32 @@ from zaofeng.form_errors import form_errors_apply
 from zaofeng.money import format_fen_cn
 
 
-class FundForm(forms.ModelForm):
+class ServiceForm(forms.ModelForm):
+    """An admin form whose writing is a service's: built with the request (the service needs who
+    acts), it calls service(data) once its fields are valid, and a refusal lands on the field it
+    names, or above the form when it names none; nothing is half-saved."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def service(self, data):
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.recorded = self.service(data)
+        except ValidationError as exc:
+            form_errors_apply(self, exc, model=self._meta.model)
+        except PermissionDenied as exc:
+            self.add_error(None, str(exc))
+        return data
+
+
+class FundForm(ServiceForm):
     """A new fund is checked here; a change of terms goes through fund_terms_change, which checks
     it under the fund's lock against what the fund has invested, reserved and paid in fees, and
     saves it, so a refusal shows on the field it is about and nothing is half-saved."""
@@ -36,29 +61,16 @@ class FundForm(forms.ModelForm):
         model = Fund
         fields = TERMS
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.request = request
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        try:
-            investment_period_check(
-                vintage=data.get("vintage"), ends_on=data.get("investment_period_ends_on")
+    def service(self, data):
+        investment_period_check(
+            vintage=data.get("vintage"), ends_on=data.get("investment_period_ends_on")
+        )
+        if self.instance.pk is not None:
+            fund_terms_change(
+                fund=self.instance,
+                terms={name: data[name] for name in TERMS if name in data},
+                by=self.request.user,
             )
-            if self.instance.pk is not None:
-                fund_terms_change(
-                    fund=self.instance,
-                    terms={name: data[name] for name in TERMS if name in data},
-                    by=self.request.user,
-                )
-        except ValidationError as exc:
-            form_errors_apply(self, exc, model=Fund)
-        except PermissionDenied as exc:
-            self.add_error(None, str(exc))
-        return data
 
 
 @admin.register(Fund)
@@ -164,14 +176,21 @@ class _ServiceAddAdmin(OneTimeFormTokenAdmin, admin.ModelAdmin):
         return False
 
 
-class CashFlowForm(forms.ModelForm):
+class AppendedForm(ServiceForm):
+    """An add form of an append-only record: the service wrote the row in clean()."""
+
+    def save(self, commit=True):
+        self.save_m2m = lambda: None
+        return self.recorded
+
+
+class CashFlowForm(AppendedForm):
     class Meta:
         model = CashFlow
         fields = ("fund", "deal", "kind", "amount_fen", "occurred_on", "reason")
 
-    def __init__(self, *args, request=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.request = request
         if "kind" not in self.fields:
             return  # an existing flow: every field is read-only
         self.fields["kind"].choices = [
@@ -179,30 +198,17 @@ class CashFlowForm(forms.ModelForm):
             for kind in (FlowKind.FEE, FlowKind.DISTRIBUTION, FlowKind.EXIT)
         ]
 
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        try:
-            self.recorded = cashflow_record(
-                fund=data["fund"],
-                deal=data.get("deal"),
-                kind=data["kind"],
-                amount_fen=data["amount_fen"],
-                occurred_on=data["occurred_on"],
-                reason=data["reason"],
-                key=form_token_key(self.request),
-                by=self.request.user,
-            )
-        except ValidationError as exc:
-            form_errors_apply(self, exc, model=self._meta.model)
-        except PermissionDenied as exc:
-            self.add_error(None, str(exc))
-        return data
-
-    def save(self, commit=True):
-        self.save_m2m = lambda: None
-        return self.recorded
+    def service(self, data):
+        return cashflow_record(
+            fund=data["fund"],
+            deal=data.get("deal"),
+            kind=data["kind"],
+            amount_fen=data["amount_fen"],
+            occurred_on=data["occurred_on"],
+            reason=data["reason"],
+            key=form_token_key(self.request),
+            by=self.request.user,
+        )
 
 
 @admin.register(CashFlow)
@@ -228,39 +234,22 @@ class CashFlowAdmin(_ServiceAddAdmin):
         return format_fen_cn(obj.amount_fen)
 
 
-class RoundForm(forms.ModelForm):
+class RoundForm(AppendedForm):
     class Meta:
         model = FinancingRound
         fields = ("deal", "closed_on", "pre_money_fen", "new_money_fen", "fund_amount_fen", "note")
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.request = request
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        try:
-            self.recorded = round_record(
-                deal=data["deal"],
-                closed_on=data["closed_on"],
-                pre_money_fen=data["pre_money_fen"],
-                new_money_fen=data["new_money_fen"],
-                fund_amount_fen=data.get("fund_amount_fen") or 0,
-                note=data.get("note", ""),
-                key=form_token_key(self.request),
-                by=self.request.user,
-            )
-        except ValidationError as exc:
-            form_errors_apply(self, exc, model=self._meta.model)
-        except PermissionDenied as exc:
-            self.add_error(None, str(exc))
-        return data
-
-    def save(self, commit=True):
-        self.save_m2m = lambda: None
-        return self.recorded
+    def service(self, data):
+        return round_record(
+            deal=data["deal"],
+            closed_on=data["closed_on"],
+            pre_money_fen=data["pre_money_fen"],
+            new_money_fen=data["new_money_fen"],
+            fund_amount_fen=data.get("fund_amount_fen") or 0,
+            note=data.get("note", ""),
+            key=form_token_key(self.request),
+            by=self.request.user,
+        )
 
 
 @admin.register(FinancingRound)
