@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from providers.credit_code import validate_credit_code
 from providers.criteria import DECLARED_FACTS, InputKind
 from providers.models import DocumentKind, ProviderType, Region
-from zaofeng.form_errors import form_errors_apply  # noqa: F401 - the portal's views import it here
 from zaofeng.money import MoneyError, fen_to_yuan, yuan_to_fen
 
 MESSAGE_YUAN = _("请填写金额（元），最多两位小数，例如 1000000 或 1000000.50。")

@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import InvitationSignUpForm, RegistrationForm, form_errors_apply
+from portal.forms import InvitationSignUpForm, RegistrationForm
 from providers.services.accounts import (
     registration_activate,
     registration_request,
     registration_user,
 )
 from providers.services.team import invitation_accept, invitation_check
+from zaofeng.form_errors import form_errors_apply
 
 # The axes backend comes first in AUTHENTICATION_BACKENDS; a fresh account logs in directly.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"

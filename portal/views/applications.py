@@ -23,7 +23,6 @@ from portal.forms import (
     ApplicationCaseForm,
     ApplicationCompanyForm,
     DocumentUploadForm,
-    form_errors_apply,
 )
 from portal.selectors import (
     application_criteria,
@@ -48,6 +47,7 @@ from providers.services.applications import (
     application_submit,
     application_update,
 )
+from zaofeng.form_errors import form_errors_apply
 
 SESSION_KEY = "portal_application_company"
 

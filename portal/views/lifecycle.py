@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from portal.access import portal_page
-from portal.forms import AppealForm, RectificationPlanForm, form_errors_apply
+from portal.forms import AppealForm, RectificationPlanForm
 from portal.selectors import (
     appeal_for_provider,
     appeal_outcome,
@@ -20,6 +20,7 @@ from providers.models import LifecycleStatus
 from providers.selectors import appeal_windows_open, provider_decisions, provider_lifecycle
 from providers.services.appeals import appeal_file
 from providers.services.rectification import rectification_plan_submit
+from zaofeng.form_errors import form_errors_apply
 
 MESSAGE_PLAN_SUBMITTED = _("整改计划已提交，审核员审阅后会通知您。")
 MESSAGE_APPEAL_FILED = _("申诉已提交，审核员处理后会通知您。")

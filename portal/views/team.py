@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from portal.access import portal_page
-from portal.forms import InviteForm, form_errors_apply
+from portal.forms import InviteForm
 from portal.selectors import invitation_of_team, member_of_team, team_page
 from providers.services.team import invitation_create, invitation_revoke, member_remove
+from zaofeng.form_errors import form_errors_apply
 
 MESSAGE_INVITED = _("邀请已发送至 %(email)s，7 天内有效。")
 MESSAGE_REMOVED = _("已移除成员 %(user)s，该账号已停用。")
