@@ -26,7 +26,6 @@ from tests.investments.builders import (
     deal_invested,
     deal_to_committee,
     fund_create,
-    investment_user,
     votes_cast,
 )
 
@@ -35,11 +34,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 INVESTMENT_MODELS = [
     model for model in admin.site._registry if model._meta.app_label == "investments"
 ]
-
-
-@pytest.fixture
-def investor():
-    return investment_user()
 
 
 @pytest.fixture

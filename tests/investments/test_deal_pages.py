@@ -16,22 +16,10 @@ from tests.investments.builders import (
     YI,
     committee_members,
     deal_invested,
-    fund_create,
-    investment_user,
     votes_cast,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
-
-
-@pytest.fixture
-def fund():
-    return fund_create()
-
-
-@pytest.fixture
-def investor():
-    return investment_user()
 
 
 def _figure(client, deal):

@@ -42,7 +42,6 @@ from tests.investments.builders import (
     deal_invested,
     deal_to_committee,
     fund_create,
-    investment_user,
     votes_cast,
 )
 
@@ -50,11 +49,6 @@ pytestmark = pytest.mark.django_db
 
 OPENED = date(2025, 1, 1)
 EXITED_ON = date(2026, 1, 1)
-
-
-@pytest.fixture
-def investor():
-    return investment_user()
 
 
 def _mark(deal, as_of, value, by):

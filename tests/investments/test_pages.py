@@ -24,22 +24,10 @@ from tests.investments.builders import (
     deal_invested,
     deal_to_committee,
     deals_bulk,
-    fund_create,
-    investment_user,
     votes_cast,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fund():
-    return fund_create()
-
-
-@pytest.fixture
-def investor():
-    return investment_user()
 
 
 def _pages(fund, deal):

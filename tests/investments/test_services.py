@@ -46,21 +46,10 @@ from tests.investments.builders import (
     deal_invested,
     deal_to_committee,
     fund_create,
-    investment_user,
     votes_cast,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def investor():
-    return investment_user()
-
-
-@pytest.fixture
-def members():
-    return committee_members()
 
 
 def test_every_move_writes_a_decision_record_with_who_and_why(investor, members):

@@ -18,7 +18,7 @@ from providers.models import LifecycleStatus, PortfolioCompany, Provider
 from providers.roles import Role
 from tests.factories import MembershipFactory, ProviderFactory, StaffUserFactory
 from tests.funding.stored_forecast import MONTH, YI, forecast_row, forecast_stored
-from tests.investments.builders import fund_create, investment_user
+from tests.investments.builders import fund_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
@@ -28,16 +28,6 @@ LAST = 5
 
 def _curve(last):
     return [0.0] * LAST + [last]
-
-
-@pytest.fixture
-def fund():
-    return fund_create()
-
-
-@pytest.fixture
-def investor():
-    return investment_user()
 
 
 @pytest.fixture
